@@ -1,0 +1,54 @@
+# chunkscope. `make run` builds and serves on 127.0.0.1:8000; `make test`
+# runs every test, the real-browser ones included (it installs Debian's
+# chromium when run as root and it is missing).
+GO      ?= go
+ADDR    ?= 127.0.0.1:8000
+BIN     := bin/chunkscope
+WASM    := web/app.wasm
+CHROME  ?= /usr/bin/chromium
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all build wasm server run test unit e2e chromium screenshot vet clean
+
+all: build
+
+build: wasm server
+
+# The page: one main package, built by path (./... would hold several).
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM) ./app/wasm
+
+# The server embeds web/, so it is built after the wasm.
+server: wasm
+	$(GO) build -trimpath -o $(BIN) .
+
+run: build
+	./$(BIN) -addr $(ADDR)
+
+vet:
+	gofmt -l . | tee /dev/stderr | (! read -r _)
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/...
+
+# Every test: the Go unit and loopback tests, the wasm packages under
+# Node, then the real-browser tests against the real binary.
+test: vet build chromium
+	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 ./...
+
+chromium:
+	@command -v $(CHROME) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "chunkscope: installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chunkscope: Chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROME=/path/to/chromium)" >&2; exit 1; \
+	  fi; }
+	@command -v $(CHROME) >/dev/null 2>&1 || { echo "chunkscope: $(CHROME) still missing after apt-get install chromium" >&2; exit 1; }
+
+# docs/screenshot.png: the Compare view, taken by the browser test.
+screenshot: build chromium
+	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) CHUNKSCOPE_SCREENSHOT=$(CURDIR)/docs/screenshot.png \
+	  $(GO) test -count=1 -run 'TestBrowser/compare' ./e2e
+
+clean:
+	rm -rf bin $(WASM) e2e/out

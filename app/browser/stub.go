@@ -1,0 +1,24 @@
+//go:build !(js && wasm)
+
+package browser
+
+import (
+	"context"
+	"errors"
+
+	"chunkscope/app/chart"
+)
+
+var errNoBrowser = errors.New("browser: only available in the wasm build")
+
+// Read is only available in the browser.
+func Read(ctx context.Context, url string, p Progress) (Result, error) {
+	return Result{}, errNoBrowser
+}
+
+// Expose is only available in the browser.
+func Expose(runsJSON func() string) {}
+
+func columns(id string) int { return 800 }
+
+func draw(id string, sc chart.Scene) {}

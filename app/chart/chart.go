@@ -1,0 +1,110 @@
+// Package chart turns run records into a scene the page's small JavaScript
+// draw function paints on a canvas. The heavy part, binning thousands of
+// pieces to pixel columns, happens here in Go; JavaScript then gets one typed
+// array per curve instead of one call per piece (2.5 ms against 166 ms for
+// 100,000 pieces, see NOTES.md).
+package chart
+
+import (
+	"math"
+	"strconv"
+
+	"chunkscope/app/record"
+)
+
+// Lane is one run to draw, with the time its lane ends: the run's total when
+// it is done, the time elapsed so far while it is read.
+type Lane struct {
+	Run   *record.Run
+	EndMs float64
+	Label string
+	Color string
+}
+
+// Binned is a lane binned to pixel columns.
+type Binned struct {
+	Label string
+	Color string
+	// Cum holds the bytes received by the end of each column; NaN past the
+	// lane's end, so the curve stops where the run is.
+	Cum []float64
+	// Ticks holds how many pieces arrived in each column.
+	Ticks []float64
+	TTFB  float64 // ms; NaN before the first byte
+	Done  bool
+}
+
+// Scene is what the draw function paints: lanes on one shared time axis.
+type Scene struct {
+	TMax  float64 // ms at the right edge
+	YMax  float64 // bytes at the top of the cumulative plot
+	Lanes []Binned
+}
+
+// headroom is the share of the time axis left free after the longest lane.
+const headroom = 0.03
+
+// minTMax keeps a fresh run from being drawn on a 0 ms axis.
+const minTMax = 100
+
+// Build bins every lane to cols columns over a time axis shared by all of
+// them, so a buffered and a streaming run of the same body compare at a
+// glance.
+func Build(lanes []Lane, cols int) Scene {
+	if cols < 1 {
+		cols = 1
+	}
+	sc := Scene{TMax: minTMax, YMax: 1}
+	for _, l := range lanes {
+		sc.TMax = math.Max(sc.TMax, l.EndMs)
+		sc.YMax = math.Max(sc.YMax, float64(l.Run.Bytes))
+		if cl := l.Run.Header("content-length"); cl != "" && !l.Run.Done {
+			// While a run is read, scale to the size it announced, so the
+			// curve does not rescale under the audience's eyes.
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil {
+				sc.YMax = math.Max(sc.YMax, float64(n))
+			}
+		}
+	}
+	// Headroom, so a piece that lands at the very end is not drawn on the
+	// edge of the plot.
+	sc.TMax *= 1 + headroom
+	colMs := sc.TMax / float64(cols)
+	for _, l := range lanes {
+		b := Binned{
+			Label: l.Label, Color: l.Color,
+			Cum:   make([]float64, cols),
+			Ticks: make([]float64, cols),
+			TTFB:  math.NaN(),
+			Done:  l.Run.Done,
+		}
+		if len(l.Run.Chunks) > 0 {
+			b.TTFB = l.Run.TTFBMs
+		}
+		endCol := column(l.EndMs, colMs, cols)
+		var sum float64
+		i := 0
+		chunks := l.Run.Chunks
+		for c := 0; c < cols; c++ {
+			if c > endCol {
+				b.Cum[c] = math.NaN()
+				continue
+			}
+			limit := float64(c+1) * colMs
+			for i < len(chunks) && (chunks[i].T < limit || c == cols-1) {
+				sum += float64(chunks[i].N)
+				b.Ticks[c]++
+				i++
+			}
+			b.Cum[c] = sum
+		}
+		sc.Lanes = append(sc.Lanes, b)
+	}
+	return sc
+}
+
+// column is the column holding time t.
+func column(t, colMs float64, cols int) int {
+	c := int(t / colMs)
+	return max(0, min(c, cols-1))
+}

@@ -1,0 +1,64 @@
+package chart
+
+import (
+	"math"
+	"testing"
+
+	"chunkscope/app/record"
+)
+
+func TestBuildBinsOnASharedAxis(t *testing.T) {
+	streamed := &record.Run{Done: true, TotalMs: 1000}
+	streamed.Append(record.Chunk{T: 5, N: 10}, record.Chunk{T: 6, N: 10}, record.Chunk{T: 505, N: 30}, record.Chunk{T: 1000, N: 50})
+	onePiece := &record.Run{Done: true, TotalMs: 2000}
+	onePiece.Append(record.Chunk{T: 1990, N: 100})
+
+	// 10 columns of 206 ms.
+	sc := Build([]Lane{{Run: streamed, EndMs: 1000}, {Run: onePiece, EndMs: 2000}}, 10)
+
+	if sc.TMax != 2000*(1+headroom) {
+		t.Errorf("TMax = %v; want 2000 (the longest lane) plus headroom", sc.TMax)
+	}
+	if sc.YMax != 100 {
+		t.Errorf("YMax = %v; want 100", sc.YMax)
+	}
+	s := sc.Lanes[0]
+	// Pieces at 5 and 6 ms land in column 0, 505 in column 2, 1000 in
+	// column 4; the lane ends in column 4.
+	wantTicks := []float64{2, 0, 1, 0, 1, 0, 0, 0, 0, 0}
+	for c, want := range wantTicks {
+		if s.Ticks[c] != want {
+			t.Errorf("streamed ticks[%d] = %v; want %v", c, s.Ticks[c], want)
+		}
+	}
+	wantCum := []float64{20, 20, 50, 50, 100}
+	for c, want := range wantCum {
+		if s.Cum[c] != want {
+			t.Errorf("streamed cum[%d] = %v; want %v", c, s.Cum[c], want)
+		}
+	}
+	for c := 5; c < 10; c++ {
+		if !math.IsNaN(s.Cum[c]) {
+			t.Errorf("streamed cum[%d] = %v; want NaN past the lane's end", c, s.Cum[c])
+		}
+	}
+	if s.TTFB != 5 {
+		t.Errorf("streamed TTFB = %v; want 5", s.TTFB)
+	}
+	b := sc.Lanes[1]
+	if b.Ticks[9] != 1 || b.Cum[8] != 0 || b.Cum[9] != 100 {
+		t.Errorf("one-piece lane: ticks[9]=%v cum[8]=%v cum[9]=%v; want 1, 0, 100", b.Ticks[9], b.Cum[8], b.Cum[9])
+	}
+}
+
+func TestBuildScalesARunningRunToItsContentLength(t *testing.T) {
+	r := &record.Run{Headers: map[string]string{"content-length": "5000"}}
+	r.Append(record.Chunk{T: 10, N: 100})
+	sc := Build([]Lane{{Run: r, EndMs: 50}}, 4)
+	if sc.YMax != 5000 {
+		t.Errorf("YMax = %v; want 5000 from Content-Length", sc.YMax)
+	}
+	if !math.IsNaN(Build([]Lane{{Run: &record.Run{}, EndMs: 0}}, 4).Lanes[0].TTFB) {
+		t.Error("TTFB of a run with no piece yet is not NaN")
+	}
+}

@@ -1,0 +1,64 @@
+// Package record is the run record: the one thing the chart, the summary,
+// the verdict, window.chunkscope.runs() and (later) export and replay read.
+// Live drawing and replay differ only in who appends to it.
+//
+// Times are milliseconds on the page's clock (performance.now()), measured
+// from the moment the request was sent.
+package record
+
+// Version is the schema version of Run. Fields are only ever added; a field
+// is never renamed or dropped without a reason in the README.
+const Version = 1
+
+// Run is one request and everything observed about it.
+type Run struct {
+	Version   int               `json:"version"`
+	ID        string            `json:"id"`
+	Scenario  string            `json:"scenario"`
+	URL       string            `json:"url"`
+	Params    map[string]string `json:"params"`
+	ReadMode  string            `json:"readMode"`  // "stream": count each piece and drop it
+	StartedAt string            `json:"startedAt"` // wall clock, RFC 3339, for humans and exports
+	Status    int               `json:"status"`    // 0 when no response arrived
+	Headers   map[string]string `json:"headers"`   // lower-case names, as fetch reports them
+	HeadersMs float64           `json:"headersMs"` // when fetch resolved: the status line and headers arrived
+	TTFBMs    float64           `json:"ttfbMs"`    // first body byte; HeadersMs when there is no body
+	TotalMs   float64           `json:"totalMs"`   // the reader saw the end of the body
+	Bytes     int64             `json:"bytes"`
+	Chunks    []Chunk           `json:"chunks"` // one per reader.read() that returned bytes
+	Done      bool              `json:"done"`   // the body was read to its end (or failed)
+	Error     string            `json:"error,omitempty"`
+	// ErrorBody is the start of a non-2xx response's body: the server's
+	// one-line reason for a 400.
+	ErrorBody string  `json:"errorBody,omitempty"`
+	Verdict   Verdict `json:"verdict"`
+}
+
+// Chunk is one piece the browser's reader returned. It is not an HTTP chunk:
+// the browser merges and splits what arrives on the wire.
+type Chunk struct {
+	T float64 `json:"t"` // ms from the request being sent
+	N int     `json:"n"` // bytes
+}
+
+// Append adds pieces read at the given times and keeps the totals right.
+func (r *Run) Append(chunks ...Chunk) {
+	for _, c := range chunks {
+		if len(r.Chunks) == 0 {
+			r.TTFBMs = c.T
+		}
+		r.Chunks = append(r.Chunks, c)
+		r.Bytes += int64(c.N)
+	}
+}
+
+// Spread is the time from the first piece to the last.
+func (r *Run) Spread() float64 {
+	if len(r.Chunks) < 2 {
+		return 0
+	}
+	return r.Chunks[len(r.Chunks)-1].T - r.Chunks[0].T
+}
+
+// Header returns a response header by its lower-case name.
+func (r *Run) Header(name string) string { return r.Headers[name] }

@@ -1,0 +1,216 @@
+// Package spec is the run spec: which scenario to run and the query
+// parameters that shape its body. It is the one parser of those parameters,
+// used by the server (a bad value gets 400 with the parser's message) and by
+// the page (the same message is shown before any request is sent). It has no
+// dependency on net/http or syscall/js, so both builds can import it.
+package spec
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Caps on what one request may ask for. They keep a demo box alive when
+// somebody pastes a link with an extra zero.
+const (
+	MaxRows       = 50_000_000
+	MaxBodyBytes  = 4 << 30 // 4 GiB
+	MaxTotalDelay = 5 * time.Minute
+	MaxPad        = 1 << 20 // 1 MiB of padding per row
+)
+
+// Defaults, the same as the seed's views where the seed has one.
+const (
+	DefaultRows = 1000
+	DefaultPer  = 1
+)
+
+// Spec is what one run asks the server for.
+type Spec struct {
+	Rows  int           // data rows after the header line
+	Delay time.Duration // pause before each group of rows (a slow database)
+	Per   int           // rows per group; the streaming handler flushes once per group
+	Pad   int           // extra bytes per row, so large bodies are cheap to ask for
+}
+
+// Default returns the spec used when no parameter is given.
+func Default() Spec { return Spec{Rows: DefaultRows, Per: DefaultPer} }
+
+// BodyParams lists the query parameters that Parse understands.
+var BodyParams = []string{"rows", "delay", "per", "pad"}
+
+// Parse reads a spec from query parameters. Every parameter it does not know
+// is an error, and so is a repeated one: a typo must not silently fall back
+// to a default. The error is one line that names the parameter.
+func Parse(q url.Values) (Spec, error) {
+	return ParseAllowing(q)
+}
+
+// ParseAllowing is Parse for callers whose URLs carry more parameters of
+// their own (the page's scenario and autorun, say): those names are skipped,
+// every other unknown name is still an error.
+func ParseAllowing(q url.Values, extra ...string) (Spec, error) {
+	s := Default()
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names) // report the same parameter first every time
+	for _, name := range names {
+		vals := q[name]
+		if contains(extra, name) {
+			continue
+		}
+		if len(vals) != 1 {
+			return Spec{}, fmt.Errorf("%s: given %d times, want once", name, len(vals))
+		}
+		v := strings.TrimSpace(vals[0])
+		var err error
+		switch name {
+		case "rows":
+			s.Rows, err = parseInt(v, 0, MaxRows)
+		case "per":
+			s.Per, err = parseInt(v, 1, MaxRows)
+		case "pad":
+			s.Pad, err = parseInt(v, 0, MaxPad)
+		case "delay":
+			s.Delay, err = parseDelay(v)
+		default:
+			return Spec{}, fmt.Errorf("%s: unknown parameter (known: %s)", name, strings.Join(BodyParams, ", "))
+		}
+		if err != nil {
+			return Spec{}, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if err := s.Check(); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
+}
+
+// Check verifies the caps that depend on several parameters at once.
+func (s Spec) Check() error {
+	if s.Rows < 0 || s.Rows > MaxRows {
+		return fmt.Errorf("rows: %d is outside 0..%d", s.Rows, MaxRows)
+	}
+	if s.Per < 1 || s.Per > MaxRows {
+		return fmt.Errorf("per: %d is outside 1..%d", s.Per, MaxRows)
+	}
+	if s.Pad < 0 || s.Pad > MaxPad {
+		return fmt.Errorf("pad: %d is outside 0..%d", s.Pad, MaxPad)
+	}
+	if s.Delay < 0 {
+		return fmt.Errorf("delay: %s is negative", s.Delay)
+	}
+	if n := s.BodySize(); n > MaxBodyBytes {
+		return fmt.Errorf("rows: the body would be %d bytes, over the cap of %d (lower rows or pad)", n, int64(MaxBodyBytes))
+	}
+	// Compare in groups so that a huge delay times many groups cannot overflow.
+	if s.Delay > 0 && int64(s.Groups()) > int64(MaxTotalDelay/s.Delay) {
+		return fmt.Errorf("delay: %d groups × %s is over the total cap of %s (lower delay or rows, or raise per)", s.Groups(), s.Delay, MaxTotalDelay)
+	}
+	return nil
+}
+
+// Groups is how many groups of rows the body is produced in: one pause and,
+// when streaming, one flush per group. The header line travels with the
+// first group; a body with no rows is one group holding only the header.
+func (s Spec) Groups() int {
+	if s.Rows == 0 {
+		return 1
+	}
+	return (s.Rows + s.Per - 1) / s.Per
+}
+
+// TotalDelay is the time the producer spends pausing.
+func (s Spec) TotalDelay() time.Duration { return time.Duration(s.Groups()) * s.Delay }
+
+// Header is the first line of every body, as in the seed.
+const Header = "One,Two,Three\n"
+
+// rowFixed is the length of "Hello,world," plus the newline; the row number
+// and the padding come on top.
+const rowFixed = len("Hello,world,") + 1
+
+// BodySize is the exact length of the body, computed without producing it:
+// the caps and the buffered handler's allocation both need it up front.
+func (s Spec) BodySize() int64 {
+	n := int64(len(Header))
+	n += int64(s.Rows) * int64(rowFixed+s.Pad)
+	n += digitsUpTo(int64(s.Rows))
+	return n
+}
+
+// digitsUpTo is the number of decimal digits written for 1..n.
+func digitsUpTo(n int64) int64 {
+	var total int64
+	for d, lo := int64(1), int64(1); lo <= n; d, lo = d+1, lo*10 {
+		hi := lo*10 - 1
+		if hi > n {
+			hi = n
+		}
+		total += d * (hi - lo + 1)
+	}
+	return total
+}
+
+// Values encodes the spec as query parameters, leaving defaults out so that
+// links stay short.
+func (s Spec) Values() url.Values {
+	q := url.Values{}
+	q.Set("rows", strconv.Itoa(s.Rows))
+	if s.Delay != 0 {
+		q.Set("delay", s.Delay.String())
+	}
+	if s.Per != DefaultPer {
+		q.Set("per", strconv.Itoa(s.Per))
+	}
+	if s.Pad != 0 {
+		q.Set("pad", strconv.Itoa(s.Pad))
+	}
+	return q
+}
+
+func parseInt(v string, lo, hi int) (int, error) {
+	if v == "" {
+		return 0, fmt.Errorf("empty, want a whole number in %d..%d", lo, hi)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < int64(lo) || n > int64(hi) {
+		return 0, fmt.Errorf("%q is not a whole number in %d..%d", v, lo, hi)
+	}
+	return int(n), nil
+}
+
+func parseDelay(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, fmt.Errorf("empty, want a Go duration such as 100ms")
+	}
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a Go duration such as 100ms or 1.5s", v)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", v)
+	}
+	if d > MaxTotalDelay {
+		return 0, fmt.Errorf("%q is over the cap of %s", v, MaxTotalDelay)
+	}
+	return d, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

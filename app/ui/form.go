@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"chunkscope/app/spec"
+)
+
+// pageParams are the page's own URL parameters, beside the body parameters
+// that spec parses.
+var pageParams = []string{"scenario", "compare", "autorun"}
+
+// form is what the controls hold, as typed. An empty field means the
+// parameter's default.
+type form struct {
+	Scenario string
+	Rows     string
+	Delay    string
+	Per      string
+	Pad      string
+}
+
+// view is what the page shows and runs: one scenario, or a comparison of
+// buffered and streaming with the same body.
+type view struct {
+	Scenario string
+	Compare  bool
+	Spec     spec.Spec
+}
+
+// parse checks the form with the server's own parser, so the page refuses
+// exactly what the server would refuse, with the same words.
+func (f form) parse() (view, error) {
+	if _, ok := spec.Lookup(f.Scenario); !ok {
+		return view{}, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
+	}
+	q := url.Values{}
+	for name, v := range map[string]string{"rows": f.Rows, "delay": f.Delay, "per": f.Per, "pad": f.Pad} {
+		if v = strings.TrimSpace(v); v != "" {
+			q.Set(name, v)
+		}
+	}
+	s, err := spec.Parse(q)
+	if err != nil {
+		return view{}, err
+	}
+	return view{Scenario: f.Scenario, Spec: s}, nil
+}
+
+// formFromSpec fills the controls from a parsed spec.
+func formFromSpec(scenario string, s spec.Spec) form {
+	f := form{Scenario: scenario, Rows: strconv.Itoa(s.Rows), Per: strconv.Itoa(s.Per), Pad: strconv.Itoa(s.Pad), Delay: "0"}
+	if s.Delay > 0 {
+		f.Delay = s.Delay.String()
+	}
+	return f
+}
+
+// parseURL reads the page's state from its URL. On error it still returns
+// the form as typed in the URL, so the page can show what was wrong.
+func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
+	f = formFromSpec("streaming", spec.Default())
+	for _, name := range pageParams {
+		if len(q[name]) > 1 {
+			return view{}, false, f, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
+		}
+	}
+	if sc := q.Get("scenario"); sc != "" {
+		f.Scenario = sc
+	}
+	for name, dst := range map[string]*string{"rows": &f.Rows, "delay": &f.Delay, "per": &f.Per, "pad": &f.Pad} {
+		if vals := q[name]; len(vals) > 0 {
+			*dst = vals[0]
+		}
+	}
+	compare, err := parseFlag(q, "compare")
+	if err != nil {
+		return view{}, false, f, err
+	}
+	autorun, err = parseFlag(q, "autorun")
+	if err != nil {
+		return view{}, false, f, err
+	}
+	if _, ok := spec.Lookup(f.Scenario); !ok {
+		return view{}, false, f, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
+	}
+	s, err := spec.ParseAllowing(q, pageParams...)
+	if err != nil {
+		return view{}, false, f, err
+	}
+	return view{Scenario: f.Scenario, Compare: compare, Spec: s}, autorun, formFromSpec(f.Scenario, s), nil
+}
+
+func parseFlag(q url.Values, name string) (bool, error) {
+	switch q.Get(name) {
+	case "", "0":
+		return false, nil
+	case "1":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s: %q is not 0 or 1", name, q.Get(name))
+	}
+}
+
+// query encodes the view as the page's URL query, so a link reproduces it.
+func (v view) query(autorun bool) url.Values {
+	q := v.Spec.Values()
+	q.Set("scenario", v.Scenario)
+	if v.Compare {
+		q.Set("compare", "1")
+	}
+	if autorun {
+		q.Set("autorun", "1")
+	}
+	return q
+}

@@ -1,0 +1,326 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"chunkscope/app/browser"
+	"chunkscope/app/chart"
+	"chunkscope/app/record"
+	"chunkscope/app/spec"
+)
+
+// chartID is the canvas the runs are drawn on.
+const chartID = "chart"
+
+// laneColors gives each scenario the same color everywhere.
+var laneColors = map[string]string{"buffered": "#d4580b", "streaming": "#0969da"}
+
+// Page is chunkscope's one page: controls, the live chart, one summary per
+// run, and the scenario explanations.
+type Page struct {
+	app.Compo
+
+	form    form
+	formErr string
+	view    view
+	lanes   []*lane // the runs of the current view, drawn together
+	running bool
+	cancel  context.CancelFunc
+	runs    *runStore
+	seq     int
+}
+
+// lane is one run being (or having been) read, with what the chart needs.
+type lane struct {
+	run       *record.Run
+	title     string
+	color     string
+	elapsedMs float64 // how far the lane reaches while it is read
+}
+
+// OnMount installs window.chunkscope.runs().
+func (p *Page) OnMount(ctx app.Context) {
+	if !app.IsClient {
+		return
+	}
+	browser.Expose(p.store().JSON)
+}
+
+func (p *Page) store() *runStore {
+	if p.runs == nil {
+		p.runs = &runStore{}
+	}
+	return p.runs
+}
+
+// OnNav reads the state from the URL and, with autorun=1, starts the run.
+func (p *Page) OnNav(ctx app.Context) {
+	v, autorun, f, err := parseURL(ctx.Page().URL().Query())
+	p.form = f
+	if err != nil {
+		p.formErr = "This link's parameters are wrong: " + err.Error()
+		return
+	}
+	p.view = v
+	if autorun && app.IsClient {
+		p.start(ctx, v)
+	}
+}
+
+// OnAppUpdate reloads into a freshly built page, unless a run would be cut.
+func (p *Page) OnAppUpdate(ctx app.Context) {
+	if !p.running {
+		ctx.Reload()
+	}
+}
+
+func (p *Page) onRun(ctx app.Context, e app.Event)     { p.submit(ctx, false) }
+func (p *Page) onCompare(ctx app.Context, e app.Event) { p.submit(ctx, true) }
+
+func (p *Page) onStop(ctx app.Context, e app.Event) {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+func (p *Page) submit(ctx app.Context, compare bool) {
+	v, err := p.form.parse()
+	if err != nil {
+		p.formErr = err.Error()
+		return
+	}
+	v.Compare = compare
+	p.view = v
+	u := *ctx.Page().URL()
+	u.RawQuery = v.query(false).Encode()
+	ctx.Page().ReplaceURL(&u)
+	p.start(ctx, v)
+}
+
+// start reads the view's runs one after the other (a comparison reads
+// buffered, then streaming) so that each has the server and the browser to
+// itself: run side by side, their memory and timings would mix.
+func (p *Page) start(ctx app.Context, v view) {
+	p.formErr = ""
+	if p.cancel != nil {
+		p.cancel()
+	}
+	names := []string{v.Scenario}
+	if v.Compare {
+		names = []string{"buffered", "streaming"}
+	}
+	p.lanes = nil
+	for _, name := range names {
+		p.lanes = append(p.lanes, p.newLane(name, v.Spec))
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	p.cancel, p.running = cancel, true
+	lanes := p.lanes
+	ctx.Async(func() {
+		for _, l := range lanes {
+			p.read(ctx, runCtx, l)
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if len(p.lanes) > 0 && p.lanes[0] == lanes[0] {
+				p.running = false
+			}
+		})
+	})
+	p.draw()
+}
+
+func (p *Page) newLane(name string, s spec.Spec) *lane {
+	sc, _ := spec.Lookup(name)
+	p.seq++
+	q := s.Values()
+	params := map[string]string{}
+	for k := range q {
+		params[k] = q.Get(k)
+	}
+	return &lane{
+		title: sc.Title,
+		color: laneColors[name],
+		run: &record.Run{
+			Version:   record.Version,
+			ID:        "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq),
+			Scenario:  name,
+			URL:       sc.Path + "?" + q.Encode(),
+			Params:    params,
+			ReadMode:  "stream",
+			StartedAt: time.Now().UTC().Format(time.RFC3339Nano),
+			Headers:   map[string]string{},
+			Chunks:    []record.Chunk{},
+		},
+	}
+}
+
+// read runs on a goroutine (ctx.Async); every change to the record happens
+// on the UI goroutine through ctx.Dispatch.
+func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
+	if runCtx.Err() != nil {
+		ctx.Dispatch(func(ctx app.Context) { p.finish(l, browser.Result{}, fmt.Errorf("stopped before it started")) })
+		return
+	}
+	res, err := browser.Read(runCtx, l.run.URL, browser.Progress{
+		OnResponse: func(r browser.Response) {
+			ctx.Dispatch(func(ctx app.Context) {
+				l.run.Status, l.run.Headers, l.run.HeadersMs = r.Status, r.Headers, r.HeadersMs
+				l.elapsedMs = r.HeadersMs
+				p.draw()
+			})
+		},
+		OnChunks: func(chunks []record.Chunk, elapsedMs float64) {
+			ctx.Dispatch(func(ctx app.Context) {
+				l.run.Append(chunks...)
+				l.elapsedMs = elapsedMs
+				l.run.Verdict = record.Explain(l.run)
+				p.draw()
+			})
+		},
+	})
+	ctx.Dispatch(func(ctx app.Context) { p.finish(l, res, err) })
+}
+
+func (p *Page) finish(l *lane, res browser.Result, err error) {
+	r := l.run
+	r.TotalMs, r.ErrorBody, r.Done = res.TotalMs, res.ErrorBody, true
+	if err != nil {
+		r.Error = err.Error()
+	}
+	if len(r.Chunks) == 0 {
+		r.TTFBMs = r.HeadersMs
+	}
+	l.elapsedMs = r.TotalMs
+	r.Verdict = record.Explain(r)
+	if err := p.store().add(r); err != nil {
+		p.formErr = "Could not record the run: " + err.Error()
+	}
+	p.draw()
+}
+
+func (p *Page) draw() {
+	if !app.IsClient {
+		return
+	}
+	canvas := browser.Canvas{ID: chartID}
+	lanes := make([]chart.Lane, len(p.lanes))
+	for i, l := range p.lanes {
+		lanes[i] = chart.Lane{Run: l.run, EndMs: l.elapsedMs, Label: l.run.Scenario, Color: l.color}
+	}
+	canvas.Draw(chart.Build(lanes, canvas.Columns()))
+}
+
+// Render draws the controls, the chart, the summaries and the explanations.
+func (p *Page) Render() app.UI {
+	return app.Div().Class("page").Body(
+		app.Header().Body(
+			app.H1().Text("chunkscope"),
+			app.P().Class("tagline").Text("See an HTTP response arrive, piece by piece: buffered versus streaming."),
+		),
+		p.renderControls(),
+		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
+		app.Canvas().ID(chartID).Class("chart"),
+		app.Div().Class("summaries").Body(
+			app.Range(p.lanes).Slice(func(i int) app.UI { return renderSummary(p.lanes[i]) }),
+		),
+		renderExplanations(),
+	)
+}
+
+func (p *Page) renderControls() app.UI {
+	opts := make([]app.UI, 0, len(spec.Scenarios()))
+	for _, sc := range spec.Scenarios() {
+		opts = append(opts, app.Option().Value(sc.Name).Text(sc.Title).Selected(sc.Name == p.form.Scenario))
+	}
+	link := url.URL{Path: "/", RawQuery: p.view.query(true).Encode()}
+	return app.Section().Class("controls").Body(
+		app.Label().Body(app.Span().Text("scenario"),
+			app.Select().ID("scenario").Body(opts...).OnChange(p.ValueTo(&p.form.Scenario))),
+		field("rows", "rows", &p.form.Rows, p, "1000"),
+		field("delay", "delay (e.g. 100ms)", &p.form.Delay, p, "0"),
+		field("per", "rows per flush", &p.form.Per, p, "1"),
+		field("pad", "pad bytes per row", &p.form.Pad, p, "0"),
+		app.Div().Class("buttons").Body(
+			app.Button().ID("run").Text("Run").OnClick(p.onRun),
+			app.Button().ID("compare").Text("Compare buffered vs streaming").OnClick(p.onCompare),
+			app.Button().ID("stop").Text("Stop").Disabled(!p.running).OnClick(p.onStop),
+			app.A().ID("permalink").Href(link.String()).Text("link to this view"),
+		),
+	)
+}
+
+func field(id, label string, dst *string, p *Page, placeholder string) app.UI {
+	return app.Label().Body(
+		app.Span().Text(label),
+		app.Input().ID(id).Type("text").Value(*dst).Placeholder(placeholder).
+			Size(10).OnChange(p.ValueTo(dst)),
+	)
+}
+
+func renderSummary(l *lane) app.UI {
+	r := l.run
+	status := "waiting"
+	if r.Status != 0 {
+		status = strconv.Itoa(r.Status)
+	}
+	if r.Error != "" && r.Status == 0 {
+		status = "failed"
+	}
+	header := func(name string) string {
+		if v := r.Header(name); v != "" {
+			return v
+		}
+		return "—"
+	}
+	ms := func(v float64, ok bool) string {
+		if !ok {
+			return "—"
+		}
+		return record.Ms(v)
+	}
+	rows := [][2]string{
+		{"status", status},
+		{"Transfer-Encoding", header("transfer-encoding")},
+		{"Content-Length", header("content-length")},
+		{"Content-Type", header("content-type")},
+		{"headers after", ms(r.HeadersMs, r.Status != 0)},
+		{"first byte (TTFB)", ms(r.TTFBMs, len(r.Chunks) > 0 || r.Done)},
+		{"total", ms(r.TotalMs, r.Done)},
+		{"reads", strconv.Itoa(len(r.Chunks))},
+		{"bytes", record.Size(r.Bytes) + " (" + strconv.FormatInt(r.Bytes, 10) + ")"},
+	}
+	return app.Div().Class("summary").DataSet("scenario", r.Scenario).Style("border-color", l.color).Body(
+		app.H3().Style("color", l.color).Text(l.title),
+		app.Code().Class("url").Text(r.URL),
+		app.Table().Body(
+			app.Range(rows).Slice(func(i int) app.UI {
+				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
+			}),
+		),
+		app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
+	)
+}
+
+func renderExplanations() app.UI {
+	scs := spec.Scenarios()
+	sort.SliceStable(scs, func(i, j int) bool { return scs[i].Name < scs[j].Name })
+	return app.Section().Class("explain").Body(
+		app.P().Class("note").Text("What the chart shows: each tick is one reader.read() that returned bytes in the browser, "+
+			"stamped with performance.now() from the moment the request was sent. Browser read() pieces are not HTTP chunks: "+
+			"the network stack merges what arrives close together and splits large chunks, so a fast stream of many small "+
+			"chunks shows as a few large reads. The wire itself is what shows the chunks (curl --raw)."),
+		app.Range(scs).Slice(func(i int) app.UI {
+			return app.Div().Class("scenario").Body(
+				app.H4().Style("color", laneColors[scs[i].Name]).Text(scs[i].Title+" — "+scs[i].Path),
+				app.P().Text(scs[i].Explain),
+			)
+		}),
+	)
+}

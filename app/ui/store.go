@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"chunkscope/app/record"
+)
+
+// runStore keeps every finished run, as JSON taken when it finished, for
+// window.chunkscope.runs(). That call arrives on the browser's event loop,
+// not on go-app's UI goroutine, hence the lock.
+type runStore struct {
+	mu   sync.Mutex
+	runs []json.RawMessage
+}
+
+func (s *runStore) add(r *record.Run) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding run %s: %w", r.ID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs = append(s.runs, b)
+	return nil
+}
+
+// JSON returns the finished runs as a JSON array, oldest first.
+func (s *runStore) JSON() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.runs) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(s.runs)
+	if err != nil {
+		return "[]" // RawMessages that were valid when added cannot fail here
+	}
+	return string(b)
+}

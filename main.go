@@ -1,0 +1,83 @@
+//go:build !(js && wasm)
+
+// Command chunkscope serves the chunkscope page and the endpoints it
+// measures. Run it with make run; -addr chooses where it listens
+// (127.0.0.1:8000 by default: opening it wider is a deliberate choice).
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"chunkscope/server"
+)
+
+// web holds the page's files, app.wasm included, so the binary needs
+// nothing beside it and nothing from the internet.
+//
+//go:embed web
+var web embed.FS
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8000", "host:port to listen on")
+	shutdownGrace := flag.Duration("shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long running streams get to finish")
+	flag.Parse()
+	if err := run(*addr, *shutdownGrace); err != nil {
+		log.Fatalf("chunkscope: %v", err)
+	}
+}
+
+func run(addr string, grace time.Duration) error {
+	files, err := fs.Sub(web, "web")
+	if err != nil {
+		return fmt.Errorf("opening embedded web/: %w", err)
+	}
+	h, err := server.New(server.Config{Web: files})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		// No WriteTimeout: it would cut long streams, which are the point.
+	}
+	// Tests and scripts read this line to find the port (-addr with :0).
+	fmt.Printf("chunkscope: listening on http://%s/\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Printf("chunkscope: shutting down, giving running streams %s", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutting down: %w", err)
+		}
+	}
+	return nil
+}

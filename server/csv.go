@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"chunkscope/app/spec"
+)
+
+// pieceSize bounds what the producer holds before handing bytes to its sink,
+// so a huge group (per=1000000) streams in 64 KiB writes instead of being
+// built whole: the streaming handler's memory must not grow with the group.
+const pieceSize = 64 << 10
+
+// sink receives the body: write may be called several times per group,
+// endGroup once at the end of each group (where the streaming handler
+// flushes).
+type sink interface {
+	write(p []byte) error
+	endGroup() error
+}
+
+// produce writes the seed's CSV for s into dst: the header line, then
+// "Hello,world,N" rows (the "world" field padded with s.Pad dots), in
+// s.Groups() groups, each preceded by a pause of s.Delay. It is the only
+// producer: the buffered and the streaming handler differ only in their sink,
+// so their bodies are byte-identical. It returns ctx's error as soon as ctx is
+// done, during a pause or between pieces.
+func produce(ctx context.Context, s spec.Spec, dst sink) error {
+	prefix := []byte("Hello,world" + strings.Repeat(".", s.Pad) + ",")
+	bufCap := pieceSize
+	if need := len(prefix) + 24; need > bufCap {
+		bufCap = need // one padded row must fit
+	}
+	buf := make([]byte, 0, bufCap)
+	var timer *time.Timer
+	if s.Delay > 0 {
+		timer = time.NewTimer(s.Delay)
+		defer timer.Stop()
+	}
+	row := 1
+	for g := 0; g < s.Groups(); g++ {
+		if timer != nil {
+			if g > 0 {
+				timer.Reset(s.Delay)
+			}
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else if err := ctx.Err(); err != nil {
+			return err
+		}
+		if g == 0 {
+			buf = append(buf, spec.Header...)
+		}
+		last := min(row+s.Per-1, s.Rows)
+		for ; row <= last; row++ {
+			if len(buf)+len(prefix)+24 > cap(buf) {
+				if err := dst.write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			buf = append(buf, prefix...)
+			buf = strconv.AppendInt(buf, int64(row), 10)
+			buf = append(buf, '\n')
+		}
+		if len(buf) > 0 {
+			if err := dst.write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+		if err := dst.endGroup(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memorySink holds the whole body, as Django's HttpResponse does.
+type memorySink struct{ body []byte }
+
+func (m *memorySink) write(p []byte) error { m.body = append(m.body, p...); return nil }
+func (m *memorySink) endGroup() error      { return nil }
+
+// flushSink writes each piece to the client and flushes at the end of every
+// group, so each group leaves as it is produced.
+type flushSink struct {
+	w     interface{ Write([]byte) (int, error) }
+	flush func() error
+}
+
+func (f flushSink) write(p []byte) error {
+	if _, err := f.w.Write(p); err != nil {
+		return fmt.Errorf("writing body: %w", err)
+	}
+	return nil
+}
+
+func (f flushSink) endGroup() error {
+	if err := f.flush(); err != nil {
+		return fmt.Errorf("flushing group: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+// chunkscope's two small JavaScript helpers, called from the Go wasm page
+// through syscall/js. They exist for measured reasons (NOTES.md):
+//  - Pump: a tight reader.read() loop. Awaiting each read() from Go costs
+//    ~50 µs and keeps every chunk's JS value alive until Go's GC runs (the
+//    JS heap then grows to the body size even when nothing is kept). Here
+//    each read is stamped with performance.now() and its byte count into a
+//    Float64Array that Go takes in batches, once per frame.
+//  - draw: paints a scene that Go has already binned to pixel columns, from
+//    typed arrays, in one pass.
+// It is a static file served by the binary, so a strict CSP needs no eval.
+"use strict";
+
+(function () {
+  // Pump reads `reader` until the end. t0 is the performance.now() taken
+  // just before fetch() was called, so every stamp is "ms since the request
+  // was sent".
+  class Pump {
+    constructor(reader, t0) {
+      this.reader = reader;
+      this.t0 = t0;
+      this.buf = new Float64Array(2 * 1024);
+      this.len = 0;
+      this.done = false;
+      this.doneAt = 0;
+      this.error = "";
+      this.run();
+    }
+
+    async run() {
+      try {
+        for (;;) {
+          const { done, value } = await this.reader.read();
+          const t = performance.now() - this.t0;
+          if (done) {
+            this.doneAt = t;
+            break;
+          }
+          this.push(t, value.byteLength);
+        }
+      } catch (err) {
+        this.doneAt = performance.now() - this.t0;
+        this.error = String((err && err.message) || err);
+      }
+      this.done = true;
+    }
+
+    push(t, n) {
+      if (this.len + 2 > this.buf.length) {
+        const bigger = new Float64Array(this.buf.length * 2);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      this.buf[this.len++] = t;
+      this.buf[this.len++] = n;
+    }
+
+    // take returns the (t, n) pairs stamped since the last call as the bytes
+    // of a Float64Array (little-endian, as wasm is), for js.CopyBytesToGo.
+    take() {
+      const out = new Uint8Array(this.buf.buffer.slice(0, this.len * 8));
+      this.len = 0;
+      return out;
+    }
+
+    cancel() {
+      this.reader.cancel().catch(() => {});
+    }
+  }
+
+  const margin = { left: 150, right: 24, top: 30, bottom: 34 };
+  const laneHeight = 46;
+
+  // plotColumns is how many pixel columns Go should bin to.
+  function plotColumns(canvas) {
+    const w = canvas.clientWidth || 800;
+    return Math.max(50, Math.floor(w - margin.left - margin.right));
+  }
+
+  // fromBytes turns the bytes Go handed over back into a Float64Array.
+  function floats(u8) {
+    return new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength / 8);
+  }
+
+  function niceStep(span, target) {
+    const raw = span / target;
+    const pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 2.5, 5, 10]) {
+      if (raw <= m * pow) return m * pow;
+    }
+    return 10 * pow;
+  }
+
+  function fmtTime(ms, step) {
+    if (step >= 1000 || ms >= 1000) {
+      const digits = step >= 1000 ? 0 : step >= 100 ? 1 : 2;
+      return (ms / 1000).toFixed(digits) + " s";
+    }
+    return ms.toFixed(step >= 1 ? 0 : 1) + " ms";
+  }
+
+  function fmtBytes(n) {
+    const units = ["B", "KiB", "MiB", "GiB"];
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+      n /= 1024;
+      u++;
+    }
+    return (u === 0 ? n.toFixed(0) : n.toFixed(n >= 10 ? 0 : 1)) + " " + units[u];
+  }
+
+  // draw paints scene = {tMax, yMax, lanes: [{label, color, cum, ticks,
+  // ttfb, done}]} where cum and ticks are the Uint8Array bytes of
+  // Float64Arrays with one value per pixel column.
+  function draw(canvas, scene) {
+    const lanes = scene.lanes;
+    const cols = lanes.length ? floats(lanes[0].cum).length : plotColumns(canvas);
+    const cumHeight = 220;
+    const cssW = cols + margin.left + margin.right;
+    const cssH = margin.top + cumHeight + 16 + lanes.length * laneHeight + margin.bottom;
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
+      canvas.width = Math.round(cssW * dpr);
+      canvas.height = Math.round(cssH * dpr);
+      canvas.style.height = cssH + "px";
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    ctx.font = "13px system-ui, sans-serif";
+    ctx.textBaseline = "middle";
+
+    const x0 = margin.left;
+    const xOf = (ms) => x0 + (ms / scene.tMax) * cols;
+    const cumTop = margin.top;
+    const cumBottom = cumTop + cumHeight;
+    const lanesTop = cumBottom + 16;
+    const axisY = lanesTop + lanes.length * laneHeight;
+
+    // Grid and time axis.
+    const step = niceStep(scene.tMax, 8);
+    ctx.strokeStyle = "#e3e6ea";
+    ctx.fillStyle = "#57606a";
+    ctx.lineWidth = 1;
+    ctx.textAlign = "center";
+    for (let t = 0; t <= scene.tMax + 1e-9; t += step) {
+      const x = Math.round(xOf(t)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, cumTop);
+      ctx.lineTo(x, axisY);
+      ctx.stroke();
+      ctx.fillText(fmtTime(t, step), x, axisY + 16);
+    }
+    ctx.textAlign = "right";
+    ctx.fillText("time since the request was sent", x0 - 10, axisY + 16);
+
+    // Cumulative bytes.
+    ctx.textAlign = "right";
+    ctx.fillStyle = "#24292f";
+    ctx.fillText("bytes received", x0 - 10, cumTop - 14);
+    ctx.fillStyle = "#57606a";
+    for (const frac of [0, 0.5, 1]) {
+      const y = cumBottom - frac * cumHeight;
+      ctx.fillText(fmtBytes(frac * scene.yMax), x0 - 10, y);
+      ctx.beginPath();
+      ctx.moveTo(x0, Math.round(y) + 0.5);
+      ctx.lineTo(x0 + cols, Math.round(y) + 0.5);
+      ctx.stroke();
+    }
+    for (const lane of lanes) {
+      const cum = floats(lane.cum);
+      ctx.strokeStyle = lane.color;
+      ctx.lineWidth = 2.5;
+      ctx.beginPath();
+      let started = false;
+      for (let c = 0; c < cum.length; c++) {
+        const v = cum[c];
+        if (Number.isNaN(v)) break;
+        const y = cumBottom - (v / scene.yMax) * cumHeight;
+        if (!started) {
+          ctx.moveTo(x0 + c, cumBottom);
+          started = true;
+        }
+        ctx.lineTo(x0 + c + 1, y);
+      }
+      ctx.stroke();
+      if (!Number.isNaN(lane.ttfb)) {
+        const x = Math.round(xOf(lane.ttfb)) + 0.5;
+        ctx.setLineDash([4, 4]);
+        ctx.lineWidth = 1.5;
+        ctx.beginPath();
+        ctx.moveTo(x, cumTop);
+        ctx.lineTo(x, cumBottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+    }
+
+    // One lane per run: a tick per column that received pieces.
+    lanes.forEach((lane, i) => {
+      const top = lanesTop + i * laneHeight;
+      const mid = top + laneHeight / 2;
+      ctx.fillStyle = i % 2 ? "#ffffff" : "#f6f8fa";
+      ctx.fillRect(x0, top, cols, laneHeight);
+      ctx.fillStyle = lane.color;
+      ctx.textAlign = "right";
+      ctx.font = "bold 13px system-ui, sans-serif";
+      ctx.fillText(lane.label, x0 - 10, mid);
+      ctx.font = "13px system-ui, sans-serif";
+      const ticks = floats(lane.ticks);
+      let max = 1;
+      for (let c = 0; c < ticks.length; c++) max = Math.max(max, ticks[c]);
+      for (let c = 0; c < ticks.length; c++) {
+        if (ticks[c] === 0) continue;
+        // Taller where more pieces landed in the same pixel column.
+        const h = 12 + (laneHeight - 20) * (Math.log(1 + ticks[c]) / Math.log(1 + max));
+        ctx.fillRect(x0 + c, mid - h / 2, 1.5, h);
+      }
+      if (!Number.isNaN(lane.ttfb)) {
+        const x = xOf(lane.ttfb);
+        ctx.beginPath();
+        ctx.moveTo(x, top + 2);
+        ctx.lineTo(x - 5, top - 5);
+        ctx.lineTo(x + 5, top - 5);
+        ctx.closePath();
+        ctx.fill();
+        ctx.textAlign = x > x0 + cols - 160 ? "right" : "left";
+        ctx.fillStyle = "#24292f";
+        ctx.fillText("first byte " + fmtTime(lane.ttfb, 10), x + (ctx.textAlign === "left" ? 8 : -8), top + 9);
+      }
+    });
+  }
+
+  window.chunkscopeLib = { Pump, plotColumns, draw };
+})();
