@@ -30,8 +30,8 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 
-# Every test: the Go unit and loopback tests, the wasm packages under
-# Node, then the real-browser tests against the real binary.
+# Every test: the Go unit and loopback tests, then the real-browser tests
+# (e2e/) against the real binary in Debian's Chromium.
 test: vet build chromium
 	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 ./...
 

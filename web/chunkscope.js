@@ -67,7 +67,7 @@
     }
   }
 
-  const margin = { left: 150, right: 24, top: 30, bottom: 34 };
+  const margin = { left: 150, right: 24, top: 30, bottom: 50 };
   const laneHeight = 46;
 
   // plotColumns is how many pixel columns Go should bin to.
@@ -150,8 +150,8 @@
       ctx.stroke();
       ctx.fillText(fmtTime(t, step), x, axisY + 16);
     }
-    ctx.textAlign = "right";
-    ctx.fillText("time since the request was sent", x0 - 10, axisY + 16);
+    ctx.textAlign = "left";
+    ctx.fillText("time since the request was sent →", x0, axisY + 36);
 
     // Cumulative bytes.
     ctx.textAlign = "right";

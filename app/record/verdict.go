@@ -33,7 +33,7 @@ const burstMs = 50
 func Explain(r *Run) Verdict {
 	switch {
 	case !r.Done:
-		return Verdict{KindRunning, fmt.Sprintf("Reading: %s in %d pieces so far.", Size(r.Bytes), len(r.Chunks))}
+		return Verdict{KindRunning, fmt.Sprintf("Reading: %s in %s so far.", Size(r.Bytes), pieces(len(r.Chunks)))}
 	case r.Error != "":
 		return Verdict{KindError, "The request failed: " + r.Error}
 	case r.Status < 200 || r.Status > 299:

@@ -1,0 +1,55 @@
+package record
+
+import (
+	"strings"
+	"testing"
+)
+
+func run(headers map[string]string, status int, chunks ...Chunk) *Run {
+	r := &Run{Status: status, Headers: headers, Done: true}
+	r.Append(chunks...)
+	if len(chunks) > 0 {
+		r.TotalMs = chunks[len(chunks)-1].T + 1
+	}
+	return r
+}
+
+func TestExplain(t *testing.T) {
+	chunked := map[string]string{"transfer-encoding": "chunked"}
+	tests := []struct {
+		name     string
+		run      *Run
+		kind     string
+		contains string
+	}{
+		{"buffered", run(map[string]string{"content-length": "305"}, 200, Chunk{2026, 305}),
+			KindOnePiece, "Content-Length was set (305 bytes), so the body was sent in one piece after 2.03 s"},
+		{"streamed", run(chunked, 200, Chunk{100, 30}, Chunk{1100, 15}, Chunk{2000, 15}),
+			KindStreamed, "Transfer-Encoding: chunked, and the body streamed: the first byte after 0.10 s, then 3 reads spread over 1.90 s"},
+		{"burst", run(chunked, 200, Chunk{3, 3000}, Chunk{4, 3000}, Chunk{20, 3000}),
+			KindBurst, "arrived within 17.0 ms of each other"},
+		{"late burst", run(chunked, 200, Chunk{1990, 3000}, Chunk{2001, 3000}),
+			KindOnePiece, "arrived all at once"},
+		{"204", &Run{Status: 204, Done: true, HeadersMs: 3}, KindNoBody, "No body arrived; the headers came after 3.0 ms"},
+		{"head", &Run{Status: 200, Done: true, HeadersMs: 3}, KindNoBody, "No body arrived"},
+		{"400", &Run{Status: 400, Done: true, ErrorBody: "rows: \"x\" is not a whole number\n"}, KindError, `The server answered 400: rows: "x" is not a whole number`},
+		{"failed", &Run{Done: true, Error: "fetch: Failed to fetch"}, KindError, "The request failed: fetch: Failed to fetch"},
+		{"running", &Run{Chunks: []Chunk{{1, 2048}}, Bytes: 2048}, KindRunning, "Reading: 2.0 KiB in 1 read so far"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Explain(tc.run)
+			if v.Kind != tc.kind || !strings.Contains(v.Detail, tc.contains) {
+				t.Errorf("Explain = {%s, %q}; want kind %s containing %q", v.Kind, v.Detail, tc.kind, tc.contains)
+			}
+		})
+	}
+}
+
+func TestSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 256 << 20: "256.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := Size(n); got != want {
+			t.Errorf("Size(%d) = %q; want %q", n, got, want)
+		}
+	}
+}
