@@ -2,10 +2,15 @@
 // measures, and the page itself (go-app's handler plus the static files in
 // web/).
 //
-// Endpoints (GET or HEAD):
+// Endpoints:
 //
 //	/csv/buffered?rows=1000&delay=0&per=1&pad=0   whole body in memory, then sent with Content-Length
 //	/csv/streaming?rows=1000&delay=0&per=1&pad=0  each group written and flushed: chunked
+//	/events?run=ID   Server-Sent Events: the server's memory samples during the run tagged run=ID
+//	/clock           204, for the page to time a round trip
+//
+// The CSV endpoints take GET and HEAD, and an optional run=ID that tags the
+// request for memory sampling (every 10 ms while a tagged run is active).
 //
 // For example:
 //
@@ -22,6 +27,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"runtime"
 	"strconv"
 
 	"chunkscope/app/spec"
@@ -35,8 +41,8 @@ type Config struct {
 
 // Server routes chunkscope's requests.
 type Server struct {
-	mux *http.ServeMux
-	web fs.FS
+	mux  *http.ServeMux
+	runs *runs
 }
 
 // New builds the server's handler. It fails when web/app.wasm is missing,
@@ -50,15 +56,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: reading app.wasm (run make build): %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	s := &Server{mux: http.NewServeMux(), web: cfg.Web}
+	s := &Server{mux: http.NewServeMux(), runs: newRuns()}
 	s.mux.HandleFunc("/csv/buffered", s.buffered)
 	s.mux.HandleFunc("/csv/streaming", s.streaming)
+	s.mux.HandleFunc("/events", s.events)
+	s.mux.HandleFunc("/clock", s.clock)
 	s.mux.Handle("/web/", http.StripPrefix("/web/", staticHandler(cfg.Web)))
 	s.mux.Handle("/", pageHandler(hex.EncodeToString(sum[:6]), cfg.Web))
 	return s, nil
 }
 
+// ServeHTTP sets the headers every response carries, then routes. The page
+// is cross-origin isolated (COOP + COEP) so that the browser offers
+// performance.measureUserAgentSpecificMemory(); everything it loads comes
+// from this origin, so require-corp costs nothing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Embedder-Policy", "require-corp")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -71,7 +87,15 @@ func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	run, ok := s.beginRun(w, sp)
+	if !ok {
+		return
+	}
 	body := &memorySink{body: make([]byte, 0, sp.BodySize())}
+	defer func() {
+		s.runs.end(run) // the last sample still sees the body
+		runtime.KeepAlive(body)
+	}()
 	if err := produce(r.Context(), sp, body); err != nil {
 		return // the client went away: nobody to answer
 	}
@@ -83,6 +107,20 @@ func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// beginRun registers a request tagged with run=ID for memory sampling. A
+// request without a tag gets a nil log, which end ignores.
+func (s *Server) beginRun(w http.ResponseWriter, sp spec.Spec) (*runLog, bool) {
+	if sp.Run == "" {
+		return nil, true
+	}
+	l, err := s.runs.begin(sp.Run)
+	if err != nil {
+		serveError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	return l, true
+}
+
 // streaming serves /csv/streaming: each group of rows is written and flushed
 // as soon as it exists, so net/http frames the body with Transfer-Encoding:
 // chunked, one HTTP chunk per group (a group over 64 KiB goes out in 64 KiB
@@ -92,6 +130,11 @@ func (s *Server) streaming(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	run, ok := s.beginRun(w, sp)
+	if !ok {
+		return
+	}
+	defer s.runs.end(run)
 	setCSVHeaders(w.Header())
 	rc := http.NewResponseController(w)
 	out := flushSink{w: w, flush: rc.Flush}

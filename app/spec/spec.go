@@ -35,13 +35,16 @@ type Spec struct {
 	Delay time.Duration // pause before each group of rows (a slow database)
 	Per   int           // rows per group; the streaming handler flushes once per group
 	Pad   int           // extra bytes per row, so large bodies are cheap to ask for
+	// Run tags the request with the page's run id, so the server's memory
+	// samples for it can be followed at /events?run=ID. Optional.
+	Run string
 }
 
 // Default returns the spec used when no parameter is given.
 func Default() Spec { return Spec{Rows: DefaultRows, Per: DefaultPer} }
 
 // BodyParams lists the query parameters that Parse understands.
-var BodyParams = []string{"rows", "delay", "per", "pad"}
+var BodyParams = []string{"rows", "delay", "per", "pad", "run"}
 
 // Parse reads a spec from query parameters. Every parameter it does not know
 // is an error, and so is a repeated one: a typo must not silently fall back
@@ -79,6 +82,8 @@ func ParseAllowing(q url.Values, extra ...string) (Spec, error) {
 			s.Pad, err = parseInt(v, 0, MaxPad)
 		case "delay":
 			s.Delay, err = parseDelay(v)
+		case "run":
+			s.Run, err = ParseRunID(v)
 		default:
 			return Spec{}, fmt.Errorf("%s: unknown parameter (known: %s)", name, strings.Join(BodyParams, ", "))
 		}
@@ -172,7 +177,27 @@ func (s Spec) Values() url.Values {
 	if s.Pad != 0 {
 		q.Set("pad", strconv.Itoa(s.Pad))
 	}
+	if s.Run != "" {
+		q.Set("run", s.Run)
+	}
 	return q
+}
+
+// MaxRunID is the longest run id accepted.
+const MaxRunID = 64
+
+// ParseRunID checks a run id: 1 to 64 letters, digits, '-' or '_', so it
+// can travel in URLs and logs as it is.
+func ParseRunID(v string) (string, error) {
+	if v == "" || len(v) > MaxRunID {
+		return "", fmt.Errorf("%q is not 1 to %d characters", v, MaxRunID)
+	}
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", fmt.Errorf("%q has a character other than letters, digits, - and _", v)
+		}
+	}
+	return v, nil
 }
 
 func parseInt(v string, lo, hi int) (int, error) {

@@ -36,6 +36,10 @@ func TestParse(t *testing.T) {
 		{query: "rows=50000000&pad=100", wantErr: "rows: the body would be"},
 		{query: "rows=1&rows=2", wantErr: "rows: given 2 times"},
 		{query: "rowz=1", wantErr: "rowz: unknown parameter"},
+		{query: "rows=5&run=r1-abc_2", want: Spec{Rows: 5, Per: 1, Run: "r1-abc_2"}},
+		{query: "run=", wantErr: `run: "" is not 1 to 64 characters`},
+		{query: "run=a%20b", wantErr: `run: "a b" has a character`},
+		{query: "run=" + strings.Repeat("x", 65), wantErr: "run: "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"chunkscope/app/spec"
+)
+
+// waitForRun is how long /events waits for the tagged request to arrive:
+// the page subscribes first, then sends it.
+const waitForRun = 10 * time.Second
+
+// events serves /events?run=ID as Server-Sent Events: every memory sample
+// the server took during that run ("sample" events, each with an id so a
+// reconnecting EventSource resumes where it stopped), then one "end" event
+// when the run is over. Sample times are ms since the tagged request
+// arrived; the page maps them onto its own clock.
+//
+//	curl -N 'http://127.0.0.1:8000/events?run=r1'
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET")
+		return
+	}
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		serveError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	for name := range q {
+		if name != "run" {
+			serveError(w, http.StatusBadRequest, name+": unknown parameter (known: run)")
+			return
+		}
+	}
+	if len(q["run"]) != 1 {
+		serveError(w, http.StatusBadRequest, "run: want exactly one run id")
+		return
+	}
+	id, err := spec.ParseRunID(q.Get("run"))
+	if err != nil {
+		serveError(w, http.StatusBadRequest, "run: "+err.Error())
+		return
+	}
+	next := 0
+	if last := r.Header.Get("Last-Event-ID"); last != "" {
+		n, err := strconv.Atoi(last)
+		if err != nil || n < 0 {
+			serveError(w, http.StatusBadRequest, fmt.Sprintf("Last-Event-ID: %q is not a sample index", last))
+			return
+		}
+		next = n + 1
+	}
+	samples, done, changed, err := s.runs.since(r.Context(), id, next, waitForRun)
+	if err != nil {
+		if r.Context().Err() == nil {
+			serveError(w, http.StatusNotFound, err.Error())
+		}
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	rc := http.NewResponseController(w)
+	for {
+		for _, sm := range samples {
+			b, _ := json.Marshal(sm) // a struct of numbers always encodes
+			fmt.Fprintf(w, "id: %d\nevent: sample\ndata: %s\n\n", next, b)
+			next++
+		}
+		if done {
+			fmt.Fprintf(w, "event: end\ndata: {\"samples\":%d}\n\n", next)
+			rc.Flush()
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+		select {
+		case <-changed:
+		case <-r.Context().Done():
+			return
+		}
+		samples, done, changed, err = s.runs.since(r.Context(), id, next, waitForRun)
+		if err != nil {
+			return // evicted under us: the stream just ends
+		}
+	}
+}
+
+// clock serves /clock: an empty answer the page times to estimate the
+// offset between its clock and the server's (half the round trip).
+func (s *Server) clock(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
