@@ -218,8 +218,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("streaming", func(t *testing.T) {
 		runs := runsAfter(t, tab(t), "/?scenario=streaming&rows=20&delay=100ms&autorun=1", 1)
 		checkStreaming(t, runs[0])
-		if runs[0].URL != "/csv/streaming?delay=100ms&rows=20" {
-			t.Errorf("url = %q; want /csv/streaming?delay=100ms&rows=20", runs[0].URL)
+		if want := "/csv/streaming?delay=100ms&rows=20&run=" + runs[0].ID; runs[0].URL != want {
+			t.Errorf("url = %q; want %q", runs[0].URL, want)
 		}
 	})
 	t.Run("buffered", func(t *testing.T) {
@@ -240,8 +240,27 @@ func TestBrowser(t *testing.T) {
 		if len(text) != 2 || !strings.HasPrefix(text[0], "Content-Length was set") || !strings.Contains(text[1], "streamed") {
 			t.Errorf("verdicts on the page = %q; want the buffered one naming Content-Length, then the streamed one", text)
 		}
+	})
+	t.Run("compare memory", func(t *testing.T) {
+		// 128 MiB produced over about 2.5 s: the buffered server's heap
+		// climbs to the body, the streaming one stays flat; the page
+		// buffer-reads the buffered body and stream-reads the streamed one.
+		const MiB = 1 << 20
+		ctx := tab(t)
+		runs := runsAfter(t, ctx, "/?compare=1&rows=131072&pad=1005&per=512&delay=10ms&autorun=1", 2)
+		b, s := runs[0], runs[1]
+		if b.ReadMode != "buffer" || s.ReadMode != "stream" {
+			t.Errorf("read modes = %s, %s; want buffer, stream", b.ReadMode, s.ReadMode)
+		}
+		if b.ServerPeakGrowth < 100*MiB || s.ServerPeakGrowth >= 4*MiB {
+			t.Errorf("server peak growth buffered %.1f MiB, streaming %.1f MiB; want ≥ 100 and < 4", float64(b.ServerPeakGrowth)/MiB, float64(s.ServerPeakGrowth)/MiB)
+		}
+		if b.ClientPeakGrowth < 100*MiB || s.ClientPeakGrowth >= 16*MiB {
+			t.Errorf("client peak growth buffer-read %.1f MiB, stream-read %.1f MiB; want ≥ 100 and < 16", float64(b.ClientPeakGrowth)/MiB, float64(s.ClientPeakGrowth)/MiB)
+		}
 		saveScreenshot(t, ctx)
 	})
+	t.Run("memory", testMemory)
 	t.Run("bad link", func(t *testing.T) {
 		ctx := tab(t)
 		if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/?scenario=streaming&rows=-5&autorun=1")); err != nil {
@@ -285,4 +304,65 @@ func saveScreenshot(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// mib64 is a streamed body of about 64 MiB: 65,536 rows of 1,023 bytes,
+// flushed 64 rows at a time.
+const mib64 = "rows=65536&pad=1005&per=64"
+
+func testMemory(t *testing.T) {
+	type want struct {
+		clientMax, clientMin int64 // bounds on clientPeakGrowth
+		serverMax, serverMin int64 // bounds on serverPeakGrowth
+	}
+	const MiB = 1 << 20
+	tests := []struct {
+		name, query string
+		want        want
+	}{
+		// Counting and dropping each piece keeps the Go heap flat...
+		{"stream-read", "scenario=streaming&read=stream&" + mib64, want{clientMax: 16 * MiB, serverMax: 4 * MiB}},
+		// ...keeping them all costs the body.
+		{"buffer-read", "scenario=streaming&read=buffer&" + mib64, want{clientMin: 48 * MiB, serverMax: 4 * MiB}},
+		// The buffered server holds the whole body before sending it.
+		{"buffered", "scenario=buffered&read=stream&" + mib64, want{clientMax: 16 * MiB, serverMin: 60 * MiB}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runsAfter(t, tab(t), "/?autorun=1&"+tc.query, 1)[0]
+			if r.Error != "" || r.Status != 200 || r.Bytes < 63*MiB {
+				t.Fatalf("run: status %d, %d bytes, error %q; want 200, about 64 MiB", r.Status, r.Bytes, r.Error)
+			}
+			if len(r.ClientMem) < 2 || len(r.ServerMem) < 2 {
+				t.Fatalf("%d client and %d server samples; want ≥ 2 of each", len(r.ClientMem), len(r.ServerMem))
+			}
+			if got := record.PeakGrowth(r.ClientMem); got != r.ClientPeakGrowth {
+				t.Errorf("clientPeakGrowth = %d; the samples say %d", r.ClientPeakGrowth, got)
+			}
+			if got := record.PeakGrowth(r.ServerMem); got != r.ServerPeakGrowth {
+				t.Errorf("serverPeakGrowth = %d; the samples say %d", r.ServerPeakGrowth, got)
+			}
+			// Server samples are on the page's clock: within the run, give
+			// or take the stated clock error and a sampling period.
+			slack := r.ClockErrorMs + 20
+			for _, m := range r.ServerMem {
+				if m.T < -slack || m.T > r.TotalMs+slack+50 || m.RSS == 0 {
+					t.Errorf("server sample %+v is outside the run (0..%.1f ms ± %.1f) or lacks RSS", m, r.TotalMs, slack)
+					break
+				}
+			}
+			if r.ClockErrorMs <= 0 || r.ClockErrorMs > 50 {
+				t.Errorf("clock error = %.3f ms; want a measured half round trip on loopback (0, 50]", r.ClockErrorMs)
+			}
+			check := func(what string, got, lo, hi int64) {
+				if (lo > 0 && got < lo) || (hi > 0 && got >= hi) {
+					t.Errorf("%s peak heap growth = %.1f MiB; want ≥ %.0f and < %.0f MiB (0 = no bound)", what, float64(got)/MiB, float64(lo)/MiB, float64(hi)/MiB)
+				} else {
+					t.Logf("%s peak heap growth = %.2f MiB", what, float64(got)/MiB)
+				}
+			}
+			check("client", r.ClientPeakGrowth, tc.want.clientMin, tc.want.clientMax)
+			check("server", r.ServerPeakGrowth, tc.want.serverMin, tc.want.serverMax)
+		})
+	}
 }

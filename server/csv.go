@@ -86,11 +86,40 @@ func produce(ctx context.Context, s spec.Spec, dst sink) error {
 	return nil
 }
 
-// memorySink holds the whole body, as Django's HttpResponse does.
-type memorySink struct{ body []byte }
+// memorySink holds the whole body, as Django's HttpResponse does. It keeps
+// the pieces as produced rather than one growing slice: the heap then
+// climbs with the rows, as the body is built, and never holds a doubled
+// copy on the way (a 1 GiB body costs 1 GiB, not 2).
+type memorySink struct {
+	pieces [][]byte
+	size   int64
+}
 
-func (m *memorySink) write(p []byte) error { m.body = append(m.body, p...); return nil }
-func (m *memorySink) endGroup() error      { return nil }
+func (m *memorySink) write(p []byte) error {
+	m.size += int64(len(p))
+	for len(p) > 0 {
+		if n := len(m.pieces); n == 0 || len(m.pieces[n-1]) == cap(m.pieces[n-1]) {
+			m.pieces = append(m.pieces, make([]byte, 0, max(pieceSize, len(p))))
+		}
+		last := &m.pieces[len(m.pieces)-1]
+		n := min(cap(*last)-len(*last), len(p))
+		*last = append(*last, p[:n]...)
+		p = p[n:]
+	}
+	return nil
+}
+
+func (m *memorySink) endGroup() error { return nil }
+
+// writeTo sends the pieces in order.
+func (m *memorySink) writeTo(w interface{ Write([]byte) (int, error) }) error {
+	for _, p := range m.pieces {
+		if _, err := w.Write(p); err != nil {
+			return fmt.Errorf("writing body: %w", err)
+		}
+	}
+	return nil
+}
 
 // flushSink writes each piece to the client and flushes at the end of every
 // group, so each group leaves as it is produced.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -44,7 +45,19 @@ func newRuns() *runs {
 
 // begin registers a run and takes its first sample, the baseline its growth
 // is measured from. An id may be used once.
+//
+// When no other run is active, begin first collects the heap and returns
+// free memory to the OS: otherwise the garbage of the run before (a
+// buffered body, say) would sit under this run's curve until the next GC,
+// and a streamed run would look as if it held the last run's body. With a
+// small live heap this costs a few milliseconds, before the run starts.
 func (g *runs) begin(id string) (*runLog, error) {
+	g.mu.Lock()
+	idle := g.active == 0
+	g.mu.Unlock()
+	if idle {
+		debug.FreeOSMemory()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, ok := g.byID[id]; ok {

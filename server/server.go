@@ -91,7 +91,7 @@ func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body := &memorySink{body: make([]byte, 0, sp.BodySize())}
+	body := &memorySink{}
 	defer func() {
 		s.runs.end(run) // the last sample still sees the body
 		runtime.KeepAlive(body)
@@ -100,10 +100,10 @@ func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
 		return // the client went away: nobody to answer
 	}
 	setCSVHeaders(w.Header())
-	w.Header().Set("Content-Length", strconv.Itoa(len(body.body)))
+	w.Header().Set("Content-Length", strconv.FormatInt(body.size, 10))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(body.body) // an error here means the client left; nothing to do
+		body.writeTo(w) // an error here means the client left; nothing to do
 	}
 }
 

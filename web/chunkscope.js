@@ -15,9 +15,14 @@
   // just before fetch() was called, so every stamp is "ms since the request
   // was sent".
   class Pump {
-    constructor(reader, t0) {
+    // keep: buffer-read mode; each piece is also kept until Go takes it
+    // (takeBytes) into its own heap, as response.arrayBuffer() would hold it.
+    constructor(reader, t0, keep) {
       this.reader = reader;
       this.t0 = t0;
+      this.keep = !!keep;
+      this.kept = [];
+      this.keptBytes = 0;
       this.buf = new Float64Array(2 * 1024);
       this.len = 0;
       this.done = false;
@@ -36,6 +41,10 @@
             break;
           }
           this.push(t, value.byteLength);
+          if (this.keep) {
+            this.kept.push(value);
+            this.keptBytes += value.byteLength;
+          }
         }
       } catch (err) {
         this.doneAt = performance.now() - this.t0;
@@ -62,9 +71,64 @@
       return out;
     }
 
+    // takeBytes hands over the pieces kept since the last call as one
+    // Uint8Array and forgets them, so they live in Go's heap only.
+    takeBytes() {
+      const out = new Uint8Array(this.keptBytes);
+      let at = 0;
+      for (const piece of this.kept) {
+        out.set(piece, at);
+        at += piece.byteLength;
+      }
+      this.kept = [];
+      this.keptBytes = 0;
+      return out;
+    }
+
     cancel() {
       this.reader.cancel().catch(() => {});
     }
+  }
+
+  // ServerEvents follows /events?run=ID: the server's memory samples for
+  // one run, kept until Go takes them.
+  class ServerEvents {
+    constructor(url) {
+      this.samples = [];
+      this.ended = false;
+      this.error = "";
+      this.source = new EventSource(url);
+      this.source.addEventListener("sample", (e) => this.samples.push(JSON.parse(e.data)));
+      this.source.addEventListener("end", () => {
+        this.ended = true;
+        this.source.close();
+      });
+      this.source.onerror = () => {
+        if (!this.ended && this.source.readyState === EventSource.CLOSED) {
+          this.error = "the server's event stream closed";
+        }
+      };
+    }
+
+    // take returns the samples received since the last call, as JSON.
+    take() {
+      const out = JSON.stringify(this.samples);
+      this.samples = [];
+      return out;
+    }
+
+    close() {
+      this.source.close();
+    }
+  }
+
+  // memory reads what the browser tells about its memory, where it does.
+  function memory() {
+    const out = {};
+    if (performance.memory) {
+      out.jsHeap = performance.memory.usedJSHeapSize;
+    }
+    return out;
   }
 
   const margin = { left: 150, right: 24, top: 30, bottom: 50 };
@@ -115,8 +179,10 @@
     const lanes = scene.lanes;
     const cols = lanes.length ? floats(lanes[0].cum).length : plotColumns(canvas);
     const cumHeight = 220;
+    const memHeight = 120;
+    const memGap = 34;
     const cssW = cols + margin.left + margin.right;
-    const cssH = margin.top + cumHeight + 16 + lanes.length * laneHeight + margin.bottom;
+    const cssH = margin.top + cumHeight + 16 + lanes.length * laneHeight + 2 * (memGap + memHeight) + margin.bottom;
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
       canvas.width = Math.round(cssW * dpr);
@@ -134,7 +200,9 @@
     const cumTop = margin.top;
     const cumBottom = cumTop + cumHeight;
     const lanesTop = cumBottom + 16;
-    const axisY = lanesTop + lanes.length * laneHeight;
+    const serverTop = lanesTop + lanes.length * laneHeight + memGap;
+    const clientTop = serverTop + memHeight + memGap;
+    const axisY = clientTop + memHeight;
 
     // Grid and time axis.
     const step = niceStep(scene.tMax, 8);
@@ -228,7 +296,67 @@
         ctx.fillText("first byte " + fmtTime(lane.ttfb, 10), x + (ctx.textAlign === "left" ? 8 : -8), top + 9);
       }
     });
+
+    memPanel(ctx, x0, cols, serverTop, memHeight, "server memory", "heap (solid), RSS (dashed)",
+      scene.serverMax, lanes, "serverHeap", "serverRSS");
+    memPanel(ctx, x0, cols, clientTop, memHeight, "browser memory", "Go wasm heap (solid), JS heap (dashed)",
+      scene.clientMax, lanes, "clientHeap", "clientJS");
   }
 
-  window.chunkscopeLib = { Pump, plotColumns, draw };
+  // memPanel draws one memory plot: per lane, a solid curve and a dashed
+  // one (either may be missing).
+  function memPanel(ctx, x0, cols, top, height, title, legend, yMax, lanes, solid, dashed) {
+    ctx.fillStyle = "#24292f";
+    ctx.textAlign = "left";
+    ctx.font = "bold 13px system-ui, sans-serif";
+    ctx.fillText(title, x0, top - 12);
+    ctx.font = "13px system-ui, sans-serif";
+    ctx.fillStyle = "#57606a";
+    ctx.fillText(legend, x0 + ctx.measureText(title).width + 24, top - 12);
+    ctx.textAlign = "right";
+    ctx.strokeStyle = "#e3e6ea";
+    ctx.lineWidth = 1;
+    for (const frac of [0, 0.5, 1]) {
+      const y = Math.round(top + height - frac * height) + 0.5;
+      ctx.fillText(fmtBytes(frac * yMax), x0 - 10, y);
+      ctx.beginPath();
+      ctx.moveTo(x0, y);
+      ctx.lineTo(x0 + cols, y);
+      ctx.stroke();
+    }
+    let drawn = 0;
+    for (const lane of lanes) {
+      for (const [key, dash] of [[solid, []], [dashed, [5, 4]]]) {
+        if (!lane[key]) continue;
+        const vals = floats(lane[key]);
+        ctx.strokeStyle = lane.color;
+        ctx.lineWidth = dash.length ? 1.5 : 2.5;
+        ctx.setLineDash(dash);
+        ctx.beginPath();
+        let pen = false;
+        for (let c = 0; c < vals.length; c++) {
+          const v = vals[c];
+          if (Number.isNaN(v)) {
+            pen = false;
+            continue;
+          }
+          const y = top + height - (v / yMax) * height;
+          if (!pen) {
+            ctx.moveTo(x0 + c, y);
+            pen = true;
+          }
+          ctx.lineTo(x0 + c + 1, y);
+        }
+        ctx.stroke();
+        drawn++;
+      }
+    }
+    ctx.setLineDash([]);
+    if (!drawn && lanes.length) {
+      ctx.textAlign = "left";
+      ctx.fillText("no samples for these runs", x0 + 10, top + height / 2);
+    }
+  }
+
+  window.chunkscopeLib = { Pump, ServerEvents, memory, plotColumns, draw };
 })();

@@ -1,14 +1,26 @@
 // Package browser is the page's only door to the browser's APIs (syscall/js):
-// fetch and the body reader, the canvas, and window.chunkscope. Outside the
-// wasm build (go-app pre-renders the page on the server) every function
-// reports that it needs a browser, so the rest of the page compiles and
-// tests natively.
+// fetch and the body reader, the server's event stream, memory figures, the
+// canvas, and window.chunkscope. Outside the wasm build (go-app pre-renders
+// the page on the server) every function reports that it needs a browser,
+// so the rest of the page compiles and tests natively.
 package browser
 
 import (
 	"chunkscope/app/chart"
 	"chunkscope/app/record"
 )
+
+// Request says what to read and how.
+type Request struct {
+	URL string // the body's URL, run=ID included when RunID is set
+	// RunID, when set, makes Read follow /events?run=ID for the server's
+	// memory samples during the run.
+	RunID string
+	// Keep is buffer-read: every piece is copied into the Go heap and held
+	// until the end, as response.arrayBuffer() would. Otherwise each piece
+	// is counted and dropped (stream-read).
+	Keep bool
+}
 
 // Response is what fetch resolved with: the status line and headers.
 type Response struct {
@@ -17,18 +29,29 @@ type Response struct {
 	HeadersMs float64           // ms from the request being sent
 }
 
+// Batch is what arrived since the last batch, about once per frame.
+type Batch struct {
+	Chunks    []record.Chunk
+	ElapsedMs float64            // ms since the request was sent
+	Client    []record.MemSample // the page's memory
+	Server    []record.MemSample // the server's memory, already on the page's clock
+}
+
 // Progress receives what the reader saw, in order, on the reading
-// goroutine: the response once, then batches of pieces with the time
-// elapsed so far.
+// goroutine: the response once, then batches.
 type Progress struct {
 	OnResponse func(Response)
-	OnChunks   func(chunks []record.Chunk, elapsedMs float64)
+	OnBatch    func(Batch)
 }
 
 // Result is how a read ended.
 type Result struct {
-	TotalMs   float64
-	ErrorBody string // start of a non-2xx body: the server's reason
+	TotalMs       float64
+	ErrorBody     string  // start of a non-2xx body: the server's reason
+	ClockOffsetMs float64 // server time + offset = page time
+	ClockErrorMs  float64 // ± on that offset
+	// ServerProblem says why server samples are missing or incomplete.
+	ServerProblem string
 }
 
 // Canvas paints chart scenes on the canvas element with the given id.

@@ -5,9 +5,11 @@ package browser
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"syscall/js"
 	"time"
 	"unsafe"
@@ -23,36 +25,56 @@ const batchEvery = 16 * time.Millisecond
 // maxErrorBody bounds what is kept of a non-2xx body.
 const maxErrorBody = 512
 
-// Read fetches url and reads its body to the end with the pump from
-// web/chunkscope.js, reporting progress as it goes. Cancelling ctx aborts the
-// request. Every stamp is performance.now() minus the instant just before
-// fetch() was called.
-func Read(ctx context.Context, url string, p Progress) (Result, error) {
+// Read fetches req.URL and reads its body to the end with the pump from
+// web/chunkscope.js, reporting progress about once per frame. Cancelling
+// ctx aborts the request. Every stamp is performance.now() minus the instant
+// just before fetch() was called.
+func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	lib := js.Global().Get("chunkscopeLib")
 	if lib.IsUndefined() {
 		return Result{}, errors.New("web/chunkscope.js is not loaded")
 	}
 	perf := js.Global().Get("performance")
+	now := func() float64 { return perf.Call("now").Float() }
+	var res Result
+
+	var events js.Value
+	if req.RunID != "" {
+		var ok bool
+		if res.ClockOffsetMs, res.ClockErrorMs, ok = estimateOffset(now); !ok {
+			res.ServerProblem = "no /clock round trip succeeded: server times are unshifted, their offset unknown"
+		}
+		events = lib.Get("ServerEvents").New("/events?run=" + req.RunID)
+		defer events.Call("close")
+	}
 	abort := js.Global().Get("AbortController").New()
 	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
 	defer stop()
 
+	// Each run starts from a collected heap: otherwise what an earlier run
+	// left (a buffered body, say) raises the GC's goal, garbage piles up
+	// under it, and this run's growth would be the last one's.
+	runtime.GC()
+	baseline := clientSample(lib, 0) // before fetch: what the run grows from
 	opts := map[string]any{"cache": "no-store", "signal": abort.Get("signal")}
-	t0 := perf.Call("now").Float()
-	resp, err := await(js.Global().Call("fetch", url, opts))
+	t0 := now()
+	respP := js.Global().Call("fetch", req.URL, opts)
+	p.OnBatch(Batch{Client: []record.MemSample{baseline}})
+	resp, err := await(respP)
 	if err != nil {
-		return Result{TotalMs: perf.Call("now").Float() - t0}, fmt.Errorf("fetch %s: %w", url, err)
+		res.TotalMs = now() - t0
+		return res, fmt.Errorf("fetch %s: %w", req.URL, err)
 	}
 	r := Response{
 		Status:    resp.Get("status").Int(),
 		Headers:   headers(resp.Get("headers")),
-		HeadersMs: perf.Call("now").Float() - t0,
+		HeadersMs: now() - t0,
 	}
 	p.OnResponse(r)
 
 	if r.Status < 200 || r.Status > 299 {
 		text, err := await(resp.Call("text"))
-		res := Result{TotalMs: perf.Call("now").Float() - t0}
+		res.TotalMs = now() - t0
 		if err != nil {
 			return res, fmt.Errorf("reading the %d answer: %w", r.Status, err)
 		}
@@ -62,29 +84,134 @@ func Read(ctx context.Context, url string, p Progress) (Result, error) {
 		}
 		return res, nil
 	}
-	body := resp.Get("body")
-	if body.IsNull() || body.IsUndefined() {
-		return Result{TotalMs: r.HeadersMs}, nil
-	}
-	pump := lib.Get("Pump").New(body.Call("getReader"), t0)
-	for {
-		done := pump.Get("done").Bool() // read before take: nothing is lost
-		if chunks := take(pump); len(chunks) > 0 || !done {
-			p.OnChunks(chunks, perf.Call("now").Float()-t0)
+
+	// serverBatch takes the server samples that arrived, on our clock.
+	serverBatch := func() []record.MemSample {
+		if events.IsUndefined() {
+			return nil
 		}
-		if done {
-			break
+		var samples []record.MemSample
+		if err := json.Unmarshal([]byte(events.Call("take").String()), &samples); err != nil {
+			res.ServerProblem = "undecodable server samples: " + err.Error()
+			return nil
 		}
-		time.Sleep(batchEvery)
-	}
-	res := Result{TotalMs: pump.Get("doneAt").Float()}
-	if msg := pump.Get("error").String(); msg != "" {
-		if ctx.Err() != nil {
-			return res, fmt.Errorf("stopped: %w", ctx.Err())
+		for i := range samples {
+			samples[i].T += res.ClockOffsetMs
 		}
-		return res, fmt.Errorf("reading the body: %s", msg)
+		return samples
 	}
+
+	// buffer-read: the whole body in Go's heap, one slice per batch, so it
+	// costs the body's size and no more (no doubling on the way).
+	var body [][]byte
+	if b := resp.Get("body"); !b.IsNull() && !b.IsUndefined() {
+		pump := lib.Get("Pump").New(b.Call("getReader"), t0, req.Keep)
+		for {
+			done := pump.Get("done").Bool() // read before taking: nothing is lost
+			chunks := take(pump)
+			if req.Keep {
+				if b := copyBytes(pump.Call("takeBytes")); b != nil {
+					body = append(body, b)
+				}
+			}
+			elapsed := now() - t0
+			p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []record.MemSample{clientSample(lib, elapsed)}, Server: serverBatch()})
+			if done {
+				break
+			}
+			time.Sleep(batchEvery)
+		}
+		res.TotalMs = pump.Get("doneAt").Float()
+		if msg := pump.Get("error").String(); msg != "" {
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("stopped: %w", ctx.Err())
+			}
+			return res, fmt.Errorf("reading the body: %s", msg)
+		}
+	} else {
+		res.TotalMs = r.HeadersMs
+	}
+
+	// The server's last sample comes when its handler returns, just after
+	// the last byte: wait a little for it, then give up honestly.
+	if !events.IsUndefined() {
+		deadline := time.Now().Add(serverEndWait)
+		for !events.Get("ended").Bool() && time.Now().Before(deadline) && ctx.Err() == nil {
+			time.Sleep(batchEvery)
+			p.OnBatch(Batch{ElapsedMs: now() - t0, Server: serverBatch()})
+		}
+		p.OnBatch(Batch{ElapsedMs: now() - t0, Server: serverBatch()})
+		switch {
+		case res.ServerProblem != "":
+		case events.Get("ended").Bool():
+		case events.Get("error").String() != "":
+			res.ServerProblem = events.Get("error").String()
+		default:
+			res.ServerProblem = fmt.Sprintf("the server's last memory sample did not arrive within %s", serverEndWait)
+		}
+	}
+	runtime.KeepAlive(body) // held to the end, as a buffered read holds it
 	return res, nil
+}
+
+// serverEndWait bounds the wait for the server's "end" event.
+const serverEndWait = 3 * time.Second
+
+// estimateOffset times three /clock round trips and takes the fastest:
+// a request takes about half a round trip to reach the server, so a
+// server time t is about t + rtt/2 on the page's clock, give or take rtt/2.
+func estimateOffset(now func() float64) (offset, errMs float64, ok bool) {
+	best := math.Inf(1)
+	for i := 0; i < 3; i++ {
+		start := now()
+		resp, err := await(js.Global().Call("fetch", "/clock", map[string]any{"cache": "no-store"}))
+		if err != nil || resp.Get("status").Int() != 204 {
+			continue
+		}
+		best = math.Min(best, now()-start)
+	}
+	if math.IsInf(best, 1) {
+		return 0, 0, false
+	}
+	return best / 2, best / 2, true
+}
+
+// clientSample reads the page's memory: the Go heap always, the JS heap
+// where the browser tells it (performance.memory, Chromium).
+func clientSample(lib js.Value, t float64) record.MemSample {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := record.MemSample{T: t, Heap: ms.HeapAlloc}
+	if v := lib.Call("memory").Get("jsHeap"); v.Type() == js.TypeNumber {
+		s.JSHeap = uint64(v.Float())
+	}
+	return s
+}
+
+// copyBytes copies a Uint8Array into Go memory; nil when it is empty.
+func copyBytes(u8 js.Value) []byte {
+	n := u8.Get("byteLength").Int()
+	if n == 0 {
+		return nil
+	}
+	b := make([]byte, n)
+	js.CopyBytesToGo(b, u8)
+	return b
+}
+
+// MemorySources says, in one sentence, which memory figures are live in
+// this browser.
+func MemorySources() string {
+	g := js.Global()
+	js1 := "performance.memory: absent (not Chromium)"
+	if m := g.Get("performance").Get("memory"); !m.IsUndefined() {
+		js1 = "performance.memory (JS heap, dashed): live"
+	}
+	ua := "measureUserAgentSpecificMemory: unavailable (the page is not cross-origin isolated)"
+	if g.Get("crossOriginIsolated").Truthy() && !g.Get("performance").Get("measureUserAgentSpecificMemory").IsUndefined() {
+		ua = "measureUserAgentSpecificMemory: available (cross-origin isolated), but it resolves after a GC, seconds later, so it is not sampled per run"
+	}
+	return "Client memory sources — Go wasm heap (runtime.ReadMemStats, solid): live; " + js1 + "; " + ua + "."
 }
 
 // take copies the pump's (t, n) pairs into Go.
@@ -173,24 +300,33 @@ func draw(id string, sc chart.Scene) {
 	lanes := make([]any, len(sc.Lanes))
 	for i, l := range sc.Lanes {
 		lanes[i] = map[string]any{
-			"label": l.Label,
-			"color": l.Color,
-			"cum":   floatBytes(l.Cum),
-			"ticks": floatBytes(l.Ticks),
-			"ttfb":  l.TTFB,
-			"done":  l.Done,
+			"label":      l.Label,
+			"color":      l.Color,
+			"cum":        floatBytes(l.Cum),
+			"ticks":      floatBytes(l.Ticks),
+			"ttfb":       l.TTFB,
+			"done":       l.Done,
+			"serverHeap": floatBytes(l.ServerHeap),
+			"serverRSS":  floatBytes(l.ServerRSS),
+			"clientHeap": floatBytes(l.ClientHeap),
+			"clientJS":   floatBytes(l.ClientJS),
 		}
 	}
 	js.Global().Get("chunkscopeLib").Call("draw", el, map[string]any{
-		"tMax":  sc.TMax,
-		"yMax":  sc.YMax,
-		"lanes": lanes,
+		"tMax":      sc.TMax,
+		"yMax":      sc.YMax,
+		"serverMax": sc.ServerMax,
+		"clientMax": sc.ClientMax,
+		"lanes":     lanes,
 	})
 }
 
 // floatBytes hands a []float64 to JavaScript as the bytes of a
-// Float64Array in one copy.
+// Float64Array in one copy; nil becomes null (no such curve).
 func floatBytes(v []float64) js.Value {
+	if v == nil {
+		return js.Null()
+	}
 	u8 := js.Global().Get("Uint8Array").New(len(v) * 8)
 	if len(v) > 0 {
 		js.CopyBytesToJS(u8, unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*8))

@@ -12,12 +12,15 @@ import (
 var errNoBrowser = errors.New("browser: only available in the wasm build")
 
 // Read is only available in the browser.
-func Read(ctx context.Context, url string, p Progress) (Result, error) {
+func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	return Result{}, errNoBrowser
 }
 
 // Expose is only available in the browser.
 func Expose(runsJSON func() string) {}
+
+// MemorySources is only available in the browser.
+func MemorySources() string { return "" }
 
 func columns(id string) int { return 800 }
 

@@ -32,13 +32,19 @@ type Binned struct {
 	Ticks []float64
 	TTFB  float64 // ms; NaN before the first byte
 	Done  bool
+	// Memory curves, one value per column (NaN before the first sample and
+	// past the lane's end); nil when the run has no such figure at all.
+	ServerHeap, ServerRSS []float64
+	ClientHeap, ClientJS  []float64
 }
 
 // Scene is what the draw function paints: lanes on one shared time axis.
 type Scene struct {
-	TMax  float64 // ms at the right edge
-	YMax  float64 // bytes at the top of the cumulative plot
-	Lanes []Binned
+	TMax      float64 // ms at the right edge
+	YMax      float64 // bytes at the top of the cumulative plot
+	ServerMax float64 // bytes at the top of the server memory plot
+	ClientMax float64 // bytes at the top of the client memory plot
+	Lanes     []Binned
 }
 
 // headroom is the share of the time axis left free after the longest lane.
@@ -54,9 +60,15 @@ func Build(lanes []Lane, cols int) Scene {
 	if cols < 1 {
 		cols = 1
 	}
-	sc := Scene{TMax: minTMax, YMax: 1}
+	sc := Scene{TMax: minTMax, YMax: 1, ServerMax: 1, ClientMax: 1}
 	for _, l := range lanes {
 		sc.TMax = math.Max(sc.TMax, l.EndMs)
+		for _, m := range l.Run.ServerMem {
+			sc.ServerMax = math.Max(sc.ServerMax, float64(max(m.Heap, m.RSS)))
+		}
+		for _, m := range l.Run.ClientMem {
+			sc.ClientMax = math.Max(sc.ClientMax, float64(max(m.Heap, m.JSHeap)))
+		}
 		sc.YMax = math.Max(sc.YMax, float64(l.Run.Bytes))
 		if cl := l.Run.Header("content-length"); cl != "" && !l.Run.Done {
 			// While a run is read, scale to the size it announced, so the
@@ -98,6 +110,10 @@ func Build(lanes []Lane, cols int) Scene {
 			}
 			b.Cum[c] = sum
 		}
+		b.ServerHeap = binSamples(l.Run.ServerMem, heap, colMs, cols, endCol)
+		b.ServerRSS = binSamples(l.Run.ServerMem, rss, colMs, cols, endCol)
+		b.ClientHeap = binSamples(l.Run.ClientMem, heap, colMs, cols, endCol)
+		b.ClientJS = binSamples(l.Run.ClientMem, jsHeap, colMs, cols, endCol)
 		sc.Lanes = append(sc.Lanes, b)
 	}
 	return sc
@@ -107,4 +123,47 @@ func Build(lanes []Lane, cols int) Scene {
 func column(t, colMs float64, cols int) int {
 	c := int(t / colMs)
 	return max(0, min(c, cols-1))
+}
+
+func heap(m record.MemSample) uint64   { return m.Heap }
+func rss(m record.MemSample) uint64    { return m.RSS }
+func jsHeap(m record.MemSample) uint64 { return m.JSHeap }
+
+// binSamples bins a memory curve to columns: the largest value sampled in
+// each column (a peak must not vanish between pixels), the last value
+// carried across columns with no sample, NaN before the first sample and
+// past the lane's end. A zero value means "no such figure" and is skipped;
+// a curve with no figure at all is nil.
+func binSamples(samples []record.MemSample, value func(record.MemSample) uint64, colMs float64, cols, endCol int) []float64 {
+	out := make([]float64, cols)
+	last, any := math.NaN(), false
+	i := 0
+	for c := 0; c < cols; c++ {
+		if c > endCol {
+			out[c] = math.NaN()
+			continue
+		}
+		limit := float64(c+1) * colMs
+		peak := math.NaN()
+		for ; i < len(samples) && (samples[i].T < limit || c == endCol); i++ {
+			v := value(samples[i])
+			if v == 0 {
+				continue
+			}
+			any = true
+			if math.IsNaN(peak) || float64(v) > peak {
+				peak = float64(v)
+			}
+			last = float64(v)
+		}
+		if !math.IsNaN(peak) {
+			out[c] = peak
+		} else {
+			out[c] = last
+		}
+	}
+	if !any {
+		return nil
+	}
+	return out
 }

@@ -62,3 +62,28 @@ func TestBuildScalesARunningRunToItsContentLength(t *testing.T) {
 		t.Error("TTFB of a run with no piece yet is not NaN")
 	}
 }
+
+func TestBuildBinsMemoryKeepingPeaks(t *testing.T) {
+	r := &record.Run{Done: true, TotalMs: 100,
+		ServerMem: []record.MemSample{{T: 0, Heap: 10, RSS: 50}, {T: 12, Heap: 90, RSS: 60}, {T: 14, Heap: 20, RSS: 60}, {T: 75, Heap: 30, RSS: 70}},
+		ClientMem: []record.MemSample{{T: 30, Heap: 5}},
+	}
+	// 10 columns of 10.3 ms; the lane ends in column 9.
+	sc := Build([]Lane{{Run: r, EndMs: 100}}, 10)
+	l := sc.Lanes[0]
+	if sc.ServerMax != 90 || sc.ClientMax != 5 {
+		t.Errorf("ServerMax, ClientMax = %v, %v; want 90, 5", sc.ServerMax, sc.ClientMax)
+	}
+	want := []float64{10, 90, 20, 20, 20, 20, 20, 30, 30, 30}
+	for c, w := range want {
+		if l.ServerHeap[c] != w {
+			t.Errorf("server heap[%d] = %v; want %v (peaks kept, last value carried)", c, l.ServerHeap[c], w)
+		}
+	}
+	if !math.IsNaN(l.ClientHeap[1]) || l.ClientHeap[2] != 5 || l.ClientHeap[9] != 5 {
+		t.Errorf("client heap = %v; want NaN before its first sample at 30 ms, then 5", l.ClientHeap)
+	}
+	if l.ClientJS != nil {
+		t.Errorf("client JS heap = %v; want nil: no sample had one", l.ClientJS)
+	}
+}

@@ -17,7 +17,7 @@ type Run struct {
 	Scenario  string            `json:"scenario"`
 	URL       string            `json:"url"`
 	Params    map[string]string `json:"params"`
-	ReadMode  string            `json:"readMode"`  // "stream": count each piece and drop it
+	ReadMode  string            `json:"readMode"`  // "stream": count each piece and drop it; "buffer": keep every piece until the end
 	StartedAt string            `json:"startedAt"` // wall clock, RFC 3339, for humans and exports
 	Status    int               `json:"status"`    // 0 when no response arrived
 	Headers   map[string]string `json:"headers"`   // lower-case names, as fetch reports them
@@ -32,6 +32,39 @@ type Run struct {
 	// one-line reason for a 400.
 	ErrorBody string  `json:"errorBody,omitempty"`
 	Verdict   Verdict `json:"verdict"`
+
+	// ServerMem holds the server's memory while it served this run, its
+	// times mapped onto the page's clock: server time + ClockOffsetMs, an
+	// estimate good to ±ClockErrorMs (half the round trip of a /clock
+	// request timed just before the run).
+	ServerMem        []MemSample `json:"serverMem"`
+	ServerPeakGrowth int64       `json:"serverPeakGrowth"` // bytes: max heap − the heap when the request arrived
+	ClockOffsetMs    float64     `json:"clockOffsetMs"`
+	ClockErrorMs     float64     `json:"clockErrorMs"`
+	// ClientMem holds the page's memory while it read this run: heap is the
+	// Go wasm heap (runtime.ReadMemStats HeapAlloc).
+	ClientMem        []MemSample `json:"clientMem"`
+	ClientPeakGrowth int64       `json:"clientPeakGrowth"` // bytes: max Go heap − the heap before fetch()
+}
+
+// MemSample is one memory reading. Heap is always there; the other fields
+// are there when their source is (omitted, never a made-up zero).
+type MemSample struct {
+	T          float64 `json:"t"`
+	Heap       uint64  `json:"heap"`
+	RSS        uint64  `json:"rss,omitempty"`        // server: resident set size
+	HeapTotal  uint64  `json:"heapTotal,omitempty"`  // server: heap memory held from the OS
+	Goroutines uint64  `json:"goroutines,omitempty"` // server
+	JSHeap     uint64  `json:"jsHeap,omitempty"`     // client: performance.memory.usedJSHeapSize
+}
+
+// PeakGrowth is the largest heap above the first sample's.
+func PeakGrowth(samples []MemSample) int64 {
+	var peak int64
+	for _, s := range samples {
+		peak = max(peak, int64(s.Heap)-int64(samples[0].Heap))
+	}
+	return peak
 }
 
 // Chunk is one piece the browser's reader returned. It is not an HTTP chunk:

@@ -58,6 +58,11 @@ func Explain(r *Run) Verdict {
 	case len(r.Chunks) == 1 || (spread < burstMs && r.TTFBMs > 0.8*r.TotalMs):
 		return Verdict{KindOnePiece, fmt.Sprintf("%s, so the body was sent in one piece after %s: it arrived all at once (%s in %s).",
 			capitalize(framing), Sec(r.TTFBMs), Size(r.Bytes), pieces(len(r.Chunks)))}
+	case cl != "" && r.TTFBMs >= spread:
+		// Nothing for most of the run, then the whole announced body back
+		// to back: a large body sent in one piece takes a while to read.
+		return Verdict{KindOnePiece, fmt.Sprintf("%s, so the body was sent in one piece after %s; reading its %s then took %s more (%s).",
+			capitalize(framing), Sec(r.TTFBMs), Size(r.Bytes), Sec(spread), pieces(len(r.Chunks)))}
 	case spread < burstMs:
 		return Verdict{KindBurst, fmt.Sprintf("%s, but the %s arrived within %s of each other: the body was produced faster than it could be seen streaming.",
 			capitalize(framing), pieces(len(r.Chunks)), Ms(spread))}

@@ -11,12 +11,22 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses.
-var pageParams = []string{"scenario", "compare", "autorun"}
+var pageParams = []string{"scenario", "compare", "autorun", "read"}
+
+// Read modes: how the page reads a body.
+const (
+	readAuto   = "auto"   // buffer-read for buffered, stream-read for streaming
+	readStream = "stream" // count each piece and drop it
+	readBuffer = "buffer" // keep every piece until the end, as response.arrayBuffer() would
+)
+
+var readModes = []string{readAuto, readStream, readBuffer}
 
 // form is what the controls hold, as typed. An empty field means the
 // parameter's default.
 type form struct {
 	Scenario string
+	Read     string
 	Rows     string
 	Delay    string
 	Per      string
@@ -28,7 +38,28 @@ type form struct {
 type view struct {
 	Scenario string
 	Compare  bool
+	Read     string // one of readModes
 	Spec     spec.Spec
+}
+
+// readMode is the read mode a scenario's run uses in this view.
+func (v view) readMode(scenario string) string {
+	if v.Read != readAuto {
+		return v.Read
+	}
+	if scenario == "buffered" {
+		return readBuffer
+	}
+	return readStream
+}
+
+func checkRead(mode string) error {
+	for _, m := range readModes {
+		if mode == m {
+			return nil
+		}
+	}
+	return fmt.Errorf("read: %q is not one of %s", mode, strings.Join(readModes, ", "))
 }
 
 // parse checks the form with the server's own parser, so the page refuses
@@ -36,6 +67,9 @@ type view struct {
 func (f form) parse() (view, error) {
 	if _, ok := spec.Lookup(f.Scenario); !ok {
 		return view{}, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
+	}
+	if err := checkRead(f.Read); err != nil {
+		return view{}, err
 	}
 	q := url.Values{}
 	for name, v := range map[string]string{"rows": f.Rows, "delay": f.Delay, "per": f.Per, "pad": f.Pad} {
@@ -47,12 +81,15 @@ func (f form) parse() (view, error) {
 	if err != nil {
 		return view{}, err
 	}
-	return view{Scenario: f.Scenario, Spec: s}, nil
+	if s.Run != "" {
+		return view{}, fmt.Errorf("run: the page chooses run ids itself")
+	}
+	return view{Scenario: f.Scenario, Read: f.Read, Spec: s}, nil
 }
 
 // formFromSpec fills the controls from a parsed spec.
-func formFromSpec(scenario string, s spec.Spec) form {
-	f := form{Scenario: scenario, Rows: strconv.Itoa(s.Rows), Per: strconv.Itoa(s.Per), Pad: strconv.Itoa(s.Pad), Delay: "0"}
+func formFromSpec(scenario, read string, s spec.Spec) form {
+	f := form{Scenario: scenario, Read: read, Rows: strconv.Itoa(s.Rows), Per: strconv.Itoa(s.Per), Pad: strconv.Itoa(s.Pad), Delay: "0"}
 	if s.Delay > 0 {
 		f.Delay = s.Delay.String()
 	}
@@ -62,7 +99,7 @@ func formFromSpec(scenario string, s spec.Spec) form {
 // parseURL reads the page's state from its URL. On error it still returns
 // the form as typed in the URL, so the page can show what was wrong.
 func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
-	f = formFromSpec("streaming", spec.Default())
+	f = formFromSpec("streaming", readAuto, spec.Default())
 	for _, name := range pageParams {
 		if len(q[name]) > 1 {
 			return view{}, false, f, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
@@ -70,6 +107,9 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	}
 	if sc := q.Get("scenario"); sc != "" {
 		f.Scenario = sc
+	}
+	if m := q.Get("read"); m != "" {
+		f.Read = m
 	}
 	for name, dst := range map[string]*string{"rows": &f.Rows, "delay": &f.Delay, "per": &f.Per, "pad": &f.Pad} {
 		if vals := q[name]; len(vals) > 0 {
@@ -87,11 +127,17 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if _, ok := spec.Lookup(f.Scenario); !ok {
 		return view{}, false, f, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
 	}
+	if err := checkRead(f.Read); err != nil {
+		return view{}, false, f, err
+	}
 	s, err := spec.ParseAllowing(q, pageParams...)
 	if err != nil {
 		return view{}, false, f, err
 	}
-	return view{Scenario: f.Scenario, Compare: compare, Spec: s}, autorun, formFromSpec(f.Scenario, s), nil
+	if s.Run != "" {
+		return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
+	}
+	return view{Scenario: f.Scenario, Compare: compare, Read: f.Read, Spec: s}, autorun, formFromSpec(f.Scenario, f.Read, s), nil
 }
 
 func parseFlag(q url.Values, name string) (bool, error) {
@@ -109,6 +155,9 @@ func parseFlag(q url.Values, name string) (bool, error) {
 func (v view) query(autorun bool) url.Values {
 	q := v.Spec.Values()
 	q.Set("scenario", v.Scenario)
+	if v.Read != readAuto {
+		q.Set("read", v.Read)
+	}
 	if v.Compare {
 		q.Set("compare", "1")
 	}

@@ -26,6 +26,9 @@ func TestParseURL(t *testing.T) {
 		{query: "delay=fast", wantErr: "delay:"},
 		{query: "rowz=1", wantErr: "rowz: unknown parameter"},
 		{query: "scenario=buffered&scenario=streaming", wantErr: "scenario: given 2 times"},
+		{query: "read=stream&scenario=buffered", scen: "buffered", rows: 1000},
+		{query: "read=all", wantErr: `read: "all" is not one of auto, stream, buffer`},
+		{query: "run=abc", wantErr: "run: the page chooses run ids itself"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
@@ -59,14 +62,17 @@ func TestParseURL(t *testing.T) {
 }
 
 func TestFormTreatsEmptyFieldsAsDefaults(t *testing.T) {
-	v, err := form{Scenario: "buffered", Rows: " 12 ", Delay: ""}.parse()
+	v, err := form{Scenario: "buffered", Read: readAuto, Rows: " 12 ", Delay: ""}.parse()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v.Spec.Rows != 12 || v.Spec.Per != 1 || v.Spec.Delay != 0 {
 		t.Errorf("got %+v; want rows 12, per 1, delay 0", v.Spec)
 	}
-	if _, err := (form{Scenario: "buffered", Per: "0"}).parse(); err == nil || !strings.HasPrefix(err.Error(), "per:") {
+	if v.readMode("buffered") != readBuffer || v.readMode("streaming") != readStream {
+		t.Errorf("auto read modes = %s, %s; want buffer for buffered, stream for streaming", v.readMode("buffered"), v.readMode("streaming"))
+	}
+	if _, err := (form{Scenario: "buffered", Read: readAuto, Per: "0"}).parse(); err == nil || !strings.HasPrefix(err.Error(), "per:") {
 		t.Errorf("per=0: error = %v; want one starting with per:", err)
 	}
 }

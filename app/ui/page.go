@@ -35,6 +35,8 @@ type Page struct {
 	cancel  context.CancelFunc
 	runs    *runStore
 	seq     int
+	// memSources says which client memory figures this browser offers.
+	memSources string
 }
 
 // lane is one run being (or having been) read, with what the chart needs.
@@ -42,7 +44,9 @@ type lane struct {
 	run       *record.Run
 	title     string
 	color     string
-	elapsedMs float64 // how far the lane reaches while it is read
+	elapsedMs float64 // how far the lane reaches: the time read so far, then the last sample
+	// serverProblem says why the server's samples are missing, if they are.
+	serverProblem string
 }
 
 // OnMount installs window.chunkscope.runs().
@@ -51,6 +55,7 @@ func (p *Page) OnMount(ctx app.Context) {
 		return
 	}
 	browser.Expose(p.store().JSON)
+	p.memSources = browser.MemorySources()
 }
 
 func (p *Page) store() *runStore {
@@ -118,7 +123,7 @@ func (p *Page) start(ctx app.Context, v view) {
 	}
 	p.lanes = nil
 	for _, name := range names {
-		p.lanes = append(p.lanes, p.newLane(name, v.Spec))
+		p.lanes = append(p.lanes, p.newLane(name, v))
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.running = cancel, true
@@ -136,27 +141,30 @@ func (p *Page) start(ctx app.Context, v view) {
 	p.draw()
 }
 
-func (p *Page) newLane(name string, s spec.Spec) *lane {
+func (p *Page) newLane(name string, v view) *lane {
 	sc, _ := spec.Lookup(name)
 	p.seq++
-	q := s.Values()
 	params := map[string]string{}
-	for k := range q {
-		params[k] = q.Get(k)
+	for k, vals := range v.Spec.Values() {
+		params[k] = vals[0]
 	}
+	tagged := v.Spec
+	tagged.Run = "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq)
 	return &lane{
 		title: sc.Title,
 		color: laneColors[name],
 		run: &record.Run{
 			Version:   record.Version,
-			ID:        "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq),
+			ID:        tagged.Run,
 			Scenario:  name,
-			URL:       sc.Path + "?" + q.Encode(),
+			URL:       sc.Path + "?" + tagged.Values().Encode(),
 			Params:    params,
-			ReadMode:  "stream",
+			ReadMode:  v.readMode(name),
 			StartedAt: time.Now().UTC().Format(time.RFC3339Nano),
 			Headers:   map[string]string{},
 			Chunks:    []record.Chunk{},
+			ServerMem: []record.MemSample{},
+			ClientMem: []record.MemSample{},
 		},
 	}
 }
@@ -168,7 +176,8 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 		ctx.Dispatch(func(ctx app.Context) { p.finish(l, browser.Result{}, fmt.Errorf("stopped before it started")) })
 		return
 	}
-	res, err := browser.Read(runCtx, l.run.URL, browser.Progress{
+	req := browser.Request{URL: l.run.URL, RunID: l.run.ID, Keep: l.run.ReadMode == readBuffer}
+	res, err := browser.Read(runCtx, req, browser.Progress{
 		OnResponse: func(r browser.Response) {
 			ctx.Dispatch(func(ctx app.Context) {
 				l.run.Status, l.run.Headers, l.run.HeadersMs = r.Status, r.Headers, r.HeadersMs
@@ -176,11 +185,14 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 				p.draw()
 			})
 		},
-		OnChunks: func(chunks []record.Chunk, elapsedMs float64) {
+		OnBatch: func(b browser.Batch) {
 			ctx.Dispatch(func(ctx app.Context) {
-				l.run.Append(chunks...)
-				l.elapsedMs = elapsedMs
-				l.run.Verdict = record.Explain(l.run)
+				r := l.run
+				r.Append(b.Chunks...)
+				r.ClientMem = append(r.ClientMem, b.Client...)
+				r.ServerMem = append(r.ServerMem, b.Server...)
+				l.elapsedMs = max(l.elapsedMs, b.ElapsedMs)
+				r.Verdict = record.Explain(r)
 				p.draw()
 			})
 		},
@@ -191,13 +203,20 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 func (p *Page) finish(l *lane, res browser.Result, err error) {
 	r := l.run
 	r.TotalMs, r.ErrorBody, r.Done = res.TotalMs, res.ErrorBody, true
+	r.ClockOffsetMs, r.ClockErrorMs = res.ClockOffsetMs, res.ClockErrorMs
 	if err != nil {
 		r.Error = err.Error()
 	}
 	if len(r.Chunks) == 0 {
 		r.TTFBMs = r.HeadersMs
 	}
-	l.elapsedMs = r.TotalMs
+	if len(r.ServerMem) > 0 {
+		r.ServerPeakGrowth = record.PeakGrowth(r.ServerMem)
+	}
+	if len(r.ClientMem) > 0 {
+		r.ClientPeakGrowth = record.PeakGrowth(r.ClientMem)
+	}
+	l.serverProblem = res.ServerProblem
 	r.Verdict = record.Explain(r)
 	if err := p.store().add(r); err != nil {
 		p.formErr = "Could not record the run: " + err.Error()
@@ -227,6 +246,7 @@ func (p *Page) Render() app.UI {
 		p.renderControls(),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
 		app.Canvas().ID(chartID).Class("chart"),
+		app.P().ID("mem-sources").Class("note").Text(p.memSources),
 		app.Div().Class("summaries").Body(
 			app.Range(p.lanes).Slice(func(i int) app.UI { return renderSummary(p.lanes[i]) }),
 		),
@@ -243,6 +263,12 @@ func (p *Page) renderControls() app.UI {
 	return app.Section().Class("controls").Body(
 		app.Label().Body(app.Span().Text("scenario"),
 			app.Select().ID("scenario").Body(opts...).OnChange(p.ValueTo(&p.form.Scenario))),
+		app.Label().Body(app.Span().Text("read mode"),
+			app.Select().ID("read").Body(
+				app.Option().Value(readAuto).Text("auto: buffer buffered, stream streaming").Selected(p.form.Read == readAuto),
+				app.Option().Value(readStream).Text("stream-read: count and drop").Selected(p.form.Read == readStream),
+				app.Option().Value(readBuffer).Text("buffer-read: keep it all").Selected(p.form.Read == readBuffer),
+			).OnChange(p.ValueTo(&p.form.Read))),
 		field("rows", "rows", &p.form.Rows, p, "1000"),
 		field("delay", "delay (e.g. 100ms)", &p.form.Delay, p, "0"),
 		field("per", "rows per flush", &p.form.Per, p, "1"),
@@ -295,6 +321,10 @@ func renderSummary(l *lane) app.UI {
 		{"total", ms(r.TotalMs, r.Done)},
 		{"reads", strconv.Itoa(len(r.Chunks))},
 		{"bytes", record.Size(r.Bytes) + " (" + strconv.FormatInt(r.Bytes, 10) + ")"},
+		{"read mode", r.ReadMode + "-read"},
+		{"server peak heap growth", growth(r.ServerPeakGrowth, r.Done && len(r.ServerMem) > 0)},
+		{"client peak heap growth", growth(r.ClientPeakGrowth, r.Done && len(r.ClientMem) > 0)},
+		{"server clock offset", clock(r)},
 	}
 	return app.Div().Class("summary").DataSet("scenario", r.Scenario).Style("border-color", l.color).Body(
 		app.H3().Style("color", l.color).Text(l.title),
@@ -305,7 +335,24 @@ func renderSummary(l *lane) app.UI {
 			}),
 		),
 		app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
+		app.If(l.serverProblem != "", app.P().Class("warning").Text("Server memory: "+l.serverProblem)),
 	)
+}
+
+func growth(n int64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return record.Size(n)
+}
+
+// clock states the clock estimate and its error: the two clocks are never
+// pretended to be one.
+func clock(r *record.Run) string {
+	if !r.Done || len(r.ServerMem) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("+%.2f ms ± %.2f ms (half a /clock round trip)", r.ClockOffsetMs, r.ClockErrorMs)
 }
 
 func renderExplanations() app.UI {
