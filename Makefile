@@ -8,7 +8,7 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test unit e2e chromium screenshot vet clean
+.PHONY: all build wasm server run test chromium screenshot bench vet clean
 
 all: build
 
@@ -49,6 +49,12 @@ chromium:
 screenshot: build chromium
 	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) CHUNKSCOPE_SCREENSHOT=$(CURDIR)/docs/screenshot.png \
 	  $(GO) test -count=1 -run 'TestBrowser/compare' ./e2e
+
+# bench/results.md: server memory, TTFB and throughput (curl) for 1 MiB to
+# 1 GiB; client memory, reader throughput against a plain JS loop, and the
+# chart's frame cost in Chromium. Medians; takes about a minute.
+bench: build chromium
+	$(GO) run ./bench -bin $(BIN) -chrome $(CHROME) -out bench/results.md
 
 clean:
 	rm -rf bin $(WASM) e2e/out

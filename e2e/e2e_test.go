@@ -7,14 +7,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"chunkscope/app/record"
+	"chunkscope/internal/harness"
 )
 
 // env is what TestMain set up: the server's base URL and a browser.
@@ -45,82 +42,18 @@ func TestMain(m *testing.M) {
 }
 
 func runWithServerAndBrowser(m *testing.M, bin, chrome string) (int, error) {
-	base, stop, err := startServer(bin)
+	base, stop, err := harness.StartServer(bin, os.Stderr)
 	if err != nil {
 		return 0, err
 	}
 	defer stop()
-	env.base = base
-
-	profile, err := os.MkdirTemp("", "chunkscope-chromium-")
+	browser, cancel, err := harness.StartBrowser(chrome)
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1400, 1000),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("enable-precise-memory-info", true),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	// Start the browser now, so a broken Chromium fails once, clearly.
-	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil {
-		return 0, fmt.Errorf("starting %s: %w", chrome, err)
-	}
-	env.browser = browser
+	defer cancel()
+	env.base, env.browser = base, browser
 	return m.Run(), nil
-}
-
-// startServer runs the binary on a free loopback port and reads the port
-// from the line it prints.
-func startServer(bin string) (base string, stop func(), err error) {
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	stop = func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		re := regexp.MustCompile(`listening on (http://\S+)/`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case base = <-found:
-		return base, stop, nil
-	case <-time.After(30 * time.Second):
-		stop()
-		return "", nil, fmt.Errorf("%s printed no 'listening on' line in 30 s", bin)
-	}
 }
 
 // tab opens a new tab in the shared browser.
@@ -143,17 +76,9 @@ func runsAfter(t *testing.T, ctx context.Context, path string, n int) []record.R
 	if err := chromedp.Do(ctx, chromedp.Navigate(env.base+path)); err != nil {
 		t.Fatalf("navigate %s: %v", path, err)
 	}
-	cond := fmt.Sprintf(`window.chunkscope && typeof window.chunkscope.runs === "function" && window.chunkscope.runs().length >= %d`, n)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %d runs on %s: %v", n, path, err)
-	}
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.chunkscope.runs())`))
+	runs, err := harness.WaitRuns(ctx, n)
 	if err != nil {
-		t.Fatalf("reading runs: %v", err)
-	}
-	var runs []record.Run
-	if err := json.Unmarshal([]byte(raw), &runs); err != nil {
-		t.Fatalf("decoding runs %.200s: %v", raw, err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	if len(runs) != n {
 		t.Fatalf("got %d runs; want %d", len(runs), n)

@@ -62,3 +62,12 @@ func (c Canvas) Columns() int { return columns(c.ID) }
 
 // Draw paints the scene.
 func (c Canvas) Draw(sc chart.Scene) { draw(c.ID, sc) }
+
+// API is what the page offers scripts as window.chunkscope.
+type API struct {
+	RunsJSON func() string // the finished runs, a JSON array
+	// BenchFrame times the work of one live frame (verdict, binning,
+	// drawing) on a synthetic run of the given number of chunks, frames
+	// times, and returns the figures as JSON.
+	BenchFrame func(chunks, frames int) string
+}

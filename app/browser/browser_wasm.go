@@ -265,12 +265,19 @@ func await(promise js.Value) (js.Value, error) {
 	}
 }
 
-// Expose installs window.chunkscope.runs(), which returns the finished runs
-// as plain objects (JSON.parse of runsJSON()). The function is kept for the
-// page's lifetime, so it is never released.
-func Expose(runsJSON func() string) {
+// Expose installs window.chunkscope: runs() returns the finished runs as
+// plain objects (JSON.parse of api.RunsJSON()); benchFrame(chunks, frames)
+// returns api.BenchFrame's JSON, parsed. The functions live as long as the
+// page, so they are never released.
+func Expose(api API) {
 	runs := js.FuncOf(func(js.Value, []js.Value) any {
-		return js.Global().Get("JSON").Call("parse", runsJSON())
+		return js.Global().Get("JSON").Call("parse", api.RunsJSON())
+	})
+	bench := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) != 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
+			return js.Global().Get("Error").New("benchFrame(chunks, frames): two numbers, please")
+		}
+		return js.Global().Get("JSON").Call("parse", api.BenchFrame(args[0].Int(), args[1].Int()))
 	})
 	obj := js.Global().Get("chunkscope")
 	if obj.IsUndefined() || obj.IsNull() {
@@ -278,7 +285,11 @@ func Expose(runsJSON func() string) {
 		js.Global().Set("chunkscope", obj)
 	}
 	obj.Set("runs", runs)
+	obj.Set("benchFrame", bench)
 }
+
+// Now is performance.now().
+func Now() float64 { return js.Global().Get("performance").Call("now").Float() }
 
 func element(id string) js.Value {
 	return js.Global().Get("document").Call("getElementById", id)

@@ -5,6 +5,7 @@ package browser
 import (
 	"context"
 	"errors"
+	"time"
 
 	"chunkscope/app/chart"
 )
@@ -17,7 +18,10 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 }
 
 // Expose is only available in the browser.
-func Expose(runsJSON func() string) {}
+func Expose(api API) {}
+
+// Now is only meaningful in the browser; here it is the wall clock in ms.
+func Now() float64 { return float64(time.Now().UnixNano()) / 1e6 }
 
 // MemorySources is only available in the browser.
 func MemorySources() string { return "" }

@@ -1,0 +1,321 @@
+// Command bench measures what issue #3 asks of chunkscope and prints a
+// Markdown table (and writes it to -out): server memory, TTFB and
+// throughput for bodies of 1 MiB to 1 GiB read by curl, then, in Chromium,
+// client memory and the Go-wasm reader's throughput against a plain
+// JavaScript reader loop on the same 256 MiB body, and the cost of a live
+// chart frame at 1,000 to 100,000 chunks. Every figure is a median of
+// several runs taken side by side in one run of this command: machines here
+// are noisy, so compare within a table, not across tables.
+//
+//	go run ./bench -bin bin/chunkscope -chrome /usr/bin/chromium -out bench/results.md
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"chunkscope/app/record"
+	"chunkscope/internal/harness"
+)
+
+const MiB = 1 << 20
+
+func main() {
+	bin := flag.String("bin", "bin/chunkscope", "the chunkscope binary (make build)")
+	chrome := flag.String("chrome", "/usr/bin/chromium", "Chromium")
+	out := flag.String("out", "bench/results.md", "where to write the table too (empty: stdout only)")
+	runs := flag.Int("runs", 5, "runs per figure (3 for 1 GiB)")
+	flag.Parse()
+	if err := run(*bin, *chrome, *out, *runs); err != nil {
+		log.Fatalf("bench: %v", err)
+	}
+}
+
+func run(bin, chrome, out string, runs int) error {
+	if runs < 1 {
+		return fmt.Errorf("-runs %d: want at least 1", runs)
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		return fmt.Errorf("curl is missing: apt-get install -y curl")
+	}
+	base, stop, err := harness.StartServer(bin, os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "# chunkscope bench\n\n%s, %d cores, %s, `go run ./bench -runs %d` (make bench). Medians of %d runs (3 for 1 GiB).\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version(), runs, runs)
+
+	log.Printf("server: curl against %s", base)
+	if err := serverTable(&b, base, runs); err != nil {
+		return err
+	}
+	browser, cancel, err := harness.StartBrowser(chrome)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	log.Printf("browser: %s", chrome)
+	if err := browserTable(&b, browser, base, runs); err != nil {
+		return err
+	}
+	if err := frameTable(&b, browser, base); err != nil {
+		return err
+	}
+	fmt.Print(b.String())
+	if out != "" {
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", out, err)
+		}
+	}
+	return nil
+}
+
+// bodyQuery asks for about size bytes in rows of about 1 KiB, flushed
+// 64 rows (64 KiB) at a time: large groups, the fast case.
+func bodyQuery(size int64) string {
+	return fmt.Sprintf("rows=%d&pad=1005&per=64", size/1024)
+}
+
+type curlResult struct {
+	ttfb, total float64 // s
+	bytes       int64
+}
+
+func curl(url string) (curlResult, error) {
+	out, err := exec.Command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_starttransfer} %{time_total} %{size_download}", url).Output()
+	if err != nil {
+		return curlResult{}, fmt.Errorf("curl %s: %w", url, err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 4 || f[0] != "200" {
+		return curlResult{}, fmt.Errorf("curl %s: %q", url, out)
+	}
+	var r curlResult
+	r.ttfb, _ = strconv.ParseFloat(f[1], 64)
+	r.total, _ = strconv.ParseFloat(f[2], 64)
+	r.bytes, _ = strconv.ParseInt(f[3], 10, 64)
+	return r, nil
+}
+
+// serverGrowth reads the run's samples from /events and returns the peak
+// heap growth over its first sample.
+func serverGrowth(base, id string) (int64, error) {
+	resp, err := http.Get(base + "/events?run=" + id)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		return 0, fmt.Errorf("events %s: %d %s", id, resp.StatusCode, b)
+	}
+	var samples []record.MemSample
+	sc := bufio.NewScanner(resp.Body)
+	event := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: ") && event == "sample":
+			var s record.MemSample
+			if err := json.Unmarshal([]byte(line[len("data: "):]), &s); err != nil {
+				return 0, err
+			}
+			samples = append(samples, s)
+		case strings.HasPrefix(line, "data: ") && event == "end":
+			if len(samples) == 0 {
+				return 0, fmt.Errorf("events %s: no samples", id)
+			}
+			return record.PeakGrowth(samples), nil
+		}
+	}
+	return 0, fmt.Errorf("events %s: no end event", id)
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func mib(n float64) string { return fmt.Sprintf("%.2f MiB", n/MiB) }
+func ms(s float64) string  { return fmt.Sprintf("%.1f ms", s*1000) }
+func gbps(bytes int64, s float64) float64 {
+	if s <= 0 {
+		return 0
+	}
+	return float64(bytes) / s / 1e9
+}
+
+func serverTable(b *strings.Builder, base string, runs int) error {
+	fmt.Fprintf(b, "## Server, read by curl on loopback\n\n")
+	fmt.Fprintf(b, "Bodies of ~1 KiB rows (`pad=1005`), 64 rows per group (`per=64`, 64 KiB flushes), no delay. Peak heap growth is from the server's own samples (`/events`), over the heap when the request arrived.\n\n")
+	fmt.Fprintf(b, "| body | heap growth buffered | heap growth streaming | TTFB buffered | TTFB streaming | throughput streaming | throughput buffered |\n|---|---|---|---|---|---|---|\n")
+	seq := 0
+	for _, size := range []int64{1 * MiB, 16 * MiB, 256 * MiB, 1024 * MiB} {
+		n := runs
+		if size >= 1024*MiB {
+			n = min(runs, 3)
+		}
+		var growth, ttfb, tput [2][]float64 // [buffered, streaming]
+		var bodyBytes int64
+		for i := 0; i < n; i++ {
+			for k, scenario := range []string{"buffered", "streaming"} {
+				seq++
+				id := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), seq)
+				r, err := curl(base + "/csv/" + scenario + "?" + bodyQuery(size) + "&run=" + id)
+				if err != nil {
+					return err
+				}
+				g, err := serverGrowth(base, id)
+				if err != nil {
+					return err
+				}
+				bodyBytes = r.bytes
+				growth[k] = append(growth[k], float64(g))
+				ttfb[k] = append(ttfb[k], r.ttfb)
+				tput[k] = append(tput[k], gbps(r.bytes, r.total))
+			}
+		}
+		log.Printf("server: %s done", mib(float64(size)))
+		fmt.Fprintf(b, "| %s (%d B) | %s | %s | %s | %s | %.2f GB/s | %.2f GB/s |\n", mib(float64(size)), bodyBytes,
+			mib(median(growth[0])), mib(median(growth[1])), ms(median(ttfb[0])), ms(median(ttfb[1])), median(tput[1]), median(tput[0]))
+	}
+	fmt.Fprintln(b)
+	return nil
+}
+
+// jsReader is a plain JavaScript reader loop: the baseline the page's
+// reader is compared with, on the same body in the same browser.
+const jsReader = `(async () => {
+  const t0 = performance.now();
+  const resp = await fetch(%q, {cache: "no-store"});
+  const reader = resp.body.getReader();
+  let n = 0, reads = 0, first = 0;
+  for (;;) {
+    const {done, value} = await reader.read();
+    if (done) break;
+    if (reads === 0) first = performance.now() - t0;
+    n += value.byteLength;
+    reads++;
+  }
+  return JSON.stringify({ms: performance.now() - t0, first, n, reads});
+})()`
+
+func browserTable(b *strings.Builder, browser context.Context, base string, runs int) error {
+	const size = 256 * MiB
+	q := bodyQuery(size)
+	var goTput, jsTput, streamGrowth, bufferGrowth, bufferTput, goReads, jsReads []float64
+	for i := 0; i < runs; i++ {
+		for _, mode := range []string{"stream", "buffer"} {
+			r, err := pageRun(browser, base+"/?autorun=1&scenario=streaming&read="+mode+"&"+q)
+			if err != nil {
+				return err
+			}
+			// From the first byte to the end: the reader's own speed, without
+			// the time to first byte (connection, server) that both share.
+			tput := float64(r.Bytes) / ((r.TotalMs - r.TTFBMs) / 1000) / 1e6
+			if mode == "stream" {
+				goTput, streamGrowth = append(goTput, tput), append(streamGrowth, float64(r.ClientPeakGrowth))
+				goReads = append(goReads, float64(len(r.Chunks)))
+			} else {
+				bufferTput, bufferGrowth = append(bufferTput, tput), append(bufferGrowth, float64(r.ClientPeakGrowth))
+			}
+		}
+		// Tagged like the page's runs, so the server does the same work.
+		url := fmt.Sprintf("/csv/streaming?%s&run=benchjs-%d-%d", q, time.Now().UnixNano(), i)
+		raw, err := chromedp.Run(browser, chromedp.Evaluate[string](fmt.Sprintf(jsReader, url), chromedp.EvalAwaitPromise))
+		if err != nil {
+			return fmt.Errorf("plain JS reader: %w", err)
+		}
+		var js struct {
+			Ms, First float64
+			N         int64
+			Reads     int
+		}
+		if err := json.Unmarshal([]byte(raw), &js); err != nil {
+			return fmt.Errorf("plain JS reader %q: %w", raw, err)
+		}
+		jsTput = append(jsTput, float64(js.N)/((js.Ms-js.First)/1000)/1e6)
+		jsReads = append(jsReads, float64(js.Reads))
+		log.Printf("browser: run %d of %d", i+1, runs)
+	}
+	fmt.Fprintf(b, "## Browser (Chromium, headless), a 256 MiB streamed body\n\n")
+	fmt.Fprintf(b, "Throughput is bytes over the time from the first byte to the end of the body: the reader's own speed. The page's reader is what every run uses: Go calls `fetch` and `getReader` through `syscall/js`, a small JS pump stamps each `read()` into a `Float64Array` that Go takes once per frame.\n\n")
+	fmt.Fprintf(b, "| figure | median |\n|---|---|\n")
+	fmt.Fprintf(b, "| client Go heap growth, stream-read | %s |\n", mib(median(streamGrowth)))
+	fmt.Fprintf(b, "| client Go heap growth, buffer-read | %s |\n", mib(median(bufferGrowth)))
+	fmt.Fprintf(b, "| page reader (Go wasm + pump), stream-read | %.0f MB/s (%.0f reads) |\n", median(goTput), median(goReads))
+	fmt.Fprintf(b, "| page reader, buffer-read | %.0f MB/s |\n", median(bufferTput))
+	fmt.Fprintf(b, "| plain JavaScript reader loop | %.0f MB/s (%.0f reads) |\n", median(jsTput), median(jsReads))
+	fmt.Fprintf(b, "| **page reader ÷ plain JS loop** (target ≥ 0.8) | **%.2f** |\n\n", median(goTput)/median(jsTput))
+	return nil
+}
+
+// pageRun loads a page that autoruns one run and returns its record.
+func pageRun(browser context.Context, url string) (record.Run, error) {
+	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return record.Run{}, fmt.Errorf("navigate %s: %w", url, err)
+	}
+	runs, err := harness.WaitRuns(ctx, 1)
+	if err != nil {
+		return record.Run{}, fmt.Errorf("%s: %w", url, err)
+	}
+	r := runs[0]
+	if r.Error != "" || r.Status != 200 {
+		return r, fmt.Errorf("%s: status %d, error %q", url, r.Status, r.Error)
+	}
+	return r, nil
+}
+
+func frameTable(b *strings.Builder, browser context.Context, base string) error {
+	if err := chromedp.Do(browser, chromedp.Navigate(base+"/")); err != nil {
+		return err
+	}
+	if _, err := chromedp.Run(browser, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.benchFrame)`)); err != nil {
+		return fmt.Errorf("waiting for the page: %w", err)
+	}
+	fmt.Fprintf(b, "## Live chart: the work of one frame\n\n")
+	fmt.Fprintf(b, "`window.chunkscope.benchFrame(chunks, 30)`: a synthetic 60 s run with memory sampled every 10 ms on both sides; per frame the verdict, the binning to pixel columns in Go and the canvas drawing in JS. Target at 100,000 chunks: < 33 ms.\n\n")
+	fmt.Fprintf(b, "| chunks | median frame | slowest of 30 |\n|---|---|---|\n")
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		raw, err := chromedp.Run(browser, chromedp.Evaluate[string](fmt.Sprintf(`JSON.stringify(window.chunkscope.benchFrame(%d, 30))`, n)))
+		if err != nil {
+			return fmt.Errorf("benchFrame(%d): %w", n, err)
+		}
+		var f struct{ MedianMs, MaxMs float64 }
+		if err := json.Unmarshal([]byte(raw), &f); err != nil {
+			return fmt.Errorf("benchFrame(%d) %q: %w", n, raw, err)
+		}
+		fmt.Fprintf(b, "| %d | %.2f ms | %.2f ms |\n", n, f.MedianMs, f.MaxMs)
+	}
+	fmt.Fprintln(b)
+	return nil
+}
