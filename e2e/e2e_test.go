@@ -141,10 +141,19 @@ func checkBuffered(t *testing.T, r record.Run) {
 
 func TestBrowser(t *testing.T) {
 	t.Run("streaming", func(t *testing.T) {
-		runs := runsAfter(t, tab(t), "/?scenario=streaming&rows=20&delay=100ms&autorun=1", 1)
+		ctx := tab(t)
+		runs := runsAfter(t, ctx, "/?scenario=streaming&rows=20&delay=100ms&autorun=1", 1)
 		checkStreaming(t, runs[0])
 		if want := "/csv/streaming?delay=100ms&rows=20&run=" + runs[0].ID; runs[0].URL != want {
 			t.Errorf("url = %q; want %q", runs[0].URL, want)
+		}
+		// The page is cross-origin isolated, so the browser's own estimate
+		// of its memory arrives too, after a GC, into the same record.
+		ua, err := chromedp.Run(ctx, chromedp.Poll[float64](
+			`(window.chunkscope.runs()[0].uaMemory || {}).bytes || 0`,
+			chromedp.WithPollingInterval(250*time.Millisecond), chromedp.WithPollingTimeout(45*time.Second)))
+		if err != nil || ua < 1<<20 {
+			t.Errorf("uaMemory.bytes = %.0f, %v; want the browser's estimate, over 1 MiB", ua, err)
 		}
 	})
 	t.Run("buffered", func(t *testing.T) {

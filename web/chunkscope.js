@@ -122,6 +122,34 @@
     }
   }
 
+  // UAMemory runs performance.measureUserAgentSpecificMemory() once. It
+  // needs a cross-origin isolated page and resolves after a garbage
+  // collection, seconds later: t is when it resolved, in ms since t0.
+  class UAMemory {
+    static available() {
+      return !!(self.crossOriginIsolated && performance.measureUserAgentSpecificMemory);
+    }
+
+    constructor(t0) {
+      this.done = false;
+      this.bytes = 0;
+      this.t = 0;
+      this.error = "";
+      performance
+        .measureUserAgentSpecificMemory()
+        .then((r) => {
+          this.bytes = r.bytes;
+          this.t = performance.now() - t0;
+        })
+        .catch((err) => {
+          this.error = String((err && err.message) || err);
+        })
+        .finally(() => {
+          this.done = true;
+        });
+    }
+  }
+
   // memory reads what the browser tells about its memory, where it does.
   function memory() {
     const out = {};
@@ -358,5 +386,5 @@
     }
   }
 
-  window.chunkscopeLib = { Pump, ServerEvents, memory, plotColumns, draw };
+  window.chunkscopeLib = { Pump, ServerEvents, UAMemory, memory, plotColumns, draw };
 })();

@@ -52,6 +52,9 @@ type Result struct {
 	ClockErrorMs  float64 // ± on that offset
 	// ServerProblem says why server samples are missing or incomplete.
 	ServerProblem string
+	// UA is the measureUserAgentSpecificMemory() started with the request;
+	// nil where the browser offers none.
+	UA *UAMeasurement
 }
 
 // Canvas paints chart scenes on the canvas element with the given id.

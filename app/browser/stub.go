@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chunkscope/app/chart"
+	"chunkscope/app/record"
 )
 
 var errNoBrowser = errors.New("browser: only available in the wasm build")
@@ -22,6 +23,14 @@ func Expose(api API) {}
 
 // Now is only meaningful in the browser; here it is the wall clock in ms.
 func Now() float64 { return float64(time.Now().UnixNano()) / 1e6 }
+
+// UAMeasurement is only available in the browser.
+type UAMeasurement struct{}
+
+// Wait is only available in the browser.
+func (*UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
+	return record.UAMemory{}, errNoBrowser
+}
 
 // MemorySources is only available in the browser.
 func MemorySources() string { return "" }

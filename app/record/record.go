@@ -45,6 +45,18 @@ type Run struct {
 	// Go wasm heap (runtime.ReadMemStats HeapAlloc).
 	ClientMem        []MemSample `json:"clientMem"`
 	ClientPeakGrowth int64       `json:"clientPeakGrowth"` // bytes: max Go heap − the heap before fetch()
+	// UAMemory is performance.measureUserAgentSpecificMemory(), started as
+	// the request was sent, where the page is cross-origin isolated. It
+	// resolves after a GC, often seconds after the run ended: the record in
+	// runs() gains it then. Absent where the browser cannot measure.
+	UAMemory *UAMemory `json:"uaMemory,omitempty"`
+}
+
+// UAMemory is one measurement of the whole page's memory by the browser.
+type UAMemory struct {
+	T     float64 `json:"t"`     // ms since the request was sent, when it resolved
+	Bytes uint64  `json:"bytes"` // the browser's estimate for this page
+	Error string  `json:"error,omitempty"`
 }
 
 // MemSample is one memory reading. Heap is always there; the other fields

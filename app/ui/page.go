@@ -37,8 +37,9 @@ type Page struct {
 	seq     int
 	// memSources says which client memory figures this browser offers.
 	memSources string
-	rendered   time.Time // when a batch last re-rendered the page
-	drawn      time.Time // when a batch last redrew the chart
+	ctx        app.Context // the page's context, from OnMount
+	rendered   time.Time   // when a batch last re-rendered the page
+	drawn      time.Time   // when a batch last redrew the chart
 }
 
 // drawEvery is how often a run in progress redraws the chart: 10 frames a
@@ -63,6 +64,7 @@ type lane struct {
 
 // OnMount installs window.chunkscope.runs().
 func (p *Page) OnMount(ctx app.Context) {
+	p.ctx = ctx
 	if !app.IsClient {
 		return
 	}
@@ -242,10 +244,27 @@ func (p *Page) finish(l *lane, res browser.Result, err error) {
 	}
 	l.serverProblem = res.ServerProblem
 	r.Verdict = record.Explain(r)
+	p.save(r)
+	p.draw()
+	if res.UA != nil {
+		// Its figure comes seconds later: add it to the record then.
+		p.ctx.Async(func() {
+			m, err := res.UA.Wait(p.ctx)
+			if err != nil {
+				return // the page went away
+			}
+			p.ctx.Dispatch(func(ctx app.Context) {
+				r.UAMemory = &m
+				p.save(r)
+			})
+		})
+	}
+}
+
+func (p *Page) save(r *record.Run) {
 	if err := p.store().add(r); err != nil {
 		p.formErr = "Could not record the run: " + err.Error()
 	}
-	p.draw()
 }
 
 func (p *Page) draw() {
@@ -349,6 +368,7 @@ func renderSummary(l *lane) app.UI {
 		{"server peak heap growth", growth(r.ServerPeakGrowth, r.Done && len(r.ServerMem) > 0)},
 		{"client peak heap growth", growth(r.ClientPeakGrowth, r.Done && len(r.ClientMem) > 0)},
 		{"server clock offset", clock(r)},
+		{"page memory (browser's estimate)", uaMemory(r)},
 	}
 	return app.Div().Class("summary").DataSet("scenario", r.Scenario).Style("border-color", l.color).Body(
 		app.H3().Style("color", l.color).Text(l.title),
@@ -361,6 +381,16 @@ func renderSummary(l *lane) app.UI {
 		app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
 		app.If(l.serverProblem != "", app.P().Class("warning").Text("Server memory: "+l.serverProblem)),
 	)
+}
+
+func uaMemory(r *record.Run) string {
+	switch {
+	case r.UAMemory == nil:
+		return "—"
+	case r.UAMemory.Error != "":
+		return "failed: " + r.UAMemory.Error
+	}
+	return fmt.Sprintf("%s (resolved at %s)", record.Size(int64(r.UAMemory.Bytes)), record.Sec(r.UAMemory.T))
 }
 
 func growth(n int64, ok bool) string {

@@ -14,8 +14,10 @@ import (
 type runStore struct {
 	mu   sync.Mutex
 	runs []json.RawMessage
+	ids  []string
 }
 
+// add stores a finished run, or replaces the stored run with the same id.
 func (s *runStore) add(r *record.Run) error {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -23,7 +25,14 @@ func (s *runStore) add(r *record.Run) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for i, id := range s.ids {
+		if id == r.ID { // a later addition to a finished run (uaMemory)
+			s.runs[i] = b
+			return nil
+		}
+	}
 	s.runs = append(s.runs, b)
+	s.ids = append(s.ids, r.ID)
 	return nil
 }
 
