@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"chunkscope/app/spec"
 	"chunkscope/server"
 )
 
@@ -30,20 +31,33 @@ import (
 var web embed.FS
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8000", "host:port to listen on")
+	addr := flag.String("addr", "127.0.0.1:8000", "host:port to listen on (loopback by default: opening it wider is a deliberate choice)")
 	shutdownGrace := flag.Duration("shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long running streams get to finish")
+	var cfg server.Config
+	lim := spec.DefaultLimits()
+	flag.IntVar(&lim.Rows, "max-rows", lim.Rows, "most rows one request may ask for (at most the default)")
+	flag.Int64Var(&lim.BodyBytes, "max-body", lim.BodyBytes, "largest body in bytes one request may ask for (at most the default)")
+	flag.DurationVar(&lim.TotalDelay, "max-total-delay", lim.TotalDelay, "longest total delay one request may ask for (at most the default)")
+	flag.IntVar(&cfg.MaxRuns, "max-runs", server.DefaultMaxRuns, "most /csv/ responses in flight; beyond it: 503 with Retry-After")
+	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that buffered bodies in flight may hold together; beyond it: 413")
+	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest one /csv/ response may take, slow readers included")
 	flag.Parse()
-	if err := run(*addr, *shutdownGrace); err != nil {
+	if flag.NArg() > 0 {
+		log.Fatalf("chunkscope: unexpected argument %q (flags only; see -help)", flag.Arg(0))
+	}
+	cfg.Limits = lim
+	if err := run(*addr, *shutdownGrace, cfg); err != nil {
 		log.Fatalf("chunkscope: %v", err)
 	}
 }
 
-func run(addr string, grace time.Duration) error {
+func run(addr string, grace time.Duration, cfg server.Config) error {
 	files, err := fs.Sub(web, "web")
 	if err != nil {
 		return fmt.Errorf("opening embedded web/: %w", err)
 	}
-	h, err := server.New(server.Config{Web: files})
+	cfg.Web = files
+	h, err := server.New(cfg)
 	if err != nil {
 		return err
 	}

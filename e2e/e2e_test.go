@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -195,6 +196,31 @@ func TestBrowser(t *testing.T) {
 		saveScreenshot(t, ctx)
 	})
 	t.Run("memory", testMemory)
+	t.Run("csp", func(t *testing.T) {
+		// The page runs under its strict policy, and checks it itself (an
+		// Evaluate from here would bypass it): eval refused, nothing else.
+		ctx := tab(t)
+		runsAfter(t, ctx, "/?scenario=buffered&rows=5&autorun=1", 1)
+		var csp struct {
+			EvalBlocked bool
+			Violations  []struct{ Directive, Blocked, Source string }
+		}
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(chunkscopeLib.csp)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(raw), &csp); err != nil {
+			t.Fatal(err)
+		}
+		if !csp.EvalBlocked {
+			t.Error("eval ran: the Content-Security-Policy did not reach the page")
+		}
+		for _, v := range csp.Violations {
+			if v.Blocked != "eval" {
+				t.Errorf("CSP violation: %+v", v)
+			}
+		}
+	})
 	t.Run("bad link", func(t *testing.T) {
 		ctx := tab(t)
 		if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/?scenario=streaming&rows=-5&autorun=1")); err != nil {

@@ -161,9 +161,9 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-func TestIsolationHeaders(t *testing.T) {
+func TestSecurityHeaders(t *testing.T) {
 	ts := newTestServer(t)
-	for _, path := range []string{"/", "/web/chunkscope.js", "/csv/streaming?rows=1", "/csv/buffered?rows=x"} {
+	for _, path := range []string{"/", "/app.js", "/web/chunkscope.js", "/web/nope", "/csv/streaming?rows=1", "/csv/buffered?rows=x", "/events?run=a&x=1", "/clock"} {
 		resp, err := http.Get(ts.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -173,6 +173,9 @@ func TestIsolationHeaders(t *testing.T) {
 			"Cross-Origin-Opener-Policy":   "same-origin",
 			"Cross-Origin-Embedder-Policy": "require-corp",
 			"Cross-Origin-Resource-Policy": "same-origin",
+			"X-Content-Type-Options":       "nosniff",
+			"Referrer-Policy":              "no-referrer",
+			"Content-Security-Policy":      contentSecurityPolicy,
 		} {
 			if got := resp.Header.Get(name); got != want {
 				t.Errorf("%s: %s = %q; want %q", path, name, got, want)

@@ -22,6 +22,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -29,20 +30,73 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"time"
 
 	"chunkscope/app/spec"
 )
 
 // Config is what New needs. Web holds the files served under /web/
-// (app.wasm, the icon, the stylesheet and the page's small scripts).
+// (app.wasm, the icon, the stylesheet and the page's small scripts). The
+// zero value of every other field means its default.
 type Config struct {
 	Web fs.FS
+	// Limits cap what one request may ask for (default: spec's hard caps;
+	// they can only be lowered).
+	Limits spec.Limits
+	// MaxRuns caps concurrent /csv/ requests; beyond it, 503 with
+	// Retry-After (default 256).
+	MaxRuns int
+	// BufferBudget caps the bytes that buffered bodies in flight may hold
+	// together; a request that would exceed it gets 413 before anything is
+	// allocated (default 2 GiB).
+	BufferBudget int64
+	// MaxStream caps how long one /csv/ response may take, slow readers
+	// included: a per-stream deadline instead of a server WriteTimeout that
+	// would cut every long stream (default 10 minutes).
+	MaxStream time.Duration
+}
+
+// Defaults for Config's zero fields.
+const (
+	DefaultMaxRuns      = 256
+	DefaultBufferBudget = 2 << 30
+	DefaultMaxStream    = 10 * time.Minute
+)
+
+func (c *Config) fill() error {
+	if c.Limits == (spec.Limits{}) {
+		c.Limits = spec.DefaultLimits()
+	}
+	if err := c.Limits.Check(); err != nil {
+		return err
+	}
+	if c.MaxRuns == 0 {
+		c.MaxRuns = DefaultMaxRuns
+	}
+	if c.BufferBudget == 0 {
+		c.BufferBudget = DefaultBufferBudget
+	}
+	if c.MaxStream == 0 {
+		c.MaxStream = DefaultMaxStream
+	}
+	switch {
+	case c.MaxRuns < 1:
+		return fmt.Errorf("max runs %d: want at least 1", c.MaxRuns)
+	case c.BufferBudget < 0:
+		return fmt.Errorf("buffer budget %d: want at least 0", c.BufferBudget)
+	case c.MaxStream < time.Second:
+		return fmt.Errorf("max stream %s: want at least 1s", c.MaxStream)
+	}
+	return nil
 }
 
 // Server routes chunkscope's requests.
 type Server struct {
-	mux  *http.ServeMux
-	runs *runs
+	mux    *http.ServeMux
+	runs   *runs
+	cfg    Config
+	slots  chan struct{} // one per /csv/ request in flight
+	budget *budget       // bytes held by buffered bodies in flight
 }
 
 // New builds the server's handler. It fails when web/app.wasm is missing,
@@ -51,12 +105,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Web == nil {
 		return nil, fmt.Errorf("server: Config.Web is nil")
 	}
+	if err := cfg.fill(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	wasm, err := fs.ReadFile(cfg.Web, "app.wasm")
 	if err != nil {
 		return nil, fmt.Errorf("server: reading app.wasm (run make build): %w", err)
 	}
 	sum := sha256.Sum256(wasm)
-	s := &Server{mux: http.NewServeMux(), runs: newRuns()}
+	s := &Server{
+		mux:    http.NewServeMux(),
+		runs:   newRuns(),
+		cfg:    cfg,
+		slots:  make(chan struct{}, cfg.MaxRuns),
+		budget: &budget{max: cfg.BufferBudget},
+	}
 	s.mux.HandleFunc("/csv/buffered", s.buffered)
 	s.mux.HandleFunc("/csv/streaming", s.streaming)
 	s.mux.HandleFunc("/events", s.events)
@@ -66,12 +129,21 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// contentSecurityPolicy lets the page run its wasm and nothing from
+// elsewhere: no inline script or style, no eval, no other origin.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
 // ServeHTTP sets the headers every response carries, then routes. The page
 // is cross-origin isolated (COOP + COEP) so that the browser offers
 // performance.measureUserAgentSpecificMemory(); everything it loads comes
 // from this origin, so require-corp costs nothing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
@@ -83,10 +155,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // seed's download_csv view. Its time to first byte is the whole production
 // time; that is the point.
 func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
-	sp, ok := parseRequest(w, r)
+	sp, ok := s.parseRequest(w, r)
 	if !ok {
 		return
 	}
+	defer s.release()
+	size := sp.BodySize()
+	if !s.budget.reserve(size) {
+		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"rows: a buffered body of %d bytes does not fit the server's buffer budget (%d of %d bytes held by other buffered responses); stream it, or ask for less",
+			size, s.budget.held(), s.budget.max))
+		return
+	}
+	defer s.budget.free(size)
+	ctx, cancel := s.streamDeadline(w, r)
+	defer cancel()
 	run, ok := s.beginRun(w, sp)
 	if !ok {
 		return
@@ -96,8 +179,8 @@ func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
 		s.runs.end(run) // the last sample still sees the body
 		runtime.KeepAlive(body)
 	}()
-	if err := produce(r.Context(), sp, body); err != nil {
-		return // the client went away: nobody to answer
+	if err := produce(ctx, sp, body); err != nil {
+		return // the client went away (or the stream's time ran out): nobody to answer
 	}
 	setCSVHeaders(w.Header())
 	w.Header().Set("Content-Length", strconv.FormatInt(body.size, 10))
@@ -126,10 +209,13 @@ func (s *Server) beginRun(w http.ResponseWriter, sp spec.Spec) (*runLog, bool) {
 // chunked, one HTTP chunk per group (a group over 64 KiB goes out in 64 KiB
 // chunks). It stops producing as soon as the client goes away.
 func (s *Server) streaming(w http.ResponseWriter, r *http.Request) {
-	sp, ok := parseRequest(w, r)
+	sp, ok := s.parseRequest(w, r)
 	if !ok {
 		return
 	}
+	defer s.release()
+	ctx, cancel := s.streamDeadline(w, r)
+	defer cancel()
 	run, ok := s.beginRun(w, sp)
 	if !ok {
 		return
@@ -141,16 +227,25 @@ func (s *Server) streaming(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		out.w = discard{}
 	}
-	produce(r.Context(), sp, out) // an error means the client left or the stream broke: stop quietly
+	produce(ctx, sp, out) // an error means the client left, the stream broke or its time ran out: stop quietly
 }
 
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-// parseRequest checks the method and the query; on failure it has already
-// answered.
-func parseRequest(w http.ResponseWriter, r *http.Request) (spec.Spec, bool) {
+// streamDeadline bounds one response: production stops when the context
+// ends, and a write to a client too slow to finish in time fails.
+func (s *Server) streamDeadline(w http.ResponseWriter, r *http.Request) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(s.cfg.MaxStream)
+	http.NewResponseController(w).SetWriteDeadline(deadline) // unsupported only by test recorders
+	return context.WithDeadline(r.Context(), deadline)
+}
+
+// parseRequest checks the method, the query and the concurrency cap; on
+// failure it has already answered. On success the caller owns a slot and
+// must call s.release.
+func (s *Server) parseRequest(w http.ResponseWriter, r *http.Request) (spec.Spec, bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
@@ -161,13 +256,22 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (spec.Spec, bool) {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return spec.Spec{}, false
 	}
-	sp, err := spec.Parse(q)
+	sp, err := s.cfg.Limits.Parse(q)
 	if err != nil {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return spec.Spec{}, false
 	}
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "1")
+		serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
+		return spec.Spec{}, false
+	}
 	return sp, true
 }
+
+func (s *Server) release() { <-s.slots }
 
 func setCSVHeaders(h http.Header) {
 	h.Set("Content-Type", "text/csv; charset=utf-8")

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"chunkscope/app/spec"
 )
 
 func newTestServer(t *testing.T) *httptest.Server {
@@ -104,9 +106,6 @@ func TestEndpoints(t *testing.T) {
 			}
 			if resp.StatusCode == 400 && bytes.Count(body, []byte("\n")) != 1 {
 				t.Errorf("400 body %q is not one line", body)
-			}
-			if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" && tc.path != "/" && tc.path != "/app-worker.js" {
-				t.Errorf("X-Content-Type-Options = %q; want nosniff", got)
 			}
 			if strings.HasPrefix(tc.path, "/csv/") && resp.StatusCode == 200 {
 				if got := resp.Header.Get("Content-Disposition"); got != "attachment; filename=big.csv" {
@@ -309,4 +308,78 @@ func TestClientGoneStopsTheProducer(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLimitsFromConfig(t *testing.T) {
+	h, err := New(Config{
+		Web:          fstest.MapFS{"app.wasm": {Data: []byte("wasm")}},
+		Limits:       spec.Limits{Rows: 100, BodyBytes: 1 << 20, TotalDelay: time.Minute},
+		MaxRuns:      1,
+		BufferBudget: 1000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+
+	// One slot: hold it with a slow stream, then the next request is 503.
+	resp, err := http.Get(ts.URL + "/csv/streaming?rows=3&delay=300ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	status, body, hdr := getFull(t, ts.URL+"/csv/streaming?rows=1")
+	if status != 503 || hdr.Get("Retry-After") != "1" || !strings.HasPrefix(body, "busy: 1 responses are in flight") {
+		t.Errorf("second request: %d Retry-After %q %q; want 503, Retry-After 1 and a reason", status, hdr.Get("Retry-After"), body)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	for _, tc := range []struct {
+		path   string
+		status int
+		reason string
+	}{
+		{"/csv/buffered?rows=100", 413, "rows: a buffered body of 1506 bytes does not fit"}, // 14 + 9×14 + 90×15 + 16
+		{"/csv/streaming?rows=100", 200, "One,Two,Three"},                                  // streaming needs no budget
+		{"/csv/buffered?rows=10", 200, "One,Two,Three"},
+		{"/csv/buffered?rows=101", 400, `rows: "101" is not a whole number in 0..100`},
+	} {
+		waitFreeSlot(t, ts.URL)
+		status, body, _ := getFull(t, ts.URL+tc.path)
+		if status != tc.status || !strings.HasPrefix(body, tc.reason) {
+			t.Errorf("%s: %d %q; want %d starting %q", tc.path, status, body, tc.status, tc.reason)
+		}
+	}
+	if _, err := New(Config{Web: fstest.MapFS{"app.wasm": {}}, Limits: spec.Limits{Rows: spec.MaxRows + 1, BodyBytes: 100}}); err == nil {
+		t.Error("New accepted limits above the hard caps")
+	}
+}
+
+// waitFreeSlot waits until the earlier request's handler has returned its
+// slot (the client can finish reading before the handler returns).
+func waitFreeSlot(t *testing.T, base string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if status, _, _ := getFull(t, base+"/csv/streaming?rows=0"); status != 503 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the slot was never freed")
+}
+
+func getFull(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b), resp.Header
 }

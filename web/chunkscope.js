@@ -11,6 +11,18 @@
 "use strict";
 
 (function () {
+  // The page checks its own Content-Security-Policy: every violation is
+  // recorded, and eval must be refused (the policy allows wasm, not eval).
+  const csp = { violations: [], evalBlocked: false };
+  document.addEventListener("securitypolicyviolation", (e) => {
+    csp.violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile || "" });
+  });
+  try {
+    new Function("return 1")();
+  } catch (err) {
+    csp.evalBlocked = true;
+  }
+
   // Pump reads `reader` until the end. t0 is the performance.now() taken
   // just before fetch() was called, so every stamp is "ms since the request
   // was sent".
@@ -386,5 +398,5 @@
     }
   }
 
-  window.chunkscopeLib = { Pump, ServerEvents, UAMemory, memory, plotColumns, draw };
+  window.chunkscopeLib = { Pump, ServerEvents, UAMemory, memory, plotColumns, draw, csp };
 })();

@@ -14,14 +14,41 @@ import (
 	"time"
 )
 
-// Caps on what one request may ask for. They keep a demo box alive when
-// somebody pastes a link with an extra zero.
+// Hard caps on what one request may ask for. They keep a demo box alive
+// when somebody pastes a link with an extra zero. A server may lower them
+// (its flags fill a Limits); it cannot raise them, so the page, which
+// checks against these, never refuses what a server would accept.
 const (
 	MaxRows       = 50_000_000
 	MaxBodyBytes  = 4 << 30 // 4 GiB
 	MaxTotalDelay = 5 * time.Minute
 	MaxPad        = 1 << 20 // 1 MiB of padding per row
 )
+
+// Limits are the caps a parser enforces.
+type Limits struct {
+	Rows       int
+	BodyBytes  int64
+	TotalDelay time.Duration
+}
+
+// DefaultLimits are the hard caps.
+func DefaultLimits() Limits {
+	return Limits{Rows: MaxRows, BodyBytes: MaxBodyBytes, TotalDelay: MaxTotalDelay}
+}
+
+// Check refuses limits above the hard caps or below what any body needs.
+func (l Limits) Check() error {
+	switch {
+	case l.Rows < 0 || l.Rows > MaxRows:
+		return fmt.Errorf("max rows %d is outside 0..%d", l.Rows, MaxRows)
+	case l.BodyBytes < int64(len(Header)) || l.BodyBytes > MaxBodyBytes:
+		return fmt.Errorf("max body %d bytes is outside %d..%d", l.BodyBytes, len(Header), int64(MaxBodyBytes))
+	case l.TotalDelay < 0 || l.TotalDelay > MaxTotalDelay:
+		return fmt.Errorf("max total delay %s is outside 0..%s", l.TotalDelay, MaxTotalDelay)
+	}
+	return nil
+}
 
 // Defaults, the same as the seed's views where the seed has one.
 const (
@@ -50,13 +77,19 @@ var BodyParams = []string{"rows", "delay", "per", "pad", "run"}
 // is an error, and so is a repeated one: a typo must not silently fall back
 // to a default. The error is one line that names the parameter.
 func Parse(q url.Values) (Spec, error) {
-	return ParseAllowing(q)
+	return DefaultLimits().Parse(q)
 }
 
 // ParseAllowing is Parse for callers whose URLs carry more parameters of
 // their own (the page's scenario and autorun, say): those names are skipped,
 // every other unknown name is still an error.
 func ParseAllowing(q url.Values, extra ...string) (Spec, error) {
+	return DefaultLimits().Parse(q, extra...)
+}
+
+// Parse is the parser under the limits l; extra names are skipped as in
+// ParseAllowing.
+func (l Limits) Parse(q url.Values, extra ...string) (Spec, error) {
 	s := Default()
 	names := make([]string, 0, len(q))
 	for name := range q {
@@ -75,13 +108,13 @@ func ParseAllowing(q url.Values, extra ...string) (Spec, error) {
 		var err error
 		switch name {
 		case "rows":
-			s.Rows, err = parseInt(v, 0, MaxRows)
+			s.Rows, err = parseInt(v, 0, l.Rows)
 		case "per":
 			s.Per, err = parseInt(v, 1, MaxRows)
 		case "pad":
 			s.Pad, err = parseInt(v, 0, MaxPad)
 		case "delay":
-			s.Delay, err = parseDelay(v)
+			s.Delay, err = parseDelay(v, l.TotalDelay)
 		case "run":
 			s.Run, err = ParseRunID(v)
 		default:
@@ -91,16 +124,17 @@ func ParseAllowing(q url.Values, extra ...string) (Spec, error) {
 			return Spec{}, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	if err := s.Check(); err != nil {
+	if err := s.Check(l); err != nil {
 		return Spec{}, err
 	}
 	return s, nil
 }
 
-// Check verifies the caps that depend on several parameters at once.
-func (s Spec) Check() error {
-	if s.Rows < 0 || s.Rows > MaxRows {
-		return fmt.Errorf("rows: %d is outside 0..%d", s.Rows, MaxRows)
+// Check verifies s against the limits, the caps that depend on several
+// parameters at once included.
+func (s Spec) Check(l Limits) error {
+	if s.Rows < 0 || s.Rows > l.Rows {
+		return fmt.Errorf("rows: %d is outside 0..%d", s.Rows, l.Rows)
 	}
 	if s.Per < 1 || s.Per > MaxRows {
 		return fmt.Errorf("per: %d is outside 1..%d", s.Per, MaxRows)
@@ -111,12 +145,12 @@ func (s Spec) Check() error {
 	if s.Delay < 0 {
 		return fmt.Errorf("delay: %s is negative", s.Delay)
 	}
-	if n := s.BodySize(); n > MaxBodyBytes {
-		return fmt.Errorf("rows: the body would be %d bytes, over the cap of %d (lower rows or pad)", n, int64(MaxBodyBytes))
+	if n := s.BodySize(); n > l.BodyBytes {
+		return fmt.Errorf("rows: the body would be %d bytes, over the cap of %d (lower rows or pad)", n, l.BodyBytes)
 	}
 	// Compare in groups so that a huge delay times many groups cannot overflow.
-	if s.Delay > 0 && int64(s.Groups()) > int64(MaxTotalDelay/s.Delay) {
-		return fmt.Errorf("delay: %d groups × %s is over the total cap of %s (lower delay or rows, or raise per)", s.Groups(), s.Delay, MaxTotalDelay)
+	if s.Delay > 0 && int64(s.Groups()) > int64(l.TotalDelay/s.Delay) {
+		return fmt.Errorf("delay: %d groups × %s is over the total cap of %s (lower delay or rows, or raise per)", s.Groups(), s.Delay, l.TotalDelay)
 	}
 	return nil
 }
@@ -211,7 +245,7 @@ func parseInt(v string, lo, hi int) (int, error) {
 	return int(n), nil
 }
 
-func parseDelay(v string) (time.Duration, error) {
+func parseDelay(v string, max time.Duration) (time.Duration, error) {
 	if v == "" {
 		return 0, fmt.Errorf("empty, want a Go duration such as 100ms")
 	}
@@ -225,8 +259,8 @@ func parseDelay(v string) (time.Duration, error) {
 	if d < 0 {
 		return 0, fmt.Errorf("%q is negative", v)
 	}
-	if d > MaxTotalDelay {
-		return 0, fmt.Errorf("%q is over the cap of %s", v, MaxTotalDelay)
+	if d > max {
+		return 0, fmt.Errorf("%q is over the cap of %s", v, max)
 	}
 	return d, nil
 }

@@ -120,3 +120,29 @@ func TestScenarioTable(t *testing.T) {
 		t.Error("Lookup(nope) found something")
 	}
 }
+
+func TestLimits(t *testing.T) {
+	l := Limits{Rows: 100, BodyBytes: 1000, TotalDelay: time.Second}
+	if err := l.Check(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ query, wantErr string }{
+		{"rows=50", ""},
+		{"rows=101", `rows: "101" is not a whole number in 0..100`},
+		{"rows=100&pad=10", "rows: the body would be"},
+		{"delay=2s", `delay: "2s" is over the cap of 1s`},
+		{"rows=20&delay=100ms", "delay: 20 groups × 100ms is over the total cap of 1s"},
+	}
+	for _, tc := range tests {
+		q, _ := url.ParseQuery(tc.query)
+		_, err := l.Parse(q)
+		if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.HasPrefix(err.Error(), tc.wantErr)) {
+			t.Errorf("%s: error = %v; want %q", tc.query, err, tc.wantErr)
+		}
+	}
+	for _, bad := range []Limits{{Rows: MaxRows + 1, BodyBytes: 100, TotalDelay: 0}, {Rows: 1, BodyBytes: MaxBodyBytes + 1}, {Rows: 1, BodyBytes: 100, TotalDelay: -1}, {Rows: 1, BodyBytes: 3}} {
+		if bad.Check() == nil {
+			t.Errorf("Limits %+v passed Check", bad)
+		}
+	}
+}

@@ -19,7 +19,8 @@ import (
 // chartID is the canvas the runs are drawn on.
 const chartID = "chart"
 
-// laneColors gives each scenario the same color everywhere.
+// laneColors gives each scenario the same color everywhere (on the canvas;
+// web/chunkscope.css has the same colors for .lane-NAME).
 var laneColors = map[string]string{"buffered": "#d4580b", "streaming": "#0969da"}
 
 // Page is chunkscope's one page: controls, the live chart, one summary per
@@ -370,8 +371,10 @@ func renderSummary(l *lane) app.UI {
 		{"server clock offset", clock(r)},
 		{"page memory (browser's estimate)", uaMemory(r)},
 	}
-	return app.Div().Class("summary").DataSet("scenario", r.Scenario).Style("border-color", l.color).Body(
-		app.H3().Style("color", l.color).Text(l.title),
+	// Colors come from classes, not style attributes: the page's CSP allows
+	// no inline style.
+	return app.Div().Class("summary", "lane-"+r.Scenario).DataSet("scenario", r.Scenario).Body(
+		app.H3().Text(l.title),
 		app.Code().Class("url").Text(r.URL),
 		app.Table().Body(
 			app.Range(rows).Slice(func(i int) app.UI {
@@ -419,7 +422,7 @@ func renderExplanations() app.UI {
 			"chunks shows as a few large reads. The wire itself is what shows the chunks (curl --raw)."),
 		app.Range(scs).Slice(func(i int) app.UI {
 			return app.Div().Class("scenario").Body(
-				app.H4().Style("color", laneColors[scs[i].Name]).Text(scs[i].Title+" — "+scs[i].Path),
+				app.H4().Class("lane-"+scs[i].Name).Text(scs[i].Title+" — "+scs[i].Path),
 				app.P().Text(scs[i].Explain),
 			)
 		}),
