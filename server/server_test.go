@@ -342,7 +342,7 @@ func TestLimitsFromConfig(t *testing.T) {
 		reason string
 	}{
 		{"/csv/buffered?rows=100", 413, "rows: a buffered body of 1506 bytes does not fit"}, // 14 + 9×14 + 90×15 + 16
-		{"/csv/streaming?rows=100", 200, "One,Two,Three"},                                  // streaming needs no budget
+		{"/csv/streaming?rows=100", 200, "One,Two,Three"},                                   // streaming needs no budget
 		{"/csv/buffered?rows=10", 200, "One,Two,Three"},
 		{"/csv/buffered?rows=101", 400, `rows: "101" is not a whole number in 0..100`},
 	} {
