@@ -14,9 +14,12 @@ all: build
 
 build: wasm server
 
-# The page: one main package, built by path (./... would hold several).
+# The page: one main package, built by path (./... would hold several),
+# then compressed beside it (app.wasm.gz, app.wasm.br) for the server to
+# send pre-compressed.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM) ./app/wasm
+	$(GO) run ./internal/compress $(WASM)
 
 # The server embeds web/, so it is built after the wasm.
 server: wasm
@@ -57,4 +60,4 @@ bench: build chromium
 	$(GO) run ./bench -bin $(BIN) -chrome $(CHROME) -out bench/results.md
 
 clean:
-	rm -rf bin $(WASM) e2e/out
+	rm -rf bin $(WASM) $(WASM).gz $(WASM).br e2e/out

@@ -79,6 +79,9 @@ func run(bin, chrome, out string, runs int) error {
 	if err := frameTable(&b, browser, base); err != nil {
 		return err
 	}
+	if err := loadTable(&b, browser, base, runs); err != nil {
+		return err
+	}
 	fmt.Print(b.String())
 	if out != "" {
 		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
@@ -315,6 +318,65 @@ func frameTable(b *strings.Builder, browser context.Context, base string) error 
 			return fmt.Errorf("benchFrame(%d) %q: %w", n, raw, err)
 		}
 		fmt.Fprintf(b, "| %d | %.2f ms | %.2f ms |\n", n, f.MedianMs, f.MaxMs)
+	}
+	fmt.Fprintln(b)
+	return nil
+}
+
+// pageLoad is what one navigation cost, read from the page's own
+// Performance entries.
+const pageLoad = `JSON.stringify((() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const paint = performance.getEntriesByName("first-contentful-paint")[0];
+  let bytes = nav.transferSize, decoded = nav.decodedBodySize;
+  for (const r of performance.getEntriesByType("resource")) {
+    bytes += r.transferSize;
+    decoded += r.decodedBodySize;
+  }
+  return {fcp: paint ? paint.startTime : -1, ready: window.chunkscope.readyMs, bytes, decoded};
+})())`
+
+func loadTable(b *strings.Builder, browser context.Context, base string, runs int) error {
+	type load struct{ Fcp, Ready, Bytes, Decoded float64 }
+	measure := func(ctx context.Context) (load, error) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
+			return load{}, err
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs)`)); err != nil {
+			return load{}, fmt.Errorf("waiting for the page: %w", err)
+		}
+		time.Sleep(300 * time.Millisecond) // let late resource entries land
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageLoad))
+		if err != nil {
+			return load{}, err
+		}
+		var l load
+		return l, json.Unmarshal([]byte(raw), &l)
+	}
+	var cold, warm [4][]float64
+	for i := 0; i < runs; i++ {
+		// A new browser context: no cache, no service worker, a first visit.
+		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+		for k, dst := range []*[4][]float64{&cold, &warm} {
+			l, err := measure(ctx)
+			if err != nil {
+				cancel()
+				return fmt.Errorf("page load %d (%d): %w", i, k, err)
+			}
+			for j, v := range []float64{l.Fcp, l.Ready, l.Bytes, l.Decoded} {
+				dst[j] = append(dst[j], v)
+			}
+		}
+		cancel()
+	}
+	fmt.Fprintf(b, "## Page load (loopback, headless Chromium)\n\n")
+	fmt.Fprintf(b, "First visit in a fresh browser context, then a reload (service worker and ETags at work). Interactive is when the wasm has mounted the page and `window.chunkscope` exists. Targets: ≤ 4 MB over the wire, interactive < 1.5 s.\n\n")
+	fmt.Fprintf(b, "| visit | first contentful paint | interactive | bytes over the wire | bytes decoded |\n|---|---|---|---|---|\n")
+	for _, row := range []struct {
+		name string
+		v    [4][]float64
+	}{{"first", cold}, {"reload", warm}} {
+		fmt.Fprintf(b, "| %s | %.0f ms | %.0f ms | %.2f MB | %.2f MB |\n", row.name, median(row.v[0]), median(row.v[1]), median(row.v[2])/1e6, median(row.v[3])/1e6)
 	}
 	fmt.Fprintln(b)
 	return nil

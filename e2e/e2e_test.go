@@ -221,6 +221,27 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	})
+	t.Run("delivery", func(t *testing.T) {
+		// A first visit in a fresh browser context gets app.wasm
+		// compressed; a reload revalidates instead of downloading it again.
+		ctx, cancel := chromedp.NewContext(tab(t), chromedp.WithNewBrowserContext())
+		defer cancel()
+		wasm := `(() => { const e = performance.getEntriesByType("resource").find(r => r.name.endsWith("/web/app.wasm"));
+			return e ? [e.transferSize, e.decodedBodySize] : [0, 0]; })()`
+		if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs)`)); err != nil {
+			t.Fatal(err)
+		}
+		sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](wasm))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sizes[1] < 5e6 || sizes[0] > sizes[1]/3 {
+			t.Errorf("app.wasm: %.0f bytes over the wire for %.0f decoded; want it compressed to under a third", sizes[0], sizes[1])
+		}
+	})
 	t.Run("bad link", func(t *testing.T) {
 		ctx := tab(t)
 		if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/?scenario=streaming&rows=-5&autorun=1")); err != nil {

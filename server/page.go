@@ -1,11 +1,7 @@
 package server
 
 import (
-	"errors"
-	"io/fs"
 	"net/http"
-	"path"
-	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -16,7 +12,7 @@ import (
 // to is served by this binary: go-app's defaults fetch an icon from the
 // internet, which on a closed network keeps the service worker from ever
 // installing.
-func pageHandler(version string, web fs.FS) http.Handler {
+func pageHandler(version string, static http.Handler) http.Handler {
 	ui.Routes()
 	return &app.Handler{
 		Name:        "chunkscope",
@@ -29,14 +25,15 @@ func pageHandler(version string, web fs.FS) http.Handler {
 			SVG:        "/web/icon.svg",
 			AppleTouch: "/web/icon.png",
 		},
-		BackgroundColor:       "#10141a",
-		ThemeColor:            "#10141a",
-		LoadingLabel:          "chunkscope is loading: {progress}%",
-		Styles:                []string{"/web/chunkscope.css"},
-		Scripts:               []string{"/web/chunkscope.js"},
-		Version:               version,
-		Resources:             embeddedResources{staticHandler(web)},
-		ServiceWorkerTemplate: appWorkerJS,
+		BackgroundColor:         "#10141a",
+		ThemeColor:              "#10141a",
+		LoadingLabel:            "chunkscope is loading: {progress}%",
+		Styles:                  []string{"/web/chunkscope.css"},
+		Scripts:                 []string{"/web/chunkscope.js"},
+		Version:                 version,
+		Resources:               embeddedResources{static},
+		WasmContentLengthHeader: wasmLengthHeader,
+		ServiceWorkerTemplate:   appWorkerJS,
 	}
 }
 
@@ -50,31 +47,6 @@ func (embeddedResources) AppWASM() string { return "/web/app.wasm" }
 
 func (e embeddedResources) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.StripPrefix("/web", e.files).ServeHTTP(w, r)
-}
-
-// staticHandler serves the files of web: only regular files, never a
-// directory listing, never a path outside it (fs.FS refuses "..").
-func staticHandler(web fs.FS) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on static files")
-			return
-		}
-		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-		info, err := fs.Stat(web, name)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid) || (err == nil && info.IsDir()):
-			serveError(w, http.StatusNotFound, "not found: /web/"+name)
-			return
-		case err != nil:
-			serveError(w, http.StatusInternalServerError, "reading /web/"+name+": "+err.Error())
-			return
-		}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, web, name)
-	})
 }
 
 // appWorkerJS is go-app's service worker with one change: it answers only

@@ -124,8 +124,12 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/csv/streaming", s.streaming)
 	s.mux.HandleFunc("/events", s.events)
 	s.mux.HandleFunc("/clock", s.clock)
-	s.mux.Handle("/web/", http.StripPrefix("/web/", staticHandler(cfg.Web)))
-	s.mux.Handle("/", pageHandler(hex.EncodeToString(sum[:6]), cfg.Web))
+	static, err := newStaticFiles(cfg.Web)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.mux.Handle("/web/", http.StripPrefix("/web/", static))
+	s.mux.Handle("/", pageHandler(hex.EncodeToString(sum[:6]), static))
 	return s, nil
 }
 

@@ -306,6 +306,9 @@ func Expose(api API) {
 	}
 	obj.Set("runs", runs)
 	obj.Set("benchFrame", bench)
+	// When the page became usable, in ms since navigation: make bench reads
+	// it as "interactive".
+	obj.Set("readyMs", Now())
 }
 
 // Now is performance.now().
