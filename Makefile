@@ -8,7 +8,9 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test chromium screenshot bench vet clean
+.PHONY: all build wasm server run test chromium screenshot bench fuzz vet clean
+
+FUZZTIME ?= 30s
 
 all: build
 
@@ -58,6 +60,12 @@ screenshot: build chromium
 # chart's frame cost in Chromium. Medians; takes about a minute.
 bench: build chromium
 	$(GO) run ./bench -bin $(BIN) -chrome $(CHROME) -out bench/results.md
+
+# Bounded fuzzing of every parser of outside input; what it finds lands in
+# testdata/fuzz/ and is replayed by every go test from then on.
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./app/spec
+	$(GO) test -run='^$$' -fuzz=FuzzQuery -fuzztime=$(FUZZTIME) ./server
 
 clean:
 	rm -rf bin $(WASM) $(WASM).gz $(WASM).br e2e/out

@@ -34,7 +34,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	for name := range q {
 		if name != "run" {
-			serveError(w, http.StatusBadRequest, name+": unknown parameter (known: run)")
+			serveError(w, http.StatusBadRequest, spec.ParamName(name)+": unknown parameter (known: run)")
 			return
 		}
 	}

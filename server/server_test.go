@@ -286,10 +286,16 @@ func TestBufferedOnTheWire(t *testing.T) {
 }
 
 // TestClientGoneStopsTheProducer: a client that leaves mid-stream must not
-// leave a goroutine producing rows nobody reads.
+// leave a goroutine producing rows nobody reads, and the producer must stop
+// within 100 ms of the connection closing.
 func TestClientGoneStopsTheProducer(t *testing.T) {
 	ts := newTestServer(t)
-	for _, path := range []string{"/csv/streaming?rows=100000&delay=10ms&per=10", "/csv/buffered?rows=100000&delay=10ms&per=10"} {
+	for _, path := range []string{
+		"/csv/streaming?rows=100000&delay=10ms&per=10",
+		"/csv/buffered?rows=100000&delay=10ms&per=10",
+		"/csv/streaming?rows=50000000&pad=1000&per=1000", // no delay: stopped between pieces, or by a failed write
+		"/csv/buffered?rows=2000000&pad=1000&per=1000",   // no delay: stopped between pieces
+	} {
 		t.Run(path, func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
@@ -298,13 +304,21 @@ func TestClientGoneStopsTheProducer(t *testing.T) {
 			}
 			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: chunkscope\r\n\r\n", path)
 			time.Sleep(150 * time.Millisecond)
+			if runtime.NumGoroutine() <= before {
+				t.Fatal("the request is not being served: nothing to stop")
+			}
 			conn.Close()
-			deadline := time.Now().Add(2 * time.Second)
-			for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
+			closed := time.Now()
+			for runtime.NumGoroutine() > before && time.Since(closed) < 2*time.Second {
+				time.Sleep(2 * time.Millisecond)
 			}
 			if n := runtime.NumGoroutine(); n > before {
-				t.Errorf("%d goroutines 2 s after the client left; want ≤ %d", n, before)
+				t.Fatalf("%d goroutines 2 s after the client left; want ≤ %d", n, before)
+			}
+			if took := time.Since(closed); took > 100*time.Millisecond {
+				t.Errorf("the handler stopped %s after the client left; want ≤ 100ms", took)
+			} else {
+				t.Logf("stopped %s after the client left", took.Round(time.Millisecond))
 			}
 		})
 	}

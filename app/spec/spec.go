@@ -102,7 +102,7 @@ func (l Limits) Parse(q url.Values, extra ...string) (Spec, error) {
 			continue
 		}
 		if len(vals) != 1 {
-			return Spec{}, fmt.Errorf("%s: given %d times, want once", name, len(vals))
+			return Spec{}, fmt.Errorf("%s: given %d times, want once", ParamName(name), len(vals))
 		}
 		v := strings.TrimSpace(vals[0])
 		var err error
@@ -118,7 +118,7 @@ func (l Limits) Parse(q url.Values, extra ...string) (Spec, error) {
 		case "run":
 			s.Run, err = ParseRunID(v)
 		default:
-			return Spec{}, fmt.Errorf("%s: unknown parameter (known: %s)", name, strings.Join(BodyParams, ", "))
+			return Spec{}, fmt.Errorf("%s: unknown parameter (known: %s)", ParamName(name), strings.Join(BodyParams, ", "))
 		}
 		if err != nil {
 			return Spec{}, fmt.Errorf("%s: %w", name, err)
@@ -215,6 +215,26 @@ func (s Spec) Values() url.Values {
 		q.Set("run", s.Run)
 	}
 	return q
+}
+
+// ParamName prints a parameter name for an error message: as it is when it
+// is a plain word, quoted (and cut) otherwise, so a name full of newlines or
+// control bytes cannot break the one-line reason.
+func ParamName(name string) string {
+	plain := name != "" && len(name) <= 32
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return name
+	}
+	if len(name) > 32 {
+		name = name[:32] + "…"
+	}
+	return strconv.Quote(name)
 }
 
 // MaxRunID is the longest run id accepted.

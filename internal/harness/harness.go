@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -22,24 +23,52 @@ import (
 // StartServer runs bin on 127.0.0.1 with a free port and returns its base
 // URL (read from the line it prints) and a stop func (SIGINT, then kill).
 func StartServer(bin string, stderr io.Writer, args ...string) (base string, stop func(), err error) {
+	srv, err := Start(bin, stderr, args...)
+	if err != nil {
+		return "", nil, err
+	}
+	return srv.Base, srv.Stop, nil
+}
+
+// Server is a running chunkscope binary.
+type Server struct {
+	Base string    // http://127.0.0.1:PORT
+	Cmd  *exec.Cmd // to signal it
+	Stop func()    // SIGINT, then kill after 10 s; waits for the exit
+	done chan struct{}
+	err  error
+}
+
+// Done is closed when the process has exited; Err then tells how.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Err is the process's exit error (nil for exit 0), once Done is closed.
+func (s *Server) Err() error { return s.err }
+
+// Start is StartServer for callers that need the process itself.
+func Start(bin string, stderr io.Writer, args ...string) (*Server, error) {
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("starting %s: %w", bin, err)
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	stop = func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
+	srv := &Server{Cmd: cmd, done: make(chan struct{})}
+	go func() { srv.err = cmd.Wait(); close(srv.done) }()
+	var once sync.Once
+	srv.Stop = func() {
+		once.Do(func() {
+			cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-srv.done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-srv.done
+			}
+		})
 	}
 	found := make(chan string, 1)
 	go func() {
@@ -52,11 +81,11 @@ func StartServer(bin string, stderr io.Writer, args ...string) (base string, sto
 		}
 	}()
 	select {
-	case base = <-found:
-		return base, stop, nil
+	case srv.Base = <-found:
+		return srv, nil
 	case <-time.After(30 * time.Second):
-		stop()
-		return "", nil, fmt.Errorf("%s printed no 'listening on' line in 30 s", bin)
+		srv.Stop()
+		return nil, fmt.Errorf("%s printed no 'listening on' line in 30 s", bin)
 	}
 }
 
