@@ -8,7 +8,7 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test chromium screenshot bench fuzz vet clean
+.PHONY: all build wasm server run test chromium screenshot bench load fuzz vet clean
 
 FUZZTIME ?= 30s
 
@@ -66,6 +66,12 @@ bench: build chromium
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./app/spec
 	$(GO) test -run='^$$' -fuzz=FuzzQuery -fuzztime=$(FUZZTIME) ./server
+	$(GO) test -run='^$$' -fuzz=FuzzParser -fuzztime=$(FUZZTIME) ./server/probe
+
+# load/results.md: 200 streaming clients for 10 s on loopback, every body
+# checked byte for byte; fails on any error or a heap growth ≥ 32 MiB.
+load: build
+	$(GO) run ./load -bin $(BIN) -out load/results.md
 
 clean:
 	rm -rf bin $(WASM) $(WASM).gz $(WASM).br e2e/out

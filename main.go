@@ -3,6 +3,9 @@
 // Command chunkscope serves the chunkscope page and the endpoints it
 // measures. Run it with make run; -addr chooses where it listens
 // (127.0.0.1:8000 by default: opening it wider is a deliberate choice).
+//
+// chunkscope probe [-http1.0] [-head] [-json] URL prints what one request
+// looks like on the wire, read by read: the framing and its timing.
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 
 	"chunkscope/app/spec"
 	"chunkscope/server"
+	"chunkscope/server/probe"
 )
 
 // web holds the page's files, app.wasm included, so the binary needs
@@ -31,6 +35,10 @@ import (
 var web embed.FS
 
 func main() {
+	// chunkscope probe [-http1.0] [-head] [-json] URL: the raw wire view.
+	if len(os.Args) > 1 && os.Args[1] == "probe" {
+		os.Exit(probe.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	addr := flag.String("addr", "127.0.0.1:8000", "host:port to listen on (loopback by default: opening it wider is a deliberate choice)")
 	shutdownGrace := flag.Duration("shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long running streams get to finish")
 	var cfg server.Config

@@ -31,10 +31,12 @@ type sink interface {
 // done, during a pause or between pieces.
 func produce(ctx context.Context, s spec.Spec, dst sink) error {
 	prefix := []byte("Hello,world" + strings.Repeat(".", s.Pad) + ",")
-	bufCap := pieceSize
-	if need := len(prefix) + 24; need > bufCap {
-		bufCap = need // one padded row must fit
-	}
+	// The buffer holds one group, up to a 64 KiB piece: a stream of small
+	// groups should not hold 64 KiB each (200 streams of 2 KiB groups held
+	// 13 MiB more than they needed, see make load). One padded row must fit.
+	rowMax := len(prefix) + 24
+	bufCap := min(pieceSize, len(spec.Header)+s.Per*rowMax)
+	bufCap = max(bufCap, len(spec.Header)+rowMax)
 	buf := make([]byte, 0, bufCap)
 	var timer *time.Timer
 	if s.Delay > 0 {
@@ -60,7 +62,7 @@ func produce(ctx context.Context, s spec.Spec, dst sink) error {
 		}
 		last := min(row+s.Per-1, s.Rows)
 		for ; row <= last; row++ {
-			if len(buf)+len(prefix)+24 > cap(buf) {
+			if len(buf)+rowMax > cap(buf) {
 				if err := dst.write(buf); err != nil {
 					return err
 				}

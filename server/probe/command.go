@@ -1,0 +1,160 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+// Main runs the command `chunkscope probe [flags] URL`; args are what
+// follows "probe". It prints each event as it happens, one line each
+// (ms since the request was written, kind, wire bytes, the chunk size or
+// the line's text), then a summary line. With -json, each event is a JSON
+// object on its own line, and the last line is the Result (without its
+// events).
+//
+// It returns the exit code: 0 for a complete, well-framed response; 1 for
+// a network failure, a timeout, an interrupt, or a malformed or truncated
+// response; 2 for bad flags or a bad URL.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("chunkscope probe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	http10 := fs.Bool("http1.0", false, "send HTTP/1.0: the server cannot chunk, so the body ends with the close")
+	head := fs.Bool("head", false, "send HEAD instead of GET: no body")
+	asJSON := fs.Bool("json", false, "print one JSON object per event per line, then the summary as JSON")
+	// The endpoints may produce for up to 5 min; a probe should outlast them.
+	timeout := fs.Duration("timeout", 6*time.Minute, "give up after this long")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0] [-head] [-json] [-timeout D] http://host:port/path?query\n\n"+
+			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2 // the flag package has printed the error and the usage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "chunkscope probe: want one URL, got %d arguments\n", fs.NArg())
+		fs.Usage()
+		return 2
+	}
+	if *timeout <= 0 {
+		fmt.Fprintf(stderr, "chunkscope probe: -timeout %s: want a positive duration\n", *timeout)
+		return 2
+	}
+	req := Request{URL: fs.Arg(0), HTTP10: *http10, Head: *head, MaxEvents: -1} // printed as they come: none kept
+	if _, _, _, err := parseURL(req.URL); err != nil {
+		fmt.Fprintf(stderr, "chunkscope probe: %v\n", err)
+		return 2
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	// Ctrl-C stops the probe but still prints what it saw.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+
+	out := &printer{w: stdout}
+	var onEvent func(Event)
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		onEvent = func(e Event) { out.check(enc.Encode(e)) }
+	} else {
+		fmt.Fprintf(out, "%10s  %-11s %8s  %s\n", "ms", "kind", "bytes", "detail")
+		onEvent = func(e Event) {
+			line := fmt.Sprintf("%10.3f  %-11s %8d  %s", e.T, e.Kind, e.Bytes, detail(e))
+			fmt.Fprintln(out, strings.TrimRight(line, " "))
+		}
+	}
+	res, err := Do(ctx, req, onEvent)
+	if *asJSON {
+		out.check(json.NewEncoder(out).Encode(res))
+	} else {
+		fmt.Fprintln(out, summaryLine(res))
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "chunkscope probe: %v\n", err)
+		return 1
+	case out.err != nil:
+		fmt.Fprintf(stderr, "chunkscope probe: writing the output: %v\n", out.err)
+		return 1
+	case !res.Complete || res.Err != "":
+		return 1
+	}
+	return 0
+}
+
+// detail is the last column of an event line.
+func detail(e Event) string {
+	switch {
+	case e.Kind == KindChunkSize:
+		return fmt.Sprintf("%s  (%d bytes)", e.Text, e.Size)
+	case e.Kind == KindHeadersEnd && e.Size > 0:
+		return fmt.Sprintf("%s  (%d bytes)", e.Text, e.Size)
+	}
+	return e.Text
+}
+
+// summaryLine says in one line what the response was.
+func summaryLine(r Result) string {
+	var b strings.Builder
+	if r.Status != 0 {
+		fmt.Fprintf(&b, "status %d %s, ", r.Status, r.Proto)
+	} else {
+		b.WriteString("no status, ")
+	}
+	fmt.Fprintf(&b, "ttfb %.3f ms, total %.3f ms, ", r.TTFBMs, r.TotalMs)
+	switch r.Framing {
+	case "":
+		b.WriteString("framing unknown, ")
+	case FramingChunked:
+		fmt.Fprintf(&b, "framing chunked, %d chunks, ", r.Chunks)
+	default:
+		fmt.Fprintf(&b, "framing %s, ", r.Framing)
+	}
+	if r.ContentLength >= 0 {
+		fmt.Fprintf(&b, "content-length %d, ", r.ContentLength)
+	}
+	fmt.Fprintf(&b, "body %d bytes, ", r.BodyBytes)
+	switch {
+	case r.Complete && r.Err == "":
+		b.WriteString("complete")
+	case r.Complete:
+		b.WriteString("complete, then: " + r.Err)
+	default:
+		b.WriteString("incomplete: " + r.Err)
+	}
+	return b.String()
+}
+
+// printer keeps the first write error, so that a closed stdout is reported
+// once at the end rather than at every event.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) Write(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	n, err := p.w.Write(b)
+	p.check(err)
+	return n, err
+}
+
+func (p *printer) check(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}

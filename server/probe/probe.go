@@ -1,0 +1,202 @@
+// Package probe sends one HTTP/1.x request over a plain TCP connection and
+// records every read from the socket with its time, parsing the framing as
+// the bytes arrive: what curl --raw shows, but in time. It shows whether a
+// response was streamed (chunks spread over time) or buffered (one burst
+// after a long wait), without a client library merging or splitting reads.
+//
+// From Go:
+//
+//	res, err := probe.Do(ctx, probe.Request{URL: "http://127.0.0.1:8000/csv/streaming?rows=5&delay=100ms"},
+//		func(e probe.Event) { fmt.Printf("%9.3f ms  %-11s %6d  %s\n", e.T, e.Kind, e.Bytes, e.Text) })
+//	if err != nil {
+//		return err // no connection, or it broke
+//	}
+//	fmt.Println(res.Framing, res.Chunks, res.TTFBMs, res.Complete)
+//
+// From the command line (see Main):
+//
+//	chunkscope probe 'http://127.0.0.1:8000/csv/streaming?rows=5&delay=100ms'
+//	chunkscope probe -http1.0 -json 'http://127.0.0.1:8000/csv/streaming?rows=5'
+//
+// The Parser can be used alone, on bytes from anywhere.
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Event is one thing seen on the wire.
+type Event struct {
+	T     float64 `json:"t"`              // ms since the request was written
+	Kind  string  `json:"kind"`           // one of the Kind* constants
+	Bytes int     `json:"bytes"`          // wire bytes this event covers
+	Size  int64   `json:"size,omitempty"` // chunk size for chunk-size events, declared length for headers-end
+	Text  string  `json:"text,omitempty"` // the status, header, trailer or chunk-size line as sent (no CRLF); the framing for headers-end; the reason for error
+}
+
+// DefaultMaxEvents is how many events Do keeps in Result.Events unless
+// told otherwise: about 100 MB at worst, and hours of a slow stream.
+const DefaultMaxEvents = 1_000_000
+
+// Request says what to probe.
+type Request struct {
+	URL    string // http://host[:port]/path?query; other schemes are refused
+	HTTP10 bool   // send HTTP/1.0 (servers then do not chunk) instead of HTTP/1.1
+	Head   bool   // send HEAD instead of GET: the response has no body
+	// MaxEvents caps Result.Events (onEvent still sees every event):
+	// 0 means DefaultMaxEvents; a negative value keeps none, for callers
+	// that only want onEvent.
+	MaxEvents int
+}
+
+// Result is what Do saw. Its Summary fields are the parser's, except Err,
+// which also carries the connection's error when Do returns one.
+type Result struct {
+	Summary
+	TTFBMs  float64 `json:"ttfbMs"`            // first byte of the response; 0 if none came
+	TotalMs float64 `json:"totalMs"`           // when Do stopped reading
+	Events  []Event `json:"events,omitempty"`  // in wire order, up to MaxEvents
+	Dropped int     `json:"dropped,omitempty"` // events past MaxEvents, not kept
+}
+
+// readBuf is the size of one socket read: a large one, so that each read
+// returns what the kernel has, and reads show how the data arrived.
+const readBuf = 64 << 10
+
+// Do sends req and reads the response until its framing says it is
+// complete, the server closes the connection, the framing breaks, or ctx
+// ends (bound a probe with context.WithTimeout). It calls onEvent, if not
+// nil, for each event as it happens, on the reading goroutine: keep it
+// quick, for the next read waits for it, and a read is timed when it
+// returns.
+//
+// The error is for a probe that could not run or whose connection failed
+// (bad URL, dial, write, read, ctx); the Result then holds what was seen
+// before. A malformed or truncated response is not an error of Do: it is
+// an error event, Result.Err and Complete false.
+func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
+	res := Result{Summary: Summary{ContentLength: -1}}
+	fail := func(err error) (Result, error) {
+		if res.Err == "" {
+			res.Err = err.Error()
+		}
+		return res, err
+	}
+	addr, host, target, err := parseURL(req.URL)
+	if err != nil {
+		return fail(err)
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fail(fmt.Errorf("probe: dialing %s: %w", addr, err))
+	}
+	defer conn.Close()
+	// A read blocked on a silent server must end when ctx does.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	method, proto, connection := "GET", "HTTP/1.1", "Connection: close\r\n"
+	if req.Head {
+		method = "HEAD"
+	}
+	if req.HTTP10 {
+		proto, connection = "HTTP/1.0", "" // 1.0 closes by default
+	}
+	head := method + " " + target + " " + proto + "\r\n" +
+		"Host: " + host + "\r\n" +
+		"User-Agent: chunkscope-probe\r\n" +
+		"Accept: */*\r\n" +
+		connection + "\r\n"
+	if _, err := io.WriteString(conn, head); err != nil {
+		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, ctxErr(ctx, err)))
+	}
+	start := time.Now()
+
+	keep := req.MaxEvents
+	if keep == 0 {
+		keep = DefaultMaxEvents
+	}
+	record := func(evs []Event) {
+		for _, e := range evs {
+			switch {
+			case len(res.Events) < keep:
+				res.Events = append(res.Events, e)
+			case keep > 0:
+				res.Dropped++
+			}
+			if onEvent != nil {
+				onEvent(e)
+			}
+		}
+	}
+	p := NewParser(method)
+	buf := make([]byte, readBuf)
+	var readErr error
+	for reads := 0; !p.Done(); {
+		n, err := conn.Read(buf)
+		t := ms(time.Since(start))
+		if n > 0 {
+			if reads++; reads == 1 {
+				res.TTFBMs = t
+			}
+			record(p.Feed(buf[:n], t))
+		}
+		if errors.Is(err, io.EOF) {
+			record(p.Close(t))
+			break
+		}
+		if err != nil {
+			readErr = fmt.Errorf("probe: reading the response from %s: %w", addr, ctxErr(ctx, err))
+			break
+		}
+	}
+	res.TotalMs = ms(time.Since(start))
+	res.Summary = p.Summary()
+	if readErr != nil {
+		return fail(readErr)
+	}
+	return res, nil
+}
+
+// parseURL checks an http:// URL and returns the address to dial, the Host
+// header and the request target (path?query).
+func parseURL(raw string) (addr, host, target string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", "", fmt.Errorf("probe: %w", err)
+	}
+	switch {
+	case u.Scheme != "http":
+		// A probe over TLS would show TLS records, not HTTP framing.
+		return "", "", "", fmt.Errorf("probe: URL %q: only http:// is supported", raw)
+	case u.Host == "":
+		return "", "", "", fmt.Errorf("probe: URL %q has no host", raw)
+	case u.User != nil:
+		return "", "", "", fmt.Errorf("probe: URL %q: user info is not supported", raw)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	host = strings.TrimSuffix(u.Host, ":") // "host:" means port 80
+	return net.JoinHostPort(u.Hostname(), port), host, u.RequestURI(), nil
+}
+
+// ctxErr prefers ctx's reason to the I/O error that ctx's deadline caused.
+func ctxErr(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
+}
+
+// ms converts a duration to float milliseconds, the unit of Event.T.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
