@@ -80,12 +80,17 @@ func (g *runs) begin(id string) (*runLog, error) {
 
 // end takes the run's last sample (while the handler still holds what it
 // holds) and marks it done.
+// Calling it again does nothing, so a handler may end its run early (while
+// it still holds its body) and leave the deferred call in place.
 func (g *runs) end(l *runLog) {
 	if l == nil {
 		return
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if l.done {
+		return
+	}
 	g.sampleLocked(l, g.mem.read())
 	l.done = true
 	g.active--

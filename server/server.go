@@ -28,8 +28,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"runtime"
-	"strconv"
 	"time"
 
 	"chunkscope/app/spec"
@@ -120,8 +118,9 @@ func New(cfg Config) (*Server, error) {
 		slots:  make(chan struct{}, cfg.MaxRuns),
 		budget: &budget{max: cfg.BufferBudget},
 	}
-	s.mux.HandleFunc("/csv/buffered", s.buffered)
-	s.mux.HandleFunc("/csv/streaming", s.streaming)
+	if err := s.mountScenarios(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	s.mux.HandleFunc("/events", s.events)
 	s.mux.HandleFunc("/clock", s.clock)
 	static, err := newStaticFiles(cfg.Web)
@@ -153,90 +152,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	s.mux.ServeHTTP(w, r)
 }
-
-// buffered serves /csv/buffered: the rows are produced at the requested pace
-// but held in memory, then sent in one piece with a Content-Length, like the
-// seed's download_csv view. Its time to first byte is the whole production
-// time; that is the point.
-func (s *Server) buffered(w http.ResponseWriter, r *http.Request) {
-	sp, ok := s.parseRequest(w, r)
-	if !ok {
-		return
-	}
-	defer s.release()
-	size := sp.BodySize()
-	if !s.budget.reserve(size) {
-		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"rows: a buffered body of %d bytes does not fit the server's buffer budget (%d of %d bytes held by other buffered responses); stream it, or ask for less",
-			size, s.budget.held(), s.budget.max))
-		return
-	}
-	defer s.budget.free(size)
-	ctx, cancel := s.streamDeadline(w, r)
-	defer cancel()
-	run, ok := s.beginRun(w, sp)
-	if !ok {
-		return
-	}
-	body := &memorySink{}
-	defer func() {
-		s.runs.end(run) // the last sample still sees the body
-		runtime.KeepAlive(body)
-	}()
-	if err := produce(ctx, sp, body); err != nil {
-		return // the client went away (or the stream's time ran out): nobody to answer
-	}
-	setCSVHeaders(w.Header())
-	w.Header().Set("Content-Length", strconv.FormatInt(body.size, 10))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		body.writeTo(w) // an error here means the client left; nothing to do
-	}
-}
-
-// beginRun registers a request tagged with run=ID for memory sampling. A
-// request without a tag gets a nil log, which end ignores.
-func (s *Server) beginRun(w http.ResponseWriter, sp spec.Spec) (*runLog, bool) {
-	if sp.Run == "" {
-		return nil, true
-	}
-	l, err := s.runs.begin(sp.Run)
-	if err != nil {
-		serveError(w, http.StatusBadRequest, err.Error())
-		return nil, false
-	}
-	return l, true
-}
-
-// streaming serves /csv/streaming: each group of rows is written and flushed
-// as soon as it exists, so net/http frames the body with Transfer-Encoding:
-// chunked, one HTTP chunk per group (a group over 64 KiB goes out in 64 KiB
-// chunks). It stops producing as soon as the client goes away.
-func (s *Server) streaming(w http.ResponseWriter, r *http.Request) {
-	sp, ok := s.parseRequest(w, r)
-	if !ok {
-		return
-	}
-	defer s.release()
-	ctx, cancel := s.streamDeadline(w, r)
-	defer cancel()
-	run, ok := s.beginRun(w, sp)
-	if !ok {
-		return
-	}
-	defer s.runs.end(run)
-	setCSVHeaders(w.Header())
-	rc := http.NewResponseController(w)
-	out := flushSink{w: w, flush: rc.Flush}
-	if r.Method == http.MethodHead {
-		out.w = discard{}
-	}
-	produce(ctx, sp, out) // an error means the client left, the stream broke or its time ran out: stop quietly
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // streamDeadline bounds one response: production stops when the context
 // ends, and a write to a client too slow to finish in time fails.

@@ -12,7 +12,9 @@ import (
 
 // Request says what to read and how.
 type Request struct {
-	URL string // the body's URL, run=ID included when RunID is set
+	URL    string            // the body's URL, run=ID included when RunID is set
+	Method string            // GET or HEAD
+	Header map[string]string // request headers to add
 	// RunID, when set, makes Read follow /events?run=ID for the server's
 	// memory samples during the run.
 	RunID string

@@ -3,6 +3,7 @@
 package browser
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -56,7 +57,11 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	// under it, and this run's growth would be the last one's.
 	runtime.GC()
 	baseline := clientSample(lib, 0) // before fetch: what the run grows from
-	opts := map[string]any{"cache": "no-store", "signal": abort.Get("signal")}
+	header := map[string]any{}
+	for k, v := range req.Header {
+		header[k] = v
+	}
+	opts := map[string]any{"cache": "no-store", "signal": abort.Get("signal"), "method": cmp.Or(req.Method, "GET"), "headers": header}
 	t0 := now()
 	respP := js.Global().Call("fetch", req.URL, opts)
 	if lib.Get("UAMemory").Call("available").Bool() {

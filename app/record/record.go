@@ -15,6 +15,7 @@ type Run struct {
 	Version   int               `json:"version"`
 	ID        string            `json:"id"`
 	Scenario  string            `json:"scenario"`
+	Method    string            `json:"method"` // GET or HEAD
 	URL       string            `json:"url"`
 	Params    map[string]string `json:"params"`
 	ReadMode  string            `json:"readMode"`  // "stream": count each piece and drop it; "buffer": keep every piece until the end

@@ -36,6 +36,10 @@ func Explain(r *Run) Verdict {
 		return Verdict{KindRunning, fmt.Sprintf("Reading: %s in %s so far.", Size(r.Bytes), pieces(len(r.Chunks)))}
 	case r.Error != "":
 		return Verdict{KindError, "The request failed: " + r.Error}
+	case r.Method == "HEAD":
+		return Verdict{KindNoBody, fmt.Sprintf("HEAD: the headers a GET would get (after %s), and no body by definition.", Sec(r.HeadersMs))}
+	case r.Status == 204 || r.Status == 304:
+		return Verdict{KindNoBody, fmt.Sprintf("%d: no body by definition, so no Content-Length and no chunked framing; the headers came after %s.", r.Status, Sec(r.HeadersMs))}
 	case r.Status < 200 || r.Status > 299:
 		reason := strings.TrimSpace(r.ErrorBody)
 		if reason == "" {

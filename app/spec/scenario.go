@@ -9,9 +9,13 @@ type Scenario struct {
 	Path    string // the endpoint that serves it
 	Title   string
 	Explain string // one paragraph for the page and the README
-	// Verdict is the kind of verdict a run of it should get on a plain
-	// loopback connection with a delay between groups (see record.Verdict).
+	// Verdict is the kind of verdict a run of it gets on loopback with the
+	// page's example parameters (rows=20&delay=100ms) (see record.Verdict).
 	Verdict string
+	// Method is the request's method: "" for GET, or HEAD.
+	Method string
+	// Header holds request headers the scenario needs (If-None-Match).
+	Header map[string]string
 }
 
 // Scenarios returns the scenario table, in the order the page lists it.
@@ -35,6 +39,118 @@ func Scenarios() []Scenario {
 				"as it is produced. There is no Content-Length, so Go frames the body with Transfer-Encoding: " +
 				"chunked, one HTTP chunk per group; the first byte leaves after the first group, and the server " +
 				"holds only the group in flight. It stops producing as soon as the client goes away.",
+			Verdict: "streamed",
+		},
+		{
+			Name:  "content-length",
+			Path:  "/csv/content-length",
+			Title: "Content-Length, yet flushed",
+			Explain: "The streaming handler, but it announces the Content-Length first. Go then uses no chunked " +
+				"framing at all — and still sends every flushed group at once, so the body arrives progressively. " +
+				"The seed's Gunicorn rule (no Content-Length, or no streaming) is Gunicorn's: HTTP needs chunking " +
+				"only when the length is unknown, and a Go handler that knows it can stream without it.",
+			Verdict: "streamed",
+		},
+		{
+			Name:  "head-streaming",
+			Path:  "/csv/streaming",
+			Title: "HEAD on the streaming endpoint",
+			Explain: "A HEAD request gets the headers a GET would, and no body. Go runs the handler all the same " +
+				"(the rows are produced and thrown away); its first flush sends the headers at once, without a " +
+				"Content-Length and without chunked framing, since no body follows.",
+			Verdict: "no-body",
+			Method:  "HEAD",
+		},
+		{
+			Name:  "head-buffered",
+			Path:  "/csv/buffered",
+			Title: "HEAD on the buffered endpoint",
+			Explain: "HEAD on the buffered twin: the headers, Content-Length included, wait for the whole body to be " +
+				"produced, since the handler sets them only then; then no body follows.",
+			Verdict: "no-body",
+			Method:  "HEAD",
+		},
+		{
+			Name:  "no-content",
+			Path:  "/csv/no-content",
+			Title: "204 No Content",
+			Explain: "A 204 has no body by definition: no Content-Length, no chunked framing, nothing after the " +
+				"headers, whatever the handler would write.",
+			Verdict: "no-body",
+		},
+		{
+			Name:  "not-modified",
+			Path:  "/csv/not-modified",
+			Title: "304 Not Modified",
+			Explain: "The request carries If-None-Match with the body's ETag, so the answer is 304: the client's " +
+				"copy is still good, and no body follows (the body itself is streamed when the ETag does not match).",
+			Verdict: "no-body",
+			Header:  map[string]string{"If-None-Match": `"chunkscope-csv"`},
+		},
+		{
+			Name:  "single-write",
+			Path:  "/csv/single-write",
+			Title: "One write: the iterator with a single item",
+			Explain: "The seed's HttpResponse seen from the WSGI side: an iterator with a single item. No " +
+				"Content-Length is set, so the body is chunked — in one chunk, written when the whole body exists. " +
+				"Chunked framing alone does not make a stream: it takes several pieces, sent as they are produced. " +
+				"A body under 2 KB even gets an automatic Content-Length from net/http.",
+			Verdict: "one-piece",
+		},
+		{
+			Name:  "no-flush",
+			Path:  "/csv/no-flush",
+			Title: "Streaming without Flush",
+			Explain: "Every group is written, none is flushed. Go's response buffers (2 KB, then 4 KB on the " +
+				"connection) coalesce the small writes: the client gets a few larger chunks as the buffers fill, not " +
+				"one per group. And a body that still fits the buffer when the handler returns gets an automatic " +
+				"Content-Length: with rows=20 it arrives in one piece at the end, like the buffered one.",
+			Verdict: "one-piece",
+		},
+		{
+			Name:  "gzip-buffered",
+			Path:  "/csv/gzip-buffered",
+			Title: "gzip that buffers",
+			Explain: "A common compression middleware: it compresses the whole body before sending it, to set a " +
+				"Content-Length. Whatever the handler behind it does, the body leaves in one piece at the end.",
+			Verdict: "one-piece",
+			Header:  map[string]string{"Accept-Encoding": "gzip"}, // browsers send it themselves
+		},
+		{
+			Name:  "gzip-streaming",
+			Path:  "/csv/gzip-streaming",
+			Title: "gzip that flushes",
+			Explain: "The same compression, flushed through: at the end of every group the gzip writer is flushed, " +
+				"then the response, so each compressed group leaves as it is produced (the browser inflates as it " +
+				"reads). The price is a slightly larger body.",
+			Verdict: "streamed",
+			Header:  map[string]string{"Accept-Encoding": "gzip"},
+		},
+		{
+			Name:  "proxy-chunked",
+			Path:  "/proxy/default/csv/streaming",
+			Title: "ReverseProxy (default) in front of a chunked stream",
+			Explain: "httputil.ReverseProxy with its default FlushInterval of 0 — no periodic flush — in front of the " +
+				"streaming endpoint. It streams anyway: Go's proxy flushes at once when the upstream body has no " +
+				"length (chunked) or is text/event-stream.",
+			Verdict: "streamed",
+		},
+		{
+			Name:  "proxy-length",
+			Path:  "/proxy/default/csv/content-length",
+			Title: "ReverseProxy (default) in front of a sized stream",
+			Explain: "The same default proxy in front of the Content-Length endpoint: now the upstream body has a " +
+				"length, so the proxy does not flush, and what it copies waits in its response buffer (about 4 KB) " +
+				"until it fills or the body ends. With rows=20 nothing reaches the client before the end.",
+			Verdict: "one-piece",
+		},
+		{
+			Name:  "proxy-flush",
+			Path:  "/proxy/flush/csv/content-length",
+			Title: "ReverseProxy with FlushInterval: -1",
+			Explain: "The proxy told to flush after every write (FlushInterval: -1): the sized stream passes through " +
+				"as it is produced. The same setting matters for any proxy: nginx's proxy_buffering, or an upstream's " +
+				"X-Accel-Buffering: no header.",
 			Verdict: "streamed",
 		},
 	}

@@ -28,7 +28,7 @@ func (p *Page) benchFrame(chunks, frames int) string {
 		r.ServerMem = append(r.ServerMem, m)
 		r.ClientMem = append(r.ClientMem, m)
 	}
-	lanes := []chart.Lane{{Run: r, EndMs: spanMs, Label: "bench", Color: laneColors["streaming"]}}
+	lanes := []chart.Lane{{Run: r, EndMs: spanMs, Label: "bench", Color: laneColor("streaming")}}
 	canvas := browser.Canvas{ID: chartID}
 	times := make([]float64, frames)
 	for i := range times {

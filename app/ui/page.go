@@ -1,10 +1,10 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"time"
 
@@ -19,9 +19,24 @@ import (
 // chartID is the canvas the runs are drawn on.
 const chartID = "chart"
 
-// laneColors gives each scenario the same color everywhere (on the canvas;
-// web/chunkscope.css has the same colors for .lane-NAME).
-var laneColors = map[string]string{"buffered": "#d4580b", "streaming": "#0969da"}
+// palette gives each scenario the same color everywhere: by its place in
+// the scenario table, on the canvas and, as the class lane-N, in
+// web/chunkscope.css (which has the same colors: the CSP allows no inline
+// style). Buffered is orange and streaming blue, the first two.
+var palette = []string{"#d4580b", "#0969da", "#1a7f37", "#8250df", "#bf3989", "#9a6700", "#0a7480", "#57606a"}
+
+// laneClass and laneColor are a scenario's color class and color.
+func laneClass(name string) string { return "lane-" + strconv.Itoa(scenarioIndex(name)%len(palette)) }
+func laneColor(name string) string { return palette[scenarioIndex(name)%len(palette)] }
+
+func scenarioIndex(name string) int {
+	for i, sc := range spec.Scenarios() {
+		if sc.Name == name {
+			return i
+		}
+	}
+	return len(palette) - 1
+}
 
 // Page is chunkscope's one page: controls, the live chart, one summary per
 // run, and the scenario explanations.
@@ -167,11 +182,12 @@ func (p *Page) newLane(name string, v view) *lane {
 	tagged.Run = "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq)
 	return &lane{
 		title: sc.Title,
-		color: laneColors[name],
+		color: laneColor(name),
 		run: &record.Run{
 			Version:   record.Version,
 			ID:        tagged.Run,
 			Scenario:  name,
+			Method:    cmp.Or(sc.Method, "GET"),
 			URL:       sc.Path + "?" + tagged.Values().Encode(),
 			Params:    params,
 			ReadMode:  v.readMode(name),
@@ -191,7 +207,8 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 		ctx.Dispatch(func(ctx app.Context) { p.finish(l, browser.Result{}, fmt.Errorf("stopped before it started")) })
 		return
 	}
-	req := browser.Request{URL: l.run.URL, RunID: l.run.ID, Keep: l.run.ReadMode == readBuffer}
+	sc, _ := spec.Lookup(l.run.Scenario)
+	req := browser.Request{URL: l.run.URL, Method: l.run.Method, Header: sc.Header, RunID: l.run.ID, Keep: l.run.ReadMode == readBuffer}
 	res, err := browser.Read(runCtx, req, browser.Progress{
 		OnResponse: func(r browser.Response) {
 			ctx.Dispatch(func(ctx app.Context) {
@@ -360,6 +377,7 @@ func renderSummary(l *lane) app.UI {
 		{"Transfer-Encoding", header("transfer-encoding")},
 		{"Content-Length", header("content-length")},
 		{"Content-Type", header("content-type")},
+		{"Content-Encoding", header("content-encoding")},
 		{"headers after", ms(r.HeadersMs, r.Status != 0)},
 		{"first byte (TTFB)", ms(r.TTFBMs, len(r.Chunks) > 0 || r.Done)},
 		{"total", ms(r.TotalMs, r.Done)},
@@ -373,9 +391,9 @@ func renderSummary(l *lane) app.UI {
 	}
 	// Colors come from classes, not style attributes: the page's CSP allows
 	// no inline style.
-	return app.Div().Class("summary", "lane-"+r.Scenario).DataSet("scenario", r.Scenario).Body(
+	return app.Div().Class("summary", laneClass(r.Scenario)).DataSet("scenario", r.Scenario).Body(
 		app.H3().Text(l.title),
-		app.Code().Class("url").Text(r.URL),
+		app.Code().Class("url").Text(r.Method+" "+r.URL),
 		app.Table().Body(
 			app.Range(rows).Slice(func(i int) app.UI {
 				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
@@ -396,6 +414,14 @@ func uaMemory(r *record.Run) string {
 	return fmt.Sprintf("%s (resolved at %s)", record.Size(int64(r.UAMemory.Bytes)), record.Sec(r.UAMemory.T))
 }
 
+// method prefixes a path with its method when it is not GET.
+func method(sc spec.Scenario) string {
+	if sc.Method == "" {
+		return ""
+	}
+	return sc.Method + " "
+}
+
 func growth(n int64, ok bool) string {
 	if !ok {
 		return "—"
@@ -414,7 +440,6 @@ func clock(r *record.Run) string {
 
 func renderExplanations() app.UI {
 	scs := spec.Scenarios()
-	sort.SliceStable(scs, func(i, j int) bool { return scs[i].Name < scs[j].Name })
 	return app.Section().Class("explain").Body(
 		app.P().Class("note").Text("What the chart shows: each tick is one reader.read() that returned bytes in the browser, "+
 			"stamped with performance.now() from the moment the request was sent. Browser read() pieces are not HTTP chunks: "+
@@ -422,7 +447,7 @@ func renderExplanations() app.UI {
 			"chunks shows as a few large reads. The wire itself is what shows the chunks (curl --raw)."),
 		app.Range(scs).Slice(func(i int) app.UI {
 			return app.Div().Class("scenario").Body(
-				app.H4().Class("lane-"+scs[i].Name).Text(scs[i].Title+" — "+scs[i].Path),
+				app.H4().Class(laneClass(scs[i].Name)).Text(scs[i].Title+" — "+method(scs[i])+scs[i].Path),
 				app.P().Text(scs[i].Explain),
 			)
 		}),

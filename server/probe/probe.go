@@ -54,6 +54,9 @@ type Request struct {
 	// 0 means DefaultMaxEvents; a negative value keeps none, for callers
 	// that only want onEvent.
 	MaxEvents int
+	// Header adds request headers (If-None-Match, Accept-Encoding: gzip);
+	// names or values with CR or LF are refused.
+	Header map[string]string
 }
 
 // Result is what Do saw. Its Summary fields are the parser's, except Err,
@@ -110,10 +113,18 @@ func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 	if req.HTTP10 {
 		proto, connection = "HTTP/1.0", "" // 1.0 closes by default
 	}
+	var extra strings.Builder
+	for name, value := range req.Header {
+		if strings.ContainsAny(name, "\r\n:") || strings.ContainsAny(value, "\r\n") || name == "" {
+			return fail(fmt.Errorf("probe: header %q: %q cannot be sent as one header line", name, value))
+		}
+		extra.WriteString(name + ": " + value + "\r\n")
+	}
 	head := method + " " + target + " " + proto + "\r\n" +
 		"Host: " + host + "\r\n" +
 		"User-Agent: chunkscope-probe\r\n" +
 		"Accept: */*\r\n" +
+		extra.String() +
 		connection + "\r\n"
 	if _, err := io.WriteString(conn, head); err != nil {
 		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, ctxErr(ctx, err)))

@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"testing"
+
+	"chunkscope/app/record"
+	"chunkscope/app/spec"
+)
+
+// TestScenariosInTheBrowser opens every scenario of the table from a deep
+// link, as a speaker would, and checks the verdict its explanation claims;
+// for the Go pitfalls (Content-Length yet flushed, no Flush, proxies) it
+// checks the reads and the time to first byte that make the difference.
+func TestScenariosInTheBrowser(t *testing.T) {
+	const q = "rows=20&delay=50ms" // 305 bytes in 20 groups over 1 s
+	streamed := func(t *testing.T, r record.Run) {
+		if len(r.Chunks) < 15 || r.TTFBMs >= 500 {
+			t.Errorf("%d reads, TTFB %.0f ms; want ≥ 15 reads from < 500 ms on", len(r.Chunks), r.TTFBMs)
+		}
+	}
+	onePiece := func(t *testing.T, r record.Run) {
+		if len(r.Chunks) != 1 || r.TTFBMs < 900 {
+			t.Errorf("%d reads, TTFB %.0f ms; want 1 read after the whole production (≥ 900 ms)", len(r.Chunks), r.TTFBMs)
+		}
+	}
+	extra := map[string]func(*testing.T, record.Run){
+		"content-length": func(t *testing.T, r record.Run) {
+			streamed(t, r)
+			if r.Header("content-length") != "305" || r.Header("transfer-encoding") != "" {
+				t.Errorf("content-length %q, transfer-encoding %q; want 305 and none", r.Header("content-length"), r.Header("transfer-encoding"))
+			}
+		},
+		"no-flush":      onePiece,
+		"single-write":  onePiece,
+		"proxy-chunked": streamed,
+		"proxy-length":  onePiece,
+		"proxy-flush":   streamed,
+		"gzip-buffered": onePiece,
+		"gzip-streaming": func(t *testing.T, r record.Run) {
+			streamed(t, r)
+			if r.Header("content-encoding") != "gzip" || r.Bytes != 305 {
+				t.Errorf("content-encoding %q, %d bytes read; want gzip, inflated to 305", r.Header("content-encoding"), r.Bytes)
+			}
+		},
+	}
+	for _, sc := range spec.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			r := runsAfter(t, tab(t), "/?autorun=1&"+q+"&scenario="+sc.Name, 1)[0]
+			if r.Error != "" {
+				t.Fatalf("run failed: %s", r.Error)
+			}
+			if r.Verdict.Kind != sc.Verdict {
+				t.Errorf("verdict %s (%s); the scenario claims %s", r.Verdict.Kind, r.Verdict.Detail, sc.Verdict)
+			}
+			if check := extra[sc.Name]; check != nil {
+				check(t, r)
+			}
+		})
+	}
+}
