@@ -49,6 +49,13 @@ func main() {
 	flag.IntVar(&cfg.MaxRuns, "max-runs", server.DefaultMaxRuns, "most /csv/ responses in flight; beyond it: 503 with Retry-After")
 	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that buffered bodies in flight may hold together; beyond it: 413")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest one /csv/ response may take, slow readers included")
+	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
+		origin, err := server.ParseUpstream(v)
+		if err == nil {
+			cfg.Upstreams = append(cfg.Upstreams, origin)
+		}
+		return err
+	})
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("chunkscope: unexpected argument %q (flags only; see -help)", flag.Arg(0))

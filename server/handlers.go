@@ -215,11 +215,8 @@ func acceptsGzip(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			local, _ := pr.In.Context().Value(http.LocalAddrContextKey).(interface{ String() string })
 			pr.Out.URL.Scheme = "http"
-			if local != nil {
-				pr.Out.URL.Host = local.String()
-			}
+			pr.Out.URL.Host, _ = localAddr(pr.In)
 			pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, prefix)
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
@@ -235,7 +232,7 @@ func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
 			serveError(w, http.StatusNotFound, "proxy: only /csv/ endpoints can be proxied, not "+upstream)
 			return
 		}
-		if _, ok := r.Context().Value(http.LocalAddrContextKey).(interface{ String() string }); !ok {
+		if _, ok := localAddr(r); !ok {
 			serveError(w, http.StatusInternalServerError, "proxy: no local address to reach the upstream on")
 			return
 		}
@@ -255,4 +252,50 @@ func (s *Server) beginRun(w http.ResponseWriter, sp spec.Spec) (*runLog, bool) {
 		return nil, false
 	}
 	return l, true
+}
+
+// upstream serves /upstream?url=…: the page's way to read an origin allowed
+// by -upstream (the page is cross-origin isolated, so it cannot fetch
+// another origin itself). A ReverseProxy that flushes after every write, so
+// it adds a hop but no buffering; the framing the client sees is Go's,
+// which is why /wire probes the upstream directly.
+func (s *Server) upstream() http.Handler {
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			u, _ := s.allowedUpstream(pr.In.URL.Query().Get("url")) // checked below
+			pr.Out.URL = u
+			pr.Out.Host = u.Host
+		},
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			serveError(w, http.StatusBadGateway, "upstream: "+err.Error())
+		},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := parseQuery(r.URL.RawQuery)
+		if err == nil && (len(q) != 1 || len(q["url"]) != 1) {
+			err = fmt.Errorf("url: want exactly one url parameter and nothing else")
+		}
+		if err == nil {
+			_, err = s.allowedUpstream(q.Get("url"))
+		}
+		if err != nil {
+			serveError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
+			return
+		}
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			w.Header().Set("Retry-After", "1")
+			serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
+			return
+		}
+		defer s.release()
+		rp.ServeHTTP(w, r)
+	})
 }

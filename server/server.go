@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"time"
 
 	"chunkscope/app/spec"
@@ -52,6 +53,18 @@ type Config struct {
 	// included: a per-stream deadline instead of a server WriteTimeout that
 	// would cut every long stream (default 10 minutes).
 	MaxStream time.Duration
+	// Upstreams are the other origins (http://host:port) that /wire and
+	// /upstream may reach, say a Django app under test; nothing else.
+	Upstreams []string
+}
+
+// ParseUpstream checks an -upstream value and returns its origin.
+func ParseUpstream(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return "", fmt.Errorf("-upstream %q: want an origin, http://host:port", raw)
+	}
+	return "http://" + u.Host, nil
 }
 
 // Defaults for Config's zero fields.
@@ -122,6 +135,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.mux.HandleFunc("/events", s.events)
+	s.mux.HandleFunc("/wire", s.wire)
+	s.mux.Handle("/upstream", s.upstream())
 	s.mux.HandleFunc("/clock", s.clock)
 	static, err := newStaticFiles(cfg.Web)
 	if err != nil {

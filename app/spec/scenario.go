@@ -16,6 +16,9 @@ type Scenario struct {
 	Method string
 	// Header holds request headers the scenario needs (If-None-Match).
 	Header map[string]string
+	// Proto is the HTTP version it needs when the browser cannot send it
+	// ("HTTP/1.0"): the page then shows the wire probe's run only.
+	Proto string
 }
 
 // Scenarios returns the scenario table, in the order the page lists it.
@@ -40,6 +43,16 @@ func Scenarios() []Scenario {
 				"chunked, one HTTP chunk per group; the first byte leaves after the first group, and the server " +
 				"holds only the group in flight. It stops producing as soon as the client goes away.",
 			Verdict: "streamed",
+		},
+		{
+			Name:  "http10",
+			Path:  "/csv/streaming",
+			Title: "An HTTP/1.0 client",
+			Explain: "The streaming endpoint, asked in HTTP/1.0 (by the server's raw probe: browsers cannot speak " +
+				"it). HTTP/1.0 has no chunked encoding, so Go answers HTTP/1.0 without Content-Length or chunking, " +
+				"and the body ends when the connection closes. The flushed groups still arrive as they are produced.",
+			Verdict: "streamed",
+			Proto:   "HTTP/1.0",
 		},
 		{
 			Name:  "content-length",
