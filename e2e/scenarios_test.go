@@ -58,3 +58,34 @@ func TestScenariosInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestWireLane: with wire=1 the page follows the server's raw probe of the
+// same request after its own read, and the record holds the HTTP chunks the
+// browser cannot see, hex sizes included.
+func TestWireLane(t *testing.T) {
+	r := runsAfter(t, tab(t), "/?autorun=1&scenario=streaming&rows=20&delay=50ms&wire=1", 1)[0]
+	w := r.Wire
+	if w == nil {
+		t.Fatal("no wire in the record")
+	}
+	var sizes []string
+	for _, e := range w.Events {
+		if e.Kind == "chunk-size" {
+			sizes = append(sizes, e.Text)
+		}
+	}
+	if w.Proto != "HTTP/1.1" || w.Framing != "chunked" || w.Chunks != 20 || !w.Complete || w.BodyBytes != 305 {
+		t.Errorf("wire %s %s, %d chunks, complete %v, %d bytes; want HTTP/1.1 chunked, 20, complete, 305", w.Proto, w.Framing, w.Chunks, w.Complete, w.BodyBytes)
+	}
+	if len(sizes) != 20 || sizes[0] != "1c" || sizes[1] != "e" {
+		t.Errorf("chunk sizes %v; want 20, starting 1c e", sizes)
+	}
+	if r.Source != "browser" || len(r.Chunks) < 15 {
+		t.Errorf("source %s, %d reads; want the browser's own read first", r.Source, len(r.Chunks))
+	}
+	// HTTP/1.0: only the probe can send it; the record is the probe's.
+	r = runsAfter(t, tab(t), "/?autorun=1&scenario=http10&rows=20&delay=50ms", 1)[0]
+	if r.Source != "wire" || r.Wire == nil || r.Wire.Proto != "HTTP/1.0" || r.Wire.Framing != "close" || r.Bytes != 305 || len(r.Chunks) < 15 {
+		t.Errorf("http10: source %s, wire %+v, %d bytes in %d reads; want wire, HTTP/1.0 close, 305 bytes in ≥ 15 reads", r.Source, r.Wire, r.Bytes, len(r.Chunks))
+	}
+}

@@ -162,6 +162,42 @@
     }
   }
 
+  // WireEvents follows /wire?…: the server's raw probe of the same request,
+  // "wire" events as they are seen, then a "summary" and an "end".
+  class WireEvents {
+    constructor(url) {
+      this.events = [];
+      this.summary = "";
+      this.ended = false;
+      this.error = "";
+      this.source = new EventSource(url);
+      this.source.addEventListener("wire", (e) => this.events.push(JSON.parse(e.data)));
+      this.source.addEventListener("summary", (e) => (this.summary = e.data));
+      this.source.addEventListener("end", () => {
+        this.ended = true;
+        this.source.close();
+      });
+      this.source.onerror = () => {
+        if (!this.ended) {
+          // EventSource would retry, and a retried probe is another request.
+          this.error = "the wire probe's stream failed (a 400 says why: open the /wire URL)";
+          this.ended = true;
+          this.source.close();
+        }
+      };
+    }
+
+    take() {
+      const out = JSON.stringify(this.events);
+      this.events = [];
+      return out;
+    }
+
+    close() {
+      this.source.close();
+    }
+  }
+
   // memory reads what the browser tells about its memory, where it does.
   function memory() {
     const out = {};
@@ -275,6 +311,7 @@
       ctx.stroke();
     }
     for (const lane of lanes) {
+      if (!lane.cum) continue; // a wire lane: its own request, no curve
       const cum = floats(lane.cum);
       ctx.strokeStyle = lane.color;
       ctx.lineWidth = 2.5;
@@ -311,7 +348,7 @@
       ctx.fillRect(x0, top, cols, laneHeight);
       ctx.fillStyle = lane.color;
       ctx.textAlign = "right";
-      ctx.font = "bold 13px system-ui, sans-serif";
+      ctx.font = lane.wire ? "italic 13px system-ui, sans-serif" : "bold 13px system-ui, sans-serif";
       ctx.fillText(lane.label, x0 - 10, mid);
       ctx.font = "13px system-ui, sans-serif";
       const ticks = floats(lane.ticks);
@@ -323,7 +360,17 @@
         const h = 12 + (laneHeight - 20) * (Math.log(1 + ticks[c]) / Math.log(1 + max));
         ctx.fillRect(x0 + c, mid - h / 2, 1.5, h);
       }
-      if (!Number.isNaN(lane.ttfb)) {
+      if (lane.labels) {
+        // A wire lane: each HTTP chunk's hex size, where there is room.
+        ctx.font = "11px ui-monospace, monospace";
+        ctx.textAlign = "left";
+        ctx.fillStyle = "#24292f";
+        for (const [col, text] of lane.labels) {
+          ctx.fillText(text, x0 + col + 3, top + 9);
+        }
+        ctx.font = "13px system-ui, sans-serif";
+      }
+      if (!lane.wire && !Number.isNaN(lane.ttfb)) {
         const x = xOf(lane.ttfb);
         ctx.beginPath();
         ctx.moveTo(x, top + 2);
@@ -398,5 +445,5 @@
     }
   }
 
-  window.chunkscopeLib = { Pump, ServerEvents, UAMemory, memory, plotColumns, draw, csp };
+  window.chunkscopeLib = { Pump, ServerEvents, WireEvents, UAMemory, memory, plotColumns, draw, csp };
 })();

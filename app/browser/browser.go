@@ -76,3 +76,18 @@ type API struct {
 	// times, and returns the figures as JSON.
 	BenchFrame func(chunks, frames int) string
 }
+
+// WireSummary is the end of a /wire stream: the probe's summary.
+type WireSummary struct {
+	Status        int                 `json:"status"`
+	Proto         string              `json:"proto"`
+	Headers       map[string][]string `json:"headers"`
+	Framing       string              `json:"framing"`
+	Chunks        int                 `json:"chunks"`
+	ContentLength int64               `json:"contentLength"`
+	BodyBytes     int64               `json:"bodyBytes"`
+	Complete      bool                `json:"complete"`
+	Err           string              `json:"err"`
+	TTFBMs        float64             `json:"ttfbMs"`
+	TotalMs       float64             `json:"totalMs"`
+}

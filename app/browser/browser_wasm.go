@@ -179,6 +179,45 @@ func (u *UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
 	return m, nil
 }
 
+// ReadWire follows a /wire stream to its end, handing over its events
+// about once per frame, and returns the probe's summary.
+func ReadWire(ctx context.Context, url string, onEvents func([]record.WireEvent)) (WireSummary, error) {
+	lib := js.Global().Get("chunkscopeLib")
+	ev := lib.Get("WireEvents").New(url)
+	defer ev.Call("close")
+	take := func() error {
+		var events []record.WireEvent
+		if err := json.Unmarshal([]byte(ev.Call("take").String()), &events); err != nil {
+			return fmt.Errorf("wire events: %w", err)
+		}
+		if len(events) > 0 {
+			onEvents(events)
+		}
+		return nil
+	}
+	for !ev.Get("ended").Bool() {
+		select {
+		case <-ctx.Done():
+			return WireSummary{}, fmt.Errorf("stopped: %w", ctx.Err())
+		case <-time.After(batchEvery):
+		}
+		if err := take(); err != nil {
+			return WireSummary{}, err
+		}
+	}
+	if err := take(); err != nil {
+		return WireSummary{}, err
+	}
+	if msg := ev.Get("error").String(); msg != "" {
+		return WireSummary{}, errors.New(msg)
+	}
+	var sum WireSummary
+	if err := json.Unmarshal([]byte(ev.Get("summary").String()), &sum); err != nil {
+		return WireSummary{}, fmt.Errorf("wire summary: %w", err)
+	}
+	return sum, nil
+}
+
 // serverEndWait bounds the wait for the server's "end" event.
 const serverEndWait = 3 * time.Second
 
@@ -349,6 +388,8 @@ func draw(id string, sc chart.Scene) {
 			"serverRSS":  floatBytes(l.ServerRSS),
 			"clientHeap": floatBytes(l.ClientHeap),
 			"clientJS":   floatBytes(l.ClientJS),
+			"wire":       l.Wire,
+			"labels":     labels(l.Labels),
 		}
 	}
 	js.Global().Get("chunkscopeLib").Call("draw", el, map[string]any{
@@ -358,6 +399,18 @@ func draw(id string, sc chart.Scene) {
 		"clientMax": sc.ClientMax,
 		"lanes":     lanes,
 	})
+}
+
+// labels hands a lane's labels over as [[col, text], …]; nil becomes null.
+func labels(ls []chart.Label) any {
+	if ls == nil {
+		return nil
+	}
+	out := make([]any, len(ls))
+	for i, l := range ls {
+		out[i] = []any{l.Col, l.Text}
+	}
+	return out
 }
 
 // floatBytes hands a []float64 to JavaScript as the bytes of a

@@ -32,6 +32,11 @@ func (*UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
 	return record.UAMemory{}, errNoBrowser
 }
 
+// ReadWire is only available in the browser.
+func ReadWire(ctx context.Context, url string, onEvents func([]record.WireEvent)) (WireSummary, error) {
+	return WireSummary{}, errNoBrowser
+}
+
 // MemorySources is only available in the browser.
 func MemorySources() string { return "" }
 

@@ -36,7 +36,21 @@ type Binned struct {
 	// past the lane's end); nil when the run has no such figure at all.
 	ServerHeap, ServerRSS []float64
 	ClientHeap, ClientJS  []float64
+	// Wire lanes (a run's raw probe) have ticks and labels only: Cum and
+	// the memory curves are nil.
+	Wire   bool
+	Labels []Label
 }
+
+// Label is a text drawn at a pixel column of a lane: a chunk's hex size.
+type Label struct {
+	Col  int
+	Text string
+}
+
+// labelGap is the fewest pixel columns between two labels of a lane, so
+// hex sizes stay readable where chunks crowd.
+const labelGap = 34
 
 // Scene is what the draw function paints: lanes on one shared time axis.
 type Scene struct {
@@ -115,8 +129,48 @@ func Build(lanes []Lane, cols int) Scene {
 		b.ClientHeap = binSamples(l.Run.ClientMem, heap, colMs, cols, endCol)
 		b.ClientJS = binSamples(l.Run.ClientMem, jsHeap, colMs, cols, endCol)
 		sc.Lanes = append(sc.Lanes, b)
+		if l.Run.Wire != nil {
+			sc.Lanes = append(sc.Lanes, wireLane(l, colMs, cols))
+		}
 	}
 	return sc
+}
+
+// wireLane bins a run's raw probe: a tick per HTTP chunk, labelled with its
+// hex size where there is room; without chunked framing, a tick per socket
+// read that carried body bytes.
+func wireLane(l Lane, colMs float64, cols int) Binned {
+	b := Binned{Label: "wire", Color: l.Color, Ticks: make([]float64, cols), TTFB: math.NaN(), Done: l.Run.Done, Wire: true}
+	chunked := false
+	for _, e := range l.Run.Wire.Events {
+		if e.Kind == "chunk-size" || e.Kind == "last-chunk" {
+			chunked = true
+			break
+		}
+	}
+	lastLabel := -labelGap
+	counted := false // a body read already ticked
+	for _, e := range l.Run.Wire.Events {
+		c := column(e.T, colMs, cols)
+		switch {
+		case e.Kind == "read":
+			counted = false
+		case e.Kind == "headers-end" && math.IsNaN(b.TTFB):
+			b.TTFB = e.T
+		case chunked && (e.Kind == "chunk-size" || e.Kind == "last-chunk"):
+			b.Ticks[c]++
+			if c-lastLabel >= labelGap {
+				b.Labels = append(b.Labels, Label{Col: c, Text: e.Text})
+				lastLabel = c
+			}
+		case !chunked && e.Kind == "body" && e.Bytes > 0 && !counted:
+			b.Ticks[c]++
+			counted = true
+		case e.Kind == "close" || e.Kind == "error":
+			b.Labels = append(b.Labels, Label{Col: c, Text: e.Kind})
+		}
+	}
+	return b
 }
 
 // column is the column holding time t.

@@ -87,3 +87,25 @@ func TestBuildBinsMemoryKeepingPeaks(t *testing.T) {
 		t.Errorf("client JS heap = %v; want nil: no sample had one", l.ClientJS)
 	}
 }
+
+func TestBuildAddsAWireLane(t *testing.T) {
+	r := &record.Run{Done: true, TotalMs: 100, Wire: &record.Wire{Events: []record.WireEvent{
+		{T: 1, Kind: "read"}, {T: 1, Kind: "headers-end"}, {T: 1, Kind: "chunk-size", Text: "1c", Size: 28}, {T: 1, Kind: "chunk-data", Bytes: 28},
+		{T: 2, Kind: "read"}, {T: 2, Kind: "chunk-size", Text: "e", Size: 14}, {T: 2, Kind: "chunk-data", Bytes: 14},
+		{T: 90, Kind: "read"}, {T: 90, Kind: "last-chunk", Text: "0"}, {T: 90, Kind: "end"},
+	}}}
+	sc := Build([]Lane{{Run: r, EndMs: 100, Color: "#000"}}, 100)
+	if len(sc.Lanes) != 2 || !sc.Lanes[1].Wire || sc.Lanes[1].Cum != nil {
+		t.Fatalf("lanes = %d (wire %v); want the run's lane and a wire lane without a curve", len(sc.Lanes), len(sc.Lanes) > 1 && sc.Lanes[1].Wire)
+	}
+	w := sc.Lanes[1]
+	var ticks float64
+	for _, n := range w.Ticks {
+		ticks += n
+	}
+	// Three chunk-size lines (1c, e, 0); labels only where there is room:
+	// 1c at column 0, then 0 at column 87 (e at column 1 is too close).
+	if ticks != 3 || len(w.Labels) != 2 || w.Labels[0].Text != "1c" || w.Labels[1].Text != "0" || w.TTFB != 1 {
+		t.Errorf("ticks %v, labels %+v, ttfb %v; want 3 ticks, labels 1c and 0, ttfb 1", ticks, w.Labels, w.TTFB)
+	}
+}

@@ -51,6 +51,42 @@ type Run struct {
 	// resolves after a GC, often seconds after the run ended: the record in
 	// runs() gains it then. Absent where the browser cannot measure.
 	UAMemory *UAMemory `json:"uaMemory,omitempty"`
+	// Source is "browser" when the page read the body with fetch, "wire"
+	// when only the server's raw probe could (HTTP/1.0): then the fields
+	// above come from the probe, and Chunks are its socket reads.
+	Source string `json:"source"`
+	// Wire is the server's raw probe of an identical request, made after
+	// the page's own (so the two never share the server): what the browser
+	// cannot show, the HTTP framing. Absent unless asked for (wire=1) or
+	// needed (source "wire").
+	Wire *Wire `json:"wire,omitempty"`
+}
+
+// Wire is what the raw probe saw. Its times are ms since the probe wrote
+// its request: another request, on its own clock, drawn from the same 0.
+type Wire struct {
+	Events        []WireEvent `json:"events"`
+	Status        int         `json:"status"`
+	Proto         string      `json:"proto"`
+	Framing       string      `json:"framing"` // chunked, content-length, close or none
+	Chunks        int         `json:"chunks"`
+	ContentLength int64       `json:"contentLength"` // -1: none
+	BodyBytes     int64       `json:"bodyBytes"`
+	Complete      bool        `json:"complete"`
+	TTFBMs        float64     `json:"ttfbMs"`
+	TotalMs       float64     `json:"totalMs"`
+	Error         string      `json:"error,omitempty"`
+}
+
+// WireEvent is one event of the probe: a socket read, the status line, a
+// header, a chunk-size line (Text is its hex, Size its length), chunk data,
+// the last chunk, the end, the close, an error.
+type WireEvent struct {
+	T     float64 `json:"t"`
+	Kind  string  `json:"kind"`
+	Bytes int     `json:"bytes"`
+	Size  int64   `json:"size,omitempty"`
+	Text  string  `json:"text,omitempty"`
 }
 
 // UAMemory is one measurement of the whole page's memory by the browser.

@@ -11,7 +11,7 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses.
-var pageParams = []string{"scenario", "compare", "autorun", "read"}
+var pageParams = []string{"scenario", "compare", "autorun", "read", "wire"}
 
 // Read modes: how the page reads a body.
 const (
@@ -27,6 +27,7 @@ var readModes = []string{readAuto, readStream, readBuffer}
 type form struct {
 	Scenario string
 	Read     string
+	Wire     bool
 	Rows     string
 	Delay    string
 	Per      string
@@ -38,6 +39,7 @@ type form struct {
 type view struct {
 	Scenario string
 	Compare  bool
+	Wire     bool   // also probe the wire, after each run
 	Read     string // one of readModes
 	Spec     spec.Spec
 }
@@ -84,7 +86,7 @@ func (f form) parse() (view, error) {
 	if s.Run != "" {
 		return view{}, fmt.Errorf("run: the page chooses run ids itself")
 	}
-	return view{Scenario: f.Scenario, Read: f.Read, Spec: s}, nil
+	return view{Scenario: f.Scenario, Read: f.Read, Wire: f.Wire, Spec: s}, nil
 }
 
 // formFromSpec fills the controls from a parsed spec.
@@ -124,6 +126,9 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if err != nil {
 		return view{}, false, f, err
 	}
+	if f.Wire, err = parseFlag(q, "wire"); err != nil {
+		return view{}, false, f, err
+	}
 	if _, ok := spec.Lookup(f.Scenario); !ok {
 		return view{}, false, f, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
 	}
@@ -137,7 +142,9 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if s.Run != "" {
 		return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
 	}
-	return view{Scenario: f.Scenario, Compare: compare, Read: f.Read, Spec: s}, autorun, formFromSpec(f.Scenario, f.Read, s), nil
+	nf := formFromSpec(f.Scenario, f.Read, s)
+	nf.Wire = f.Wire
+	return view{Scenario: f.Scenario, Compare: compare, Read: f.Read, Wire: f.Wire, Spec: s}, autorun, nf, nil
 }
 
 func parseFlag(q url.Values, name string) (bool, error) {
@@ -160,6 +167,9 @@ func (v view) query(autorun bool) url.Values {
 	}
 	if v.Compare {
 		q.Set("compare", "1")
+	}
+	if v.Wire {
+		q.Set("wire", "1")
 	}
 	if autorun {
 		q.Set("autorun", "1")

@@ -27,6 +27,8 @@ func TestParseURL(t *testing.T) {
 		{query: "rowz=1", wantErr: "rowz: unknown parameter"},
 		{query: "scenario=buffered&scenario=streaming", wantErr: "scenario: given 2 times"},
 		{query: "read=stream&scenario=buffered", scen: "buffered", rows: 1000},
+		{query: "wire=1&rows=3", scen: "streaming", rows: 3},
+		{query: "wire=2", wantErr: `wire: "2" is not 0 or 1`},
 		{query: "read=all", wantErr: `read: "all" is not one of auto, stream, buffer`},
 		{query: "run=abc", wantErr: "run: the page chooses run ids itself"},
 	}

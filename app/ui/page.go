@@ -76,6 +76,8 @@ type lane struct {
 	elapsedMs float64 // how far the lane reaches: the time read so far, then the last sample
 	// serverProblem says why the server's samples are missing, if they are.
 	serverProblem string
+	// wireURL is the /wire stream to follow after the body; "" for none.
+	wireURL string
 }
 
 // OnMount installs window.chunkscope.runs().
@@ -118,6 +120,10 @@ func (p *Page) OnAppUpdate(ctx app.Context) {
 
 func (p *Page) onRun(ctx app.Context, e app.Event)     { p.submit(ctx, false) }
 func (p *Page) onCompare(ctx app.Context, e app.Event) { p.submit(ctx, true) }
+
+func (p *Page) onWire(ctx app.Context, e app.Event) {
+	p.form.Wire = ctx.JSSrc().Get("checked").Bool()
+}
 
 func (p *Page) onStop(ctx app.Context, e app.Event) {
 	if p.cancel != nil {
@@ -180,9 +186,17 @@ func (p *Page) newLane(name string, v view) *lane {
 	}
 	tagged := v.Spec
 	tagged.Run = "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq)
+	source, wireURL := "browser", ""
+	if sc.Proto != "" {
+		source = "wire" // the browser cannot send it: the probe reads it
+	}
+	if v.Wire || sc.Proto != "" {
+		wireURL = "/wire?scenario=" + url.QueryEscape(name) + "&" + v.Spec.Values().Encode()
+	}
 	return &lane{
-		title: sc.Title,
-		color: laneColor(name),
+		title:   sc.Title,
+		color:   laneColor(name),
+		wireURL: wireURL,
 		run: &record.Run{
 			Version:   record.Version,
 			ID:        tagged.Run,
@@ -196,20 +210,36 @@ func (p *Page) newLane(name string, v view) *lane {
 			Chunks:    []record.Chunk{},
 			ServerMem: []record.MemSample{},
 			ClientMem: []record.MemSample{},
+			Source:    source,
 		},
 	}
 }
 
 // read runs on a goroutine (ctx.Async); every change to the record happens
-// on the UI goroutine through ctx.Dispatch.
+// on the UI goroutine through ctx.Dispatch. The page reads the body first;
+// the wire probe, when asked for or needed (HTTP/1.0), comes after it, so
+// the two requests never share the server.
 func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 	if runCtx.Err() != nil {
-		ctx.Dispatch(func(ctx app.Context) { p.finish(l, browser.Result{}, fmt.Errorf("stopped before it started")) })
+		ctx.Dispatch(func(ctx app.Context) { p.complete(l, browser.Result{}, fmt.Errorf("stopped before it started")) })
 		return
 	}
 	sc, _ := spec.Lookup(l.run.Scenario)
+	var res browser.Result
+	var err error
+	if sc.Proto == "" {
+		res, err = p.readBody(ctx, runCtx, l, sc)
+	}
+	if l.wireURL != "" && err == nil {
+		p.readWire(ctx, runCtx, l)
+	}
+	ctx.Dispatch(func(ctx app.Context) { p.complete(l, res, err) })
+}
+
+// readBody reads the body in the browser: fetch, the pump, the memory.
+func (p *Page) readBody(ctx app.Context, runCtx context.Context, l *lane, sc spec.Scenario) (browser.Result, error) {
 	req := browser.Request{URL: l.run.URL, Method: l.run.Method, Header: sc.Header, RunID: l.run.ID, Keep: l.run.ReadMode == readBuffer}
-	res, err := browser.Read(runCtx, req, browser.Progress{
+	return browser.Read(runCtx, req, browser.Progress{
 		OnResponse: func(r browser.Response) {
 			ctx.Dispatch(func(ctx app.Context) {
 				l.run.Status, l.run.Headers, l.run.HeadersMs = r.Status, r.Headers, r.HeadersMs
@@ -218,41 +248,81 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 			})
 		},
 		OnBatch: func(b browser.Batch) {
-			// A Next dispatch runs on the UI goroutine without re-rendering
-			// the page (ctx.Dispatch always re-renders; PreventUpdate inside
-			// it is overridden). Re-rendering at every batch took main-thread
-			// time the reader needs: the summaries' text is refreshed every
-			// renderEvery, the chart every drawEvery (see make bench).
-			ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: p, Function: func(ctx app.Context) {
+			p.onUI(ctx, func() {
 				r := l.run
 				r.Append(b.Chunks...)
 				r.ClientMem = append(r.ClientMem, b.Client...)
 				r.ServerMem = append(r.ServerMem, b.Server...)
 				l.elapsedMs = max(l.elapsedMs, b.ElapsedMs)
-				if time.Since(p.drawn) >= drawEvery {
-					p.drawn = time.Now()
-					p.draw()
-				}
-				if time.Since(p.rendered) >= renderEvery {
-					p.rendered = time.Now()
-					r.Verdict = record.Explain(r)
-					p.Update()
-				}
-			}})
+			})
 		},
 	})
-	ctx.Dispatch(func(ctx app.Context) { p.finish(l, res, err) })
 }
 
-func (p *Page) finish(l *lane, res browser.Result, err error) {
+// readWire follows the server's raw probe of the same request into
+// run.Wire.
+func (p *Page) readWire(ctx app.Context, runCtx context.Context, l *lane) {
+	ctx.Dispatch(func(ctx app.Context) { l.run.Wire = &record.Wire{Events: []record.WireEvent{}, ContentLength: -1} })
+	sum, err := browser.ReadWire(runCtx, l.wireURL, func(events []record.WireEvent) {
+		p.onUI(ctx, func() {
+			l.run.Wire.Events = append(l.run.Wire.Events, events...)
+			l.elapsedMs = max(l.elapsedMs, events[len(events)-1].T)
+		})
+	})
+	ctx.Dispatch(func(ctx app.Context) {
+		w := l.run.Wire
+		if err != nil {
+			w.Error = err.Error()
+			return
+		}
+		w.Status, w.Proto, w.Framing, w.Chunks = sum.Status, sum.Proto, sum.Framing, sum.Chunks
+		w.ContentLength, w.BodyBytes, w.Complete = sum.ContentLength, sum.BodyBytes, sum.Complete
+		w.TTFBMs, w.TotalMs, w.Error = sum.TTFBMs, sum.TotalMs, sum.Err
+		l.elapsedMs = max(l.elapsedMs, w.TotalMs)
+		if l.run.Source == "wire" {
+			l.run.FillFromWire(sum.Headers)
+		}
+	})
+}
+
+// onUI applies a batch on the UI goroutine without re-rendering the page: a
+// Next dispatch (ctx.Dispatch always re-renders; PreventUpdate inside it is
+// overridden). Re-rendering at every batch took main-thread time the reader
+// needs: the chart is redrawn every drawEvery, the summaries' text
+// refreshed every renderEvery (see make bench).
+func (p *Page) onUI(ctx app.Context, apply func()) {
+	ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: p, Function: func(ctx app.Context) {
+		apply()
+		if time.Since(p.drawn) >= drawEvery {
+			p.drawn = time.Now()
+			p.draw()
+		}
+		if time.Since(p.rendered) >= renderEvery {
+			p.rendered = time.Now()
+			for _, l := range p.lanes {
+				if !l.run.Done {
+					l.run.Verdict = record.Explain(l.run)
+				}
+			}
+			p.Update()
+		}
+	}})
+}
+
+// complete finishes a run: its totals, its verdict, the record.
+func (p *Page) complete(l *lane, res browser.Result, err error) {
 	r := l.run
-	r.TotalMs, r.ErrorBody, r.Done = res.TotalMs, res.ErrorBody, true
-	r.ClockOffsetMs, r.ClockErrorMs = res.ClockOffsetMs, res.ClockErrorMs
+	if r.Source == "browser" {
+		r.TotalMs, r.ErrorBody = res.TotalMs, res.ErrorBody
+		r.ClockOffsetMs, r.ClockErrorMs = res.ClockOffsetMs, res.ClockErrorMs
+		if len(r.Chunks) == 0 {
+			r.TTFBMs = r.HeadersMs
+		}
+		l.elapsedMs = max(l.elapsedMs, r.TotalMs)
+	}
+	r.Done = true
 	if err != nil {
 		r.Error = err.Error()
-	}
-	if len(r.Chunks) == 0 {
-		r.TTFBMs = r.HeadersMs
 	}
 	if len(r.ServerMem) > 0 {
 		r.ServerPeakGrowth = record.PeakGrowth(r.ServerMem)
@@ -330,6 +400,10 @@ func (p *Page) renderControls() app.UI {
 				app.Option().Value(readStream).Text("stream-read: count and drop").Selected(p.form.Read == readStream),
 				app.Option().Value(readBuffer).Text("buffer-read: keep it all").Selected(p.form.Read == readBuffer),
 			).OnChange(p.ValueTo(&p.form.Read))),
+		app.Label().Class("check").Body(
+			app.Input().ID("wire").Type("checkbox").Checked(p.form.Wire).OnChange(p.onWire),
+			app.Span().Text("probe the wire too"),
+		),
 		field("rows", "rows", &p.form.Rows, p, "1000"),
 		field("delay", "delay (e.g. 100ms)", &p.form.Delay, p, "0"),
 		field("per", "rows per flush", &p.form.Per, p, "1"),
@@ -389,11 +463,20 @@ func renderSummary(l *lane) app.UI {
 		{"server clock offset", clock(r)},
 		{"page memory (browser's estimate)", uaMemory(r)},
 	}
+	if w := r.Wire; w != nil {
+		rows = append(rows,
+			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
+			[2]string{"wire first byte / end", fmt.Sprintf("%s / %s", record.Ms(w.TTFBMs), record.Ms(w.TotalMs))},
+		)
+		if w.Error != "" {
+			rows = append(rows, [2]string{"wire error", w.Error})
+		}
+	}
 	// Colors come from classes, not style attributes: the page's CSP allows
 	// no inline style.
 	return app.Div().Class("summary", laneClass(r.Scenario)).DataSet("scenario", r.Scenario).Body(
 		app.H3().Text(l.title),
-		app.Code().Class("url").Text(r.Method+" "+r.URL),
+		app.Code().Class("url").Text(r.Method+" "+r.URL+sourceNote(r)),
 		app.Table().Body(
 			app.Range(rows).Slice(func(i int) app.UI {
 				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
@@ -420,6 +503,13 @@ func method(sc spec.Scenario) string {
 		return ""
 	}
 	return sc.Method + " "
+}
+
+func sourceNote(r *record.Run) string {
+	if r.Source == "wire" && r.Wire != nil {
+		return " — read by the server's raw probe in " + r.Wire.Proto + ": browsers cannot send it"
+	}
+	return ""
 }
 
 func growth(n int64, ok bool) string {
