@@ -11,7 +11,7 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses.
-var pageParams = []string{"scenario", "compare", "autorun", "read", "wire"}
+var pageParams = []string{"scenario", "compare", "autorun", "read", "wire", "url"}
 
 // Read modes: how the page reads a body.
 const (
@@ -28,6 +28,7 @@ type form struct {
 	Scenario string
 	Read     string
 	Wire     bool
+	Upstream string // an upstream URL: read it instead of a scenario
 	Rows     string
 	Delay    string
 	Per      string
@@ -41,6 +42,7 @@ type view struct {
 	Compare  bool
 	Wire     bool   // also probe the wire, after each run
 	Read     string // one of readModes
+	Upstream string // read this -upstream URL instead of a scenario
 	Spec     spec.Spec
 }
 
@@ -86,7 +88,25 @@ func (f form) parse() (view, error) {
 	if s.Run != "" {
 		return view{}, fmt.Errorf("run: the page chooses run ids itself")
 	}
-	return view{Scenario: f.Scenario, Read: f.Read, Wire: f.Wire, Spec: s}, nil
+	up, err := checkUpstream(f.Upstream)
+	if err != nil {
+		return view{}, err
+	}
+	return view{Scenario: f.Scenario, Read: f.Read, Wire: f.Wire, Upstream: up, Spec: s}, nil
+}
+
+// checkUpstream checks the form of an upstream URL; whether the server
+// allows it, only the server knows (it answers 400 with a reason).
+func checkUpstream(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return "", fmt.Errorf("url: %q is not an http://host:port/path URL", raw)
+	}
+	return raw, nil
 }
 
 // formFromSpec fills the controls from a parsed spec.
@@ -129,6 +149,11 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if f.Wire, err = parseFlag(q, "wire"); err != nil {
 		return view{}, false, f, err
 	}
+	f.Upstream = q.Get("url")
+	up, err := checkUpstream(f.Upstream)
+	if err != nil {
+		return view{}, false, f, err
+	}
 	if _, ok := spec.Lookup(f.Scenario); !ok {
 		return view{}, false, f, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
 	}
@@ -143,8 +168,8 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 		return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
 	}
 	nf := formFromSpec(f.Scenario, f.Read, s)
-	nf.Wire = f.Wire
-	return view{Scenario: f.Scenario, Compare: compare, Read: f.Read, Wire: f.Wire, Spec: s}, autorun, nf, nil
+	nf.Wire, nf.Upstream = f.Wire, up
+	return view{Scenario: f.Scenario, Compare: compare, Read: f.Read, Wire: f.Wire, Upstream: up, Spec: s}, autorun, nf, nil
 }
 
 func parseFlag(q url.Values, name string) (bool, error) {
@@ -170,6 +195,9 @@ func (v view) query(autorun bool) url.Values {
 	}
 	if v.Wire {
 		q.Set("wire", "1")
+	}
+	if v.Upstream != "" {
+		q.Set("url", v.Upstream)
 	}
 	if autorun {
 		q.Set("autorun", "1")

@@ -78,6 +78,41 @@ type lane struct {
 	serverProblem string
 	// wireURL is the /wire stream to follow after the body; "" for none.
 	wireURL string
+	// runTag is the request's run=ID tag, "" when the request is not
+	// ours to sample (an upstream's).
+	runTag string
+}
+
+// newUpstreamLane reads an origin allowed by the server's -upstream, through
+// the server (the page is cross-origin isolated: it cannot fetch another
+// origin itself). The server's memory is not the upstream's, so none is
+// sampled; the wire probe, when asked for, reads the upstream directly.
+func (p *Page) newUpstreamLane(v view) *lane {
+	p.seq++
+	id := "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq)
+	l := &lane{
+		title: "Upstream " + v.Upstream,
+		color: palette[len(palette)-1],
+		run: &record.Run{
+			Version:   record.Version,
+			ID:        id,
+			Scenario:  "upstream",
+			Method:    "GET",
+			URL:       "/upstream?" + url.Values{"url": {v.Upstream}}.Encode(),
+			Params:    map[string]string{"url": v.Upstream},
+			ReadMode:  v.readMode("upstream"),
+			StartedAt: time.Now().UTC().Format(time.RFC3339Nano),
+			Headers:   map[string]string{},
+			Chunks:    []record.Chunk{},
+			ServerMem: []record.MemSample{},
+			ClientMem: []record.MemSample{},
+			Source:    "browser",
+		},
+	}
+	if v.Wire {
+		l.wireURL = "/wire?" + url.Values{"url": {v.Upstream}}.Encode()
+	}
+	return l
 }
 
 // OnMount installs window.chunkscope.runs().
@@ -161,6 +196,9 @@ func (p *Page) start(ctx app.Context, v view) {
 	for _, name := range names {
 		p.lanes = append(p.lanes, p.newLane(name, v))
 	}
+	if v.Upstream != "" {
+		p.lanes = []*lane{p.newUpstreamLane(v)}
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel, p.running = cancel, true
 	lanes := p.lanes
@@ -197,6 +235,7 @@ func (p *Page) newLane(name string, v view) *lane {
 		title:   sc.Title,
 		color:   laneColor(name),
 		wireURL: wireURL,
+		runTag:  tagged.Run,
 		run: &record.Run{
 			Version:   record.Version,
 			ID:        tagged.Run,
@@ -238,7 +277,7 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 
 // readBody reads the body in the browser: fetch, the pump, the memory.
 func (p *Page) readBody(ctx app.Context, runCtx context.Context, l *lane, sc spec.Scenario) (browser.Result, error) {
-	req := browser.Request{URL: l.run.URL, Method: l.run.Method, Header: sc.Header, RunID: l.run.ID, Keep: l.run.ReadMode == readBuffer}
+	req := browser.Request{URL: l.run.URL, Method: l.run.Method, Header: sc.Header, RunID: l.runTag, Keep: l.run.ReadMode == readBuffer}
 	return browser.Read(runCtx, req, browser.Progress{
 		OnResponse: func(r browser.Response) {
 			ctx.Dispatch(func(ctx app.Context) {
@@ -408,6 +447,11 @@ func (p *Page) renderControls() app.UI {
 		field("delay", "delay (e.g. 100ms)", &p.form.Delay, p, "0"),
 		field("per", "rows per flush", &p.form.Per, p, "1"),
 		field("pad", "pad bytes per row", &p.form.Pad, p, "0"),
+		app.Label().Class("wide").Body(
+			app.Span().Text("or an upstream URL (allowed with -upstream)"),
+			app.Input().ID("upstream").Type("text").Value(p.form.Upstream).Placeholder("http://127.0.0.1:9000/download_csv_streaming").
+				Size(40).OnChange(p.ValueTo(&p.form.Upstream)),
+		),
 		app.Div().Class("buttons").Body(
 			app.Button().ID("run").Text("Run").OnClick(p.onRun),
 			app.Button().ID("compare").Text("Compare buffered vs streaming").OnClick(p.onCompare),

@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"chunkscope/internal/harness"
+)
+
+// TestUpstream: a second chunkscope stands in for another app (a
+// Django/Gunicorn one, say); the page reads it through the server, which
+// allows it with -upstream, and the wire probe reads it directly. Any other
+// origin is refused with a reason the page shows.
+func TestUpstream(t *testing.T) {
+	bin := os.Getenv("CHUNKSCOPE_BIN")
+	if bin == "" || env.browser == nil {
+		t.Skip("no binary or browser: run make test")
+	}
+	up, err := harness.Start(bin, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Stop()
+	front, err := harness.Start(bin, os.Stderr, "-upstream", up.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer front.Stop()
+
+	saved := env.base
+	env.base = front.Base
+	defer func() { env.base = saved }()
+
+	target := up.Base + "/csv/streaming?rows=20&delay=50ms"
+	r := runsAfter(t, tab(t), "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)[0]
+	if r.Scenario != "upstream" || r.Status != 200 || r.Bytes != 305 || len(r.Chunks) < 15 || r.Verdict.Kind != "streamed" {
+		t.Errorf("upstream run: %s %d, %d bytes in %d reads, %s; want upstream 200, 305 bytes streamed in ≥ 15 reads", r.Scenario, r.Status, r.Bytes, len(r.Chunks), r.Verdict.Kind)
+	}
+	if w := r.Wire; w == nil || w.Framing != "chunked" || w.Chunks != 20 {
+		t.Errorf("upstream wire: %+v; want the upstream's own chunked framing, 20 chunks", w)
+	}
+	if len(r.ServerMem) != 0 {
+		t.Errorf("%d server memory samples; want none (this server's memory is not the upstream's)", len(r.ServerMem))
+	}
+
+	r = runsAfter(t, tab(t), "/?autorun=1&url="+url.QueryEscape("http://127.0.0.1:1/x"), 1)[0]
+	if r.Status != 400 || !strings.Contains(r.ErrorBody, "is not one of the allowed upstreams") || r.Verdict.Kind != "error" {
+		t.Errorf("refused upstream: %d %q (%s); want 400 naming the allowed upstreams", r.Status, r.ErrorBody, r.Verdict.Kind)
+	}
+}
