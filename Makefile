@@ -8,7 +8,7 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test chromium screenshot bench load fuzz vet clean
+.PHONY: all build wasm server run test chromium nginx-bin nginx screenshot bench load fuzz vet clean
 
 FUZZTIME ?= 30s
 
@@ -37,7 +37,7 @@ vet:
 
 # Every test: the Go unit and loopback tests, then the real-browser tests
 # (e2e/) against the real binary in Debian's Chromium.
-test: vet build chromium
+test: vet build chromium nginx-bin
 	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 ./...
 
 chromium:
@@ -49,6 +49,21 @@ chromium:
 	    echo "chunkscope: Chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROME=/path/to/chromium)" >&2; exit 1; \
 	  fi; }
 	@command -v $(CHROME) >/dev/null 2>&1 || { echo "chunkscope: $(CHROME) still missing after apt-get install chromium" >&2; exit 1; }
+
+# nginx for the tests in front of the server (e2e/nginx_test.go): installed
+# when missing and run as root; otherwise those tests say how and skip.
+nginx-bin:
+	@test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "chunkscope: installing Debian's nginx for the proxy tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "chunkscope: nginx is missing, its tests will skip: run 'sudo apt-get install -y nginx'" >&2; \
+	  fi; }
+
+# A real nginx on 127.0.0.1:8081 in front of make run's server (Ctrl-C stops it).
+nginx: nginx-bin
+	$(GO) run ./internal/nginx/nginxrun -listen 127.0.0.1:8081 -upstream $(ADDR)
 
 # docs/screenshot.png: the Compare view, taken by the browser test.
 screenshot: build chromium

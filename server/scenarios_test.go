@@ -83,7 +83,7 @@ func TestScenariosOnTheWire(t *testing.T) {
 				if res.Chunks < w.minChunks || (w.maxChunks > 0 && res.Chunks > w.maxChunks) || (w.maxChunks < 0 && res.Chunks != 0) {
 					t.Errorf("%d HTTP chunks; want %d..%d (-1: none)", res.Chunks, w.minChunks, w.maxChunks)
 				}
-				reads := bodyReads(res.Events)
+				reads := len(probe.BodyReadTimes(res.Events))
 				if reads < w.minBodyReads || (w.maxBodyReads > 0 && reads > w.maxBodyReads) || (w.maxBodyReads < 0 && reads != 0) {
 					t.Errorf("body bytes came in %d reads; want %d..%d (-1: none)", reads, w.minBodyReads, w.maxBodyReads)
 				}
@@ -96,22 +96,4 @@ func TestScenariosOnTheWire(t *testing.T) {
 	for name := range want {
 		t.Errorf("expectation for %s, which is not in the scenario table", name)
 	}
-}
-
-// bodyReads counts the socket reads that carried body bytes (chunk data or
-// plain body): how many pieces the body arrived in.
-func bodyReads(events []probe.Event) int {
-	n, inRead, counted := 0, false, false
-	for _, e := range events {
-		switch e.Kind {
-		case probe.KindRead:
-			inRead, counted = true, false
-		case probe.KindChunkData, probe.KindBody:
-			if inRead && !counted && e.Bytes > 0 {
-				n++
-				counted = true
-			}
-		}
-	}
-	return n
 }

@@ -31,8 +31,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object per event per line, then the summary as JSON")
 	// The endpoints may produce for up to 5 min; a probe should outlast them.
 	timeout := fs.Duration("timeout", 6*time.Minute, "give up after this long")
+	header := map[string]string{}
+	fs.Func("H", "a request header, 'Name: value' (repeatable), e.g. -H 'Accept-Encoding: gzip'", func(v string) error {
+		name, value, ok := strings.Cut(v, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return fmt.Errorf("%q is not 'Name: value'", v)
+		}
+		header[strings.TrimSpace(name)] = strings.TrimSpace(value)
+		return nil
+	})
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0] [-head] [-json] [-timeout D] http://host:port/path?query\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0] [-head] [-json] [-H 'Name: value'] [-timeout D] http://host:port/path?query\n\n"+
 			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times.\n\n")
 		fs.PrintDefaults()
 	}
@@ -51,7 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "chunkscope probe: -timeout %s: want a positive duration\n", *timeout)
 		return 2
 	}
-	req := Request{URL: fs.Arg(0), HTTP10: *http10, Head: *head, MaxEvents: -1} // printed as they come: none kept
+	req := Request{URL: fs.Arg(0), HTTP10: *http10, Head: *head, MaxEvents: -1, Header: header} // printed as they come: none kept
 	if _, _, _, err := parseURL(req.URL); err != nil {
 		fmt.Fprintf(stderr, "chunkscope probe: %v\n", err)
 		return 2

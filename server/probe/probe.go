@@ -211,3 +211,19 @@ func ctxErr(ctx context.Context, err error) error {
 
 // ms converts a duration to float milliseconds, the unit of Event.T.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BodyReadTimes returns the times of the socket reads that carried body
+// bytes (chunk data or plain body): when the body arrived, piece by piece.
+func BodyReadTimes(events []Event) []float64 {
+	var times []float64
+	at, counted := 0.0, true
+	for _, e := range events {
+		switch {
+		case e.Kind == KindRead:
+			at, counted = e.T, false
+		case (e.Kind == KindChunkData || e.Kind == KindBody) && e.Bytes > 0 && !counted:
+			times, counted = append(times, at), true
+		}
+	}
+	return times
+}
