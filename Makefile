@@ -28,7 +28,7 @@ server: wasm
 	$(GO) build -trimpath -o $(BIN) .
 
 run: build
-	./$(BIN) -addr $(ADDR)
+	./$(BIN) -addr $(ADDR) $(ARGS)
 
 vet:
 	gofmt -l . | tee /dev/stderr | (! read -r _)
