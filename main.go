@@ -85,6 +85,7 @@ func run(addr string, grace time.Duration, cfg server.Config) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		Protocols:         server.Protocols(),
 		// No WriteTimeout: it would cut long streams, which are the point.
 	}
 	// Tests and scripts read this line to find the port (-addr with :0).

@@ -32,6 +32,7 @@ func TestScenariosOnTheWire(t *testing.T) {
 	want := map[string][]wire{
 		"buffered":       {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, maxBodyReads: 1, bodyBytes: 305}},
 		"streaming":      {{query: q, status: 200, framing: probe.FramingChunked, minChunks: 20, maxChunks: 20, minBodyReads: 15, bodyBytes: 305}},
+		"http2":          {{query: q, status: 200, framing: probe.FramingH2, minChunks: 20, maxChunks: 20, minBodyReads: 15, bodyBytes: 305}},
 		"http10":         {{query: q, status: 200, framing: probe.FramingClose, maxChunks: -1, minBodyReads: 15, bodyBytes: 305}},
 		"content-length": {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, minBodyReads: 15, bodyBytes: 305}},
 		"head-streaming": {{query: q, status: 200, framing: probe.FramingNone, maxChunks: -1, maxBodyReads: -1, bodyBytes: 0}},
@@ -67,7 +68,11 @@ func TestScenariosOnTheWire(t *testing.T) {
 			t.Run(sc.Name+"?"+w.query, func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
-				res, err := probe.Do(ctx, probe.Request{URL: ts.URL + sc.Path + "?" + w.query, HTTP10: sc.Proto == "HTTP/1.0", Head: sc.Method == "HEAD", Header: sc.Header}, nil)
+				do := probe.Do
+				if sc.Proto == "HTTP/2" {
+					do = probe.DoH2
+				}
+				res, err := do(ctx, probe.Request{URL: ts.URL + sc.Path + "?" + w.query, HTTP10: sc.Proto == "HTTP/1.0", Head: sc.Method == "HEAD", Header: sc.Header}, nil)
 				if err != nil {
 					t.Fatalf("probe: %v", err)
 				}

@@ -58,6 +58,17 @@ type Config struct {
 	Upstreams []string
 }
 
+// Protocols are the protocols the server speaks: HTTP/1.1, and HTTP/2 in
+// cleartext with prior knowledge (h2c), so the http2 scenario can show a
+// stream in DATA frames. Browsers use HTTP/2 only over TLS; they keep
+// speaking HTTP/1.1 here.
+func Protocols() *http.Protocols {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return &p
+}
+
 // ParseUpstream checks an -upstream value and returns its origin.
 func ParseUpstream(raw string) (string, error) {
 	u, err := url.Parse(raw)

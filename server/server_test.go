@@ -30,7 +30,9 @@ func newTestServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(h)
+	ts := httptest.NewUnstartedServer(h)
+	ts.Config.Protocols = Protocols()
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return ts
 }

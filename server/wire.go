@@ -30,7 +30,7 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 		serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET")
 		return
 	}
-	req, err := s.wireRequest(r)
+	req, h2, err := s.wireRequest(r)
 	if err != nil {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return
@@ -59,7 +59,11 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	req.MaxEvents = -1 // streamed as they come, not kept
-	res, err := probe.Do(ctx, req, func(e probe.Event) {
+	do := probe.Do
+	if h2 {
+		do = probe.DoH2
+	}
+	res, err := do(ctx, req, func(e probe.Event) {
 		if sent < maxWireEvents {
 			send("wire", e)
 		}
@@ -75,48 +79,49 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 	send("end", map[string]int{"events": sent})
 }
 
-// wireRequest builds the probe's request from /wire's query.
-func (s *Server) wireRequest(r *http.Request) (probe.Request, error) {
+// wireRequest builds the probe's request from /wire's query, and says
+// whether it is an HTTP/2 one.
+func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
-		return probe.Request{}, err
+		return probe.Request{}, false, err
 	}
 	for _, name := range []string{"scenario", "url"} {
 		if len(q[name]) > 1 {
-			return probe.Request{}, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
+			return probe.Request{}, false, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
 		}
 	}
 	if raw := q.Get("url"); raw != "" {
 		if len(q) != 1 {
-			return probe.Request{}, fmt.Errorf("url: give it alone (the upstream's own query is part of it)")
+			return probe.Request{}, false, fmt.Errorf("url: give it alone (the upstream's own query is part of it)")
 		}
 		u, err := s.allowedUpstream(raw)
 		if err != nil {
-			return probe.Request{}, err
+			return probe.Request{}, false, err
 		}
-		return probe.Request{URL: u.String()}, nil
+		return probe.Request{URL: u.String()}, false, nil
 	}
 	sc, ok := spec.Lookup(q.Get("scenario"))
 	if !ok {
-		return probe.Request{}, fmt.Errorf("scenario: %q is not one of %s", q.Get("scenario"), strings.Join(spec.Names(), ", "))
+		return probe.Request{}, false, fmt.Errorf("scenario: %q is not one of %s", q.Get("scenario"), strings.Join(spec.Names(), ", "))
 	}
 	sp, err := s.cfg.Limits.Parse(q, "scenario")
 	if err != nil {
-		return probe.Request{}, err
+		return probe.Request{}, false, err
 	}
 	if sp.Run != "" {
-		return probe.Request{}, fmt.Errorf("run: the probe's request is not tagged (its memory would mix with the page's run)")
+		return probe.Request{}, false, fmt.Errorf("run: the probe's request is not tagged (its memory would mix with the page's run)")
 	}
 	self, ok := localAddr(r)
 	if !ok {
-		return probe.Request{}, fmt.Errorf("wire: no local address to probe on")
+		return probe.Request{}, false, fmt.Errorf("wire: no local address to probe on")
 	}
 	return probe.Request{
 		URL:    "http://" + self + sc.Path + "?" + sp.Values().Encode(),
 		HTTP10: sc.Proto == "HTTP/1.0",
 		Head:   sc.Method == http.MethodHead,
 		Header: sc.Header,
-	}, nil
+	}, sc.Proto == "HTTP/2", nil
 }
 
 // localAddr is the address of the listener r came in on: the only address

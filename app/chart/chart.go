@@ -141,9 +141,11 @@ func Build(lanes []Lane, cols int) Scene {
 // read that carried body bytes.
 func wireLane(l Lane, colMs float64, cols int) Binned {
 	b := Binned{Label: "wire", Color: l.Color, Ticks: make([]float64, cols), TTFB: math.NaN(), Done: l.Run.Done, Wire: true}
+	// HTTP/1.1 chunks and HTTP/2 DATA frames are the units the wire shows.
+	isUnit := func(kind string) bool { return kind == "chunk-size" || kind == "last-chunk" || kind == "data-frame" }
 	chunked := false
 	for _, e := range l.Run.Wire.Events {
-		if e.Kind == "chunk-size" || e.Kind == "last-chunk" {
+		if isUnit(e.Kind) {
 			chunked = true
 			break
 		}
@@ -157,7 +159,7 @@ func wireLane(l Lane, colMs float64, cols int) Binned {
 			counted = false
 		case e.Kind == "headers-end" && math.IsNaN(b.TTFB):
 			b.TTFB = e.T
-		case chunked && (e.Kind == "chunk-size" || e.Kind == "last-chunk"):
+		case chunked && isUnit(e.Kind):
 			b.Ticks[c]++
 			if c-lastLabel >= labelGap {
 				b.Labels = append(b.Labels, Label{Col: c, Text: e.Text})

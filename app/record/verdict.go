@@ -52,6 +52,8 @@ func Explain(r *Run) Verdict {
 	cl, te := r.Header("content-length"), r.Header("transfer-encoding")
 	framing := "neither Content-Length nor chunked framing was visible to the browser"
 	switch {
+	case r.Wire != nil && r.Wire.Proto == "HTTP/2.0" && r.Source == "wire":
+		framing = fmt.Sprintf("HTTP/2 has no chunked encoding: the body came in %d DATA frames", r.Wire.Chunks)
 	case r.Wire != nil && r.Wire.Proto == "HTTP/1.0" && cl == "":
 		framing = "HTTP/1.0 has no chunked encoding: there was no Content-Length, and the body ended when the connection closed"
 	case cl != "":

@@ -23,7 +23,7 @@ func (r *Run) FillFromWire(headers map[string][]string) {
 			if r.HeadersMs == 0 {
 				r.HeadersMs = e.T
 			}
-		case "chunk-data", "body":
+		case "chunk-data", "body", "data-frame":
 			if e.Bytes == 0 {
 				continue
 			}

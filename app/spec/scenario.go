@@ -55,6 +55,17 @@ func Scenarios() []Scenario {
 			Proto:   "HTTP/1.0",
 		},
 		{
+			Name:  "http2",
+			Path:  "/csv/streaming",
+			Title: "HTTP/2: DATA frames, no chunks",
+			Explain: "The streaming endpoint over HTTP/2 (cleartext h2c, by the server's raw probe: browsers speak " +
+				"HTTP/2 only over TLS). HTTP/2 has no chunked encoding and no Transfer-Encoding: the body travels " +
+				"in DATA frames, and its end is a flag on the last one. It still streams: each flush sends a DATA " +
+				"frame at once (Go's HTTP/2 response buffer is 4 KB), so the frames arrive as the groups are produced.",
+			Verdict: "streamed",
+			Proto:   "HTTP/2",
+		},
+		{
 			Name:  "content-length",
 			Path:  "/csv/content-length",
 			Title: "Content-Length, yet flushed",

@@ -551,7 +551,7 @@ func method(sc spec.Scenario) string {
 
 func sourceNote(r *record.Run) string {
 	if r.Source == "wire" && r.Wire != nil {
-		return " — read by the server's raw probe in " + r.Wire.Proto + ": browsers cannot send it"
+		return " — read by the server's raw probe in " + r.Wire.Proto + ": the browser cannot speak it here"
 	}
 	return ""
 }

@@ -28,6 +28,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	http10 := fs.Bool("http1.0", false, "send HTTP/1.0: the server cannot chunk, so the body ends with the close")
 	head := fs.Bool("head", false, "send HEAD instead of GET: no body")
+	h2 := fs.Bool("http2", false, "send it over cleartext HTTP/2 (h2c, prior knowledge): DATA frames instead of chunks")
 	asJSON := fs.Bool("json", false, "print one JSON object per event per line, then the summary as JSON")
 	// The endpoints may produce for up to 5 min; a probe should outlast them.
 	timeout := fs.Duration("timeout", 6*time.Minute, "give up after this long")
@@ -41,7 +42,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0] [-head] [-json] [-H 'Name: value'] [-timeout D] http://host:port/path?query\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0 | -http2] [-head] [-json] [-H 'Name: value'] [-timeout D] http://host:port/path?query\n\n"+
 			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times.\n\n")
 		fs.PrintDefaults()
 	}
@@ -84,7 +85,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(out, strings.TrimRight(line, " "))
 		}
 	}
-	res, err := Do(ctx, req, onEvent)
+	do := Do
+	if *h2 {
+		if *http10 {
+			fmt.Fprintln(stderr, "chunkscope probe: -http1.0 and -http2 exclude each other")
+			return 2
+		}
+		do = DoH2
+	}
+	res, err := do(ctx, req, onEvent)
 	if *asJSON {
 		out.check(json.NewEncoder(out).Encode(res))
 	} else {
@@ -108,6 +117,8 @@ func detail(e Event) string {
 	switch {
 	case e.Kind == KindChunkSize:
 		return fmt.Sprintf("%s  (%d bytes)", e.Text, e.Size)
+	case e.Kind == KindDataFrame:
+		return fmt.Sprintf("DATA  (%d bytes)", e.Size)
 	case e.Kind == KindHeadersEnd && e.Size > 0:
 		return fmt.Sprintf("%s  (%d bytes)", e.Text, e.Size)
 	}
@@ -128,6 +139,8 @@ func summaryLine(r Result) string {
 		b.WriteString("framing unknown, ")
 	case FramingChunked:
 		fmt.Fprintf(&b, "framing chunked, %d chunks, ", r.Chunks)
+	case FramingH2:
+		fmt.Fprintf(&b, "framing %s, %d DATA frames, ", r.Framing, r.Chunks)
 	default:
 		fmt.Fprintf(&b, "framing %s, ", r.Framing)
 	}

@@ -221,7 +221,7 @@ func BodyReadTimes(events []Event) []float64 {
 		switch {
 		case e.Kind == KindRead:
 			at, counted = e.T, false
-		case (e.Kind == KindChunkData || e.Kind == KindBody) && e.Bytes > 0 && !counted:
+		case (e.Kind == KindChunkData || e.Kind == KindBody || e.Kind == KindDataFrame) && e.Bytes > 0 && !counted:
 			times, counted = append(times, at), true
 		}
 	}
