@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -17,7 +20,8 @@ import (
 // each of its locations with the raw probe. What it shows, measured: nginx
 // 1.22 passes a stream on to a client that keeps up, whether proxy_buffering
 // is on or off, and re-frames it with its own chunks; gzip in nginx too
-// flushes per upstream piece.
+// flushes per upstream piece. (What buffering changes shows with a client
+// that stops reading: TestNginxSlowClient.)
 func TestNginx(t *testing.T) {
 	if env.base == "" {
 		t.Skip("no server: run make test")
@@ -71,4 +75,65 @@ func freeLoopbackAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// TestNginxSlowClient shows what proxy_buffering is for: a client that
+// stops reading. With buffering on, nginx takes the whole 32 MiB body off
+// the server's hands (spooling it to disk), so the server's handler ends at
+// once; with buffering off, or with the response's X-Accel-Buffering: no,
+// the server stays tied to the client's pace and its handler waits.
+func TestNginxSlowClient(t *testing.T) {
+	if env.base == "" {
+		t.Skip("no server: run make test")
+	}
+	if _, err := os.Stat(nginx.Binary); err != nil {
+		t.Skip("nginx is not installed")
+	}
+	listen := freeLoopbackAddr(t)
+	stop, err := nginx.Start(nginx.Config{Listen: listen, Upstream: strings.TrimPrefix(env.base, "http://"), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for i, tc := range []struct {
+		path       string
+		serverDone bool // the server's handler ended while the client was not reading
+	}{
+		{"/buffering-on/csv/streaming", true},
+		{"/buffering-off/csv/streaming", false},
+		{"/buffering-on/csv/accel-no", false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			id := fmt.Sprintf("slow-%d-%d", time.Now().UnixNano(), i)
+			conn, err := net.Dial("tcp", listen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET %s?rows=32768&pad=1005&per=64&run=%s HTTP/1.1\r\nHost: chunkscope\r\n\r\n", tc.path, id)
+			if _, err := io.ReadFull(conn, make([]byte, 1024)); err != nil {
+				t.Fatalf("first bytes: %v", err)
+			}
+			// Now the client reads nothing; does the server's run end?
+			done := runEnds(t, env.base+"/events?run="+id, 3*time.Second)
+			if done != tc.serverDone {
+				t.Errorf("server handler ended while the client was not reading: %v; want %v", done, tc.serverDone)
+			}
+		})
+	}
+}
+
+// runEnds follows a run's /events and reports whether it ended within d.
+func runEnds(t *testing.T, url string, d time.Duration) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body) // ends with the run, or with ctx
+	return strings.Contains(string(body), "event: end")
 }

@@ -49,6 +49,14 @@ func (s *Server) streaming(ctx context.Context, w http.ResponseWriter, r *http.R
 	produce(ctx, sp, flushSink{w: w, flush: http.NewResponseController(w).Flush}) // an error means the client left or time ran out
 }
 
+// accelNo serves /csv/accel-no: the streaming endpoint with the
+// X-Accel-Buffering: no header, by which a response tells nginx (and the
+// proxies that honour it) not to buffer it, whatever proxy_buffering says.
+func (s *Server) accelNo(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
+	w.Header().Set("X-Accel-Buffering", "no")
+	s.streaming(ctx, w, r, sp, run)
+}
+
 // contentLength serves /csv/content-length: flushed like streaming, but
 // with the Content-Length announced first. Go then sends no chunked framing,
 // yet every flushed group still leaves at once: unlike the seed's Gunicorn,

@@ -16,6 +16,7 @@ func (s *Server) mountScenarios() error {
 		"/csv/buffered":       s.buffered,
 		"/csv/streaming":      s.streaming,
 		"/csv/content-length": s.contentLength,
+		"/csv/accel-no":       s.accelNo,
 		"/csv/no-flush":       s.noFlush,
 		"/csv/single-write":   s.singleWrite,
 		"/csv/gzip-buffered":  s.gzipBuffered,

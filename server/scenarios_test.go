@@ -52,6 +52,7 @@ func TestScenariosOnTheWire(t *testing.T) {
 		},
 		"gzip-buffered":  {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, encoding: "gzip", maxChunks: -1, maxBodyReads: 1, bodyBytes: -1}},
 		"gzip-streaming": {{query: q, status: 200, framing: probe.FramingChunked, encoding: "gzip", minChunks: 20, minBodyReads: 15, bodyBytes: -1}},
+		"accel-no":       {{query: q, status: 200, framing: probe.FramingChunked, minChunks: 20, maxChunks: 20, minBodyReads: 15, bodyBytes: 305}},
 		"proxy-chunked":  {{query: q, status: 200, framing: probe.FramingChunked, minChunks: 15, minBodyReads: 15, bodyBytes: 305}},
 		"proxy-length":   {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, maxBodyReads: 1, bodyBytes: 305}},
 		"proxy-flush":    {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, minBodyReads: 15, bodyBytes: 305}},

@@ -151,6 +151,16 @@ func Scenarios() []Scenario {
 			Header:  map[string]string{"Accept-Encoding": "gzip"},
 		},
 		{
+			Name:  "accel-no",
+			Path:  "/csv/accel-no",
+			Title: "X-Accel-Buffering: no",
+			Explain: "The streaming endpoint with the X-Accel-Buffering: no header: it tells nginx not to buffer this " +
+				"response, whatever proxy_buffering says. Read directly it changes nothing; behind nginx with " +
+				"buffering on, it ties the server to the client's pace again instead of letting nginx take the whole " +
+				"body off its hands (see make nginx and the README).",
+			Verdict: "streamed",
+		},
+		{
 			Name:  "proxy-chunked",
 			Path:  "/proxy/default/csv/streaming",
 			Title: "ReverseProxy (default) in front of a chunked stream",
