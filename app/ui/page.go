@@ -420,7 +420,7 @@ func (p *Page) Render() app.UI {
 		app.Div().Class("summaries").Body(
 			app.Range(p.lanes).Slice(func(i int) app.UI { return renderSummary(p.lanes[i]) }),
 		),
-		renderExplanations(),
+		p.renderExplanations(),
 	)
 }
 
@@ -572,18 +572,31 @@ func clock(r *record.Run) string {
 	return fmt.Sprintf("+%.2f ms ± %.2f ms (half a /clock round trip)", r.ClockOffsetMs, r.ClockErrorMs)
 }
 
-func renderExplanations() app.UI {
-	scs := spec.Scenarios()
+// renderExplanations explains what the current view runs, right under
+// its summaries, then keeps the whole scenario table one click away.
+func (p *Page) renderExplanations() app.UI {
+	var current []spec.Scenario
+	for _, l := range p.lanes {
+		if sc, ok := spec.Lookup(l.run.Scenario); ok {
+			current = append(current, sc)
+		}
+	}
+	all := spec.Scenarios()
+	paragraph := func(sc spec.Scenario) app.UI {
+		return app.Div().Class("scenario").Body(
+			app.H4().Class(laneClass(sc.Name)).Text(sc.Title+" — "+method(sc)+sc.Path),
+			app.P().Text(sc.Explain),
+		)
+	}
 	return app.Section().Class("explain").Body(
+		app.Range(current).Slice(func(i int) app.UI { return paragraph(current[i]) }),
 		app.P().Class("note").Text("What the chart shows: each tick is one reader.read() that returned bytes in the browser, "+
 			"stamped with performance.now() from the moment the request was sent. Browser read() pieces are not HTTP chunks: "+
 			"the network stack merges what arrives close together and splits large chunks, so a fast stream of many small "+
-			"chunks shows as a few large reads. The wire itself is what shows the chunks (curl --raw)."),
-		app.Range(scs).Slice(func(i int) app.UI {
-			return app.Div().Class("scenario").Body(
-				app.H4().Class(laneClass(scs[i].Name)).Text(scs[i].Title+" — "+method(scs[i])+scs[i].Path),
-				app.P().Text(scs[i].Explain),
-			)
-		}),
+			"chunks shows as a few large reads. The wire itself is what shows the chunks: tick \"probe the wire too\"."),
+		app.Details().ID("all-scenarios").Body(
+			app.Summary().Text(fmt.Sprintf("Every scenario (%d)", len(all))),
+			app.Range(all).Slice(func(i int) app.UI { return paragraph(all[i]) }),
+		),
 	)
 }
