@@ -10,6 +10,10 @@ import (
 	"chunkscope/app/spec"
 )
 
+// maxSampleIndex bounds Last-Event-ID: no run has that many samples (a
+// 5-minute run at 10 ms has 30,000), and n+1 must not overflow.
+const maxSampleIndex = 1 << 30
+
 // waitForRun is how long /events waits for the tagged request to arrive:
 // the page subscribes first, then sends it.
 const waitForRun = 10 * time.Second
@@ -50,7 +54,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	next := 0
 	if last := r.Header.Get("Last-Event-ID"); last != "" {
 		n, err := strconv.Atoi(last)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || n >= maxSampleIndex {
 			serveError(w, http.StatusBadRequest, fmt.Sprintf("Last-Event-ID: %q is not a sample index", last))
 			return
 		}

@@ -98,6 +98,15 @@ func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Re
 // when it is complete: chunked framing with one chunk, after the whole
 // production time (or, for a body under 2 KB, an automatic Content-Length).
 func (s *Server) singleWrite(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
+	// Joining the pieces into one write holds the body twice for a moment:
+	// the budget must count it twice.
+	if !s.budget.reserve(sp.BodySize()) {
+		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"rows: a single write of %d bytes holds the body twice, which does not fit the server's buffer budget (%d of %d bytes held); ask for less",
+			sp.BodySize(), s.budget.held(), s.budget.max))
+		return
+	}
+	defer s.budget.free(sp.BodySize())
 	held, ok := s.holdBody(ctx, w, sp, run)
 	if !ok {
 		return
@@ -304,6 +313,8 @@ func (s *Server) upstream() http.Handler {
 			return
 		}
 		defer s.release()
-		rp.ServeHTTP(w, r)
+		ctx, cancel := s.streamDeadline(w, r) // a stalled upstream must not hold its slot forever
+		defer cancel()
+		rp.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

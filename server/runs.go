@@ -31,8 +31,8 @@ type runLog struct {
 type runs struct {
 	mu       sync.Mutex
 	byID     map[string]*runLog
-	order    []string // oldest first, for eviction
-	active   int
+	order    []string         // oldest first, for eviction
+	active   map[*runLog]bool // runs in progress: the sampler's list
 	sampling bool
 	newRun   chan struct{} // closed (and replaced) when a run begins
 	mem      *memReader
@@ -40,7 +40,7 @@ type runs struct {
 }
 
 func newRuns() *runs {
-	return &runs{byID: map[string]*runLog{}, newRun: make(chan struct{}), mem: newMemReader(), every: sampleEvery}
+	return &runs{byID: map[string]*runLog{}, active: map[*runLog]bool{}, newRun: make(chan struct{}), mem: newMemReader(), every: sampleEvery}
 }
 
 // begin registers a run and takes its first sample, the baseline its growth
@@ -53,7 +53,7 @@ func newRuns() *runs {
 // small live heap this costs a few milliseconds, before the run starts.
 func (g *runs) begin(id string) (*runLog, error) {
 	g.mu.Lock()
-	idle := g.active == 0
+	idle := len(g.active) == 0
 	g.mu.Unlock()
 	if idle {
 		debug.FreeOSMemory()
@@ -68,7 +68,7 @@ func (g *runs) begin(id string) (*runLog, error) {
 	g.order = append(g.order, id)
 	g.evictLocked()
 	g.sampleLocked(l, g.mem.read())
-	g.active++
+	g.active[l] = true
 	if !g.sampling {
 		g.sampling = true
 		go g.sample()
@@ -93,25 +93,26 @@ func (g *runs) end(l *runLog) {
 	}
 	g.sampleLocked(l, g.mem.read())
 	l.done = true
-	g.active--
+	delete(g.active, l)
 	g.notifyLocked(l)
 }
 
 func (g *runs) sample() {
 	t := time.NewTicker(g.every)
 	defer t.Stop()
+	// Its own reader: runtime/metrics samples must not be read into from
+	// two goroutines, and begin and end use g.mem under the lock.
+	mem := newMemReader()
 	for range t.C {
-		s := g.mem.read() // outside the lock: it touches /proc
+		s := mem.read() // outside the lock: it touches /proc
 		g.mu.Lock()
-		if g.active == 0 {
+		if len(g.active) == 0 {
 			g.sampling = false
 			g.mu.Unlock()
 			return
 		}
-		for _, id := range g.order {
-			if l := g.byID[id]; !l.done {
-				g.sampleLocked(l, s)
-			}
+		for l := range g.active {
+			g.sampleLocked(l, s)
 		}
 		g.mu.Unlock()
 	}
@@ -128,16 +129,38 @@ func (g *runs) notifyLocked(l *runLog) {
 	l.changed = make(chan struct{})
 }
 
-// evictLocked forgets the oldest finished runs beyond keepRuns.
+// evictLocked forgets the oldest finished runs beyond keepRuns; runs in
+// progress are never dropped, and do not hold back the eviction of others.
 func (g *runs) evictLocked() {
-	for len(g.order) > keepRuns {
-		l := g.byID[g.order[0]]
-		if !l.done {
-			return // never drop a run in progress
-		}
-		delete(g.byID, g.order[0])
-		g.order = g.order[1:]
+	excess := len(g.order) - keepRuns
+	if excess <= 0 {
+		return
 	}
+	kept := g.order[:0]
+	for _, id := range g.order {
+		if excess > 0 && g.byID[id].done {
+			delete(g.byID, id)
+			excess--
+			continue
+		}
+		kept = append(kept, id)
+	}
+	g.order = kept
+}
+
+func (g *runs) lookup(id string) (*runLog, chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.byID[id], g.newRun
+}
+
+// snapshot copies a run's samples from index from on (clamped to what
+// there is), with its state and its change channel.
+func (g *runs) snapshot(l *runLog, from int) ([]Sample, bool, <-chan struct{}, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	from = max(0, min(from, len(l.samples)))
+	return append([]Sample(nil), l.samples[from:]...), l.done, l.changed, nil
 }
 
 // since returns the samples from index from on, whether the run is done,
@@ -147,18 +170,10 @@ func (g *runs) since(ctx context.Context, id string, from int, wait time.Duratio
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
-		g.mu.Lock()
-		l, ok := g.byID[id]
-		newRun := g.newRun
-		if ok {
-			if from < len(l.samples) {
-				samples = append([]Sample(nil), l.samples[from:]...)
-			}
-			done, changed = l.done, l.changed
-			g.mu.Unlock()
-			return samples, done, changed, nil
+		l, newRun := g.lookup(id)
+		if l != nil {
+			return g.snapshot(l, from)
 		}
-		g.mu.Unlock()
 		select {
 		case <-newRun:
 		case <-deadline.C:

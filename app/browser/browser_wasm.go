@@ -39,18 +39,18 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	now := func() float64 { return perf.Call("now").Float() }
 	var res Result
 
+	abort := js.Global().Get("AbortController").New()
+	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+	defer stop()
 	var events js.Value
 	if req.RunID != "" {
 		var ok bool
-		if res.ClockOffsetMs, res.ClockErrorMs, ok = estimateOffset(now); !ok {
+		if res.ClockOffsetMs, res.ClockErrorMs, ok = estimateOffset(now, abort.Get("signal")); !ok {
 			res.ServerProblem = "no /clock round trip succeeded: server times are unshifted, their offset unknown"
 		}
 		events = lib.Get("ServerEvents").New("/events?run=" + req.RunID)
 		defer events.Call("close")
 	}
-	abort := js.Global().Get("AbortController").New()
-	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
-	defer stop()
 
 	// Each run starts from a collected heap: otherwise what an earlier run
 	// left (a buffered body, say) raises the GC's goal, garbage piles up
@@ -224,11 +224,12 @@ const serverEndWait = 3 * time.Second
 // estimateOffset times three /clock round trips and takes the fastest:
 // a request takes about half a round trip to reach the server, so a
 // server time t is about t + rtt/2 on the page's clock, give or take rtt/2.
-func estimateOffset(now func() float64) (offset, errMs float64, ok bool) {
+// Stop aborts them through signal.
+func estimateOffset(now func() float64, signal js.Value) (offset, errMs float64, ok bool) {
 	best := math.Inf(1)
 	for i := 0; i < 3; i++ {
 		start := now()
-		resp, err := await(js.Global().Call("fetch", "/clock", map[string]any{"cache": "no-store"}))
+		resp, err := await(js.Global().Call("fetch", "/clock", map[string]any{"cache": "no-store", "signal": signal}))
 		if err != nil || resp.Get("status").Int() != 204 {
 			continue
 		}

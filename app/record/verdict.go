@@ -36,8 +36,6 @@ func Explain(r *Run) Verdict {
 		return Verdict{KindRunning, fmt.Sprintf("Reading: %s in %s so far.", Size(r.Bytes), pieces(len(r.Chunks)))}
 	case r.Error != "":
 		return Verdict{KindError, "The request failed: " + r.Error}
-	case r.Method == "HEAD":
-		return Verdict{KindNoBody, fmt.Sprintf("HEAD: the headers a GET would get (after %s), and no body by definition.", Sec(r.HeadersMs))}
 	case r.Status == 204 || r.Status == 304:
 		return Verdict{KindNoBody, fmt.Sprintf("%d: no body by definition, so no Content-Length and no chunked framing; the headers came after %s.", r.Status, Sec(r.HeadersMs))}
 	case r.Status < 200 || r.Status > 299:
@@ -46,6 +44,8 @@ func Explain(r *Run) Verdict {
 			reason = "no reason given"
 		}
 		return Verdict{KindError, fmt.Sprintf("The server answered %d: %s", r.Status, reason)}
+	case r.Method == "HEAD":
+		return Verdict{KindNoBody, fmt.Sprintf("HEAD: the headers a GET would get (after %s), and no body by definition.", Sec(r.HeadersMs))}
 	case len(r.Chunks) == 0:
 		return Verdict{KindNoBody, fmt.Sprintf("No body arrived; the headers came after %s.", Ms(r.HeadersMs))}
 	}

@@ -36,6 +36,7 @@ func TestExplain(t *testing.T) {
 			KindOnePiece, "arrived all at once"},
 		{"204", &Run{Status: 204, Done: true, HeadersMs: 3}, KindNoBody, "204: no body by definition"},
 		{"304", &Run{Status: 304, Done: true, HeadersMs: 3}, KindNoBody, "304: no body by definition"},
+		{"HEAD refused", &Run{Method: "HEAD", Status: 413, Done: true, ErrorBody: "rows: too big"}, KindError, "The server answered 413: rows: too big"},
 		{"HEAD", &Run{Method: "HEAD", Status: 200, Done: true, HeadersMs: 2000}, KindNoBody, "HEAD: the headers a GET would get (after 2.00 s)"},
 		{"head", &Run{Status: 200, Done: true, HeadersMs: 3}, KindNoBody, "No body arrived"},
 		{"400", &Run{Status: 400, Done: true, ErrorBody: "rows: \"x\" is not a whole number\n"}, KindError, `The server answered 400: rows: "x" is not a whole number`},

@@ -269,7 +269,8 @@ func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 	if sc.Proto == "" {
 		res, err = p.readBody(ctx, runCtx, l, sc)
 	}
-	if l.wireURL != "" && err == nil {
+	// A refused request (400, 413, 503) is not probed again.
+	if l.wireURL != "" && err == nil && res.ErrorBody == "" {
 		p.readWire(ctx, runCtx, l)
 	}
 	ctx.Dispatch(func(ctx app.Context) { p.complete(l, res, err) })
@@ -312,6 +313,9 @@ func (p *Page) readWire(ctx app.Context, runCtx context.Context, l *lane) {
 		w := l.run.Wire
 		if err != nil {
 			w.Error = err.Error()
+			if l.run.Source == "wire" {
+				l.run.Error = "wire: " + err.Error() // the probe was the whole run
+			}
 			return
 		}
 		w.Status, w.Proto, w.Framing, w.Chunks = sum.Status, sum.Proto, sum.Framing, sum.Chunks
