@@ -30,7 +30,7 @@ func TestEvictionSkipsRunsInProgress(t *testing.T) {
 		t.Errorf("%d runs kept (the long one: %v); want at most %d, the long one among them", kept, longKept, keepRuns+1)
 	}
 	g.end(long)
-	g.end(long) // ending twice is harmless
+	g.end(long)                 // ending twice is harmless
 	time.Sleep(3 * sampleEvery) // let the sampler see it is idle and stop
 }
 
