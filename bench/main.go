@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -31,6 +30,7 @@ import (
 
 	"chunkscope/app/record"
 	"chunkscope/internal/harness"
+	"chunkscope/internal/sse"
 )
 
 const MiB = 1 << 20
@@ -131,27 +131,21 @@ func serverGrowth(base, id string) (int64, error) {
 		return 0, fmt.Errorf("events %s: %d %s", id, resp.StatusCode, b)
 	}
 	var samples []record.MemSample
-	sc := bufio.NewScanner(resp.Body)
-	event := ""
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: ") && event == "sample":
-			var s record.MemSample
-			if err := json.Unmarshal([]byte(line[len("data: "):]), &s); err != nil {
-				return 0, err
-			}
-			samples = append(samples, s)
-		case strings.HasPrefix(line, "data: ") && event == "end":
-			if len(samples) == 0 {
-				return 0, fmt.Errorf("events %s: no samples", id)
-			}
-			return record.PeakGrowth(samples), nil
+	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		if event != "sample" {
+			return event != "end", nil
 		}
+		var s record.MemSample
+		samples = append(samples, s)
+		return true, json.Unmarshal([]byte(data), &samples[len(samples)-1])
+	})
+	if err != nil {
+		return 0, fmt.Errorf("events %s: %w", id, err)
 	}
-	return 0, fmt.Errorf("events %s: no end event", id)
+	if len(samples) == 0 {
+		return 0, fmt.Errorf("events %s: no samples", id)
+	}
+	return record.PeakGrowth(samples), nil
 }
 
 func median(v []float64) float64 {

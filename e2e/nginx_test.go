@@ -23,21 +23,7 @@ import (
 // flushes per upstream piece. (What buffering changes shows with a client
 // that stops reading: TestNginxSlowClient.)
 func TestNginx(t *testing.T) {
-	if env.base == "" {
-		t.Skip("no server: run make test")
-	}
-	if _, err := os.Stat(nginx.Binary); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("nginx is missing in CI: .ci/run must install it")
-		}
-		t.Skip("nginx is not installed (apt-get install -y nginx; make test does it as root)")
-	}
-	listen := freeLoopbackAddr(t)
-	stop, err := nginx.Start(nginx.Config{Listen: listen, Upstream: strings.TrimPrefix(env.base, "http://"), Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	listen := startNginx(t)
 	for _, tc := range []struct {
 		location string
 		header   map[string]string
@@ -67,6 +53,28 @@ func TestNginx(t *testing.T) {
 	}
 }
 
+// startNginx starts nginx in front of the test server for the test's
+// duration and returns its address; it skips (fails, in CI) without nginx.
+func startNginx(t *testing.T) string {
+	t.Helper()
+	if env.base == "" {
+		t.Skip("no server: run make test")
+	}
+	if _, err := os.Stat(nginx.Binary); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("nginx is missing in CI: make test installs it as root")
+		}
+		t.Skip("nginx is not installed (apt-get install -y nginx; make test does it as root)")
+	}
+	listen := freeLoopbackAddr(t)
+	stop, err := nginx.Start(nginx.Config{Listen: listen, Upstream: strings.TrimPrefix(env.base, "http://"), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return listen
+}
+
 func freeLoopbackAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -83,18 +91,7 @@ func freeLoopbackAddr(t *testing.T) string {
 // once; with buffering off, or with the response's X-Accel-Buffering: no,
 // the server stays tied to the client's pace and its handler waits.
 func TestNginxSlowClient(t *testing.T) {
-	if env.base == "" {
-		t.Skip("no server: run make test")
-	}
-	if _, err := os.Stat(nginx.Binary); err != nil {
-		t.Skip("nginx is not installed")
-	}
-	listen := freeLoopbackAddr(t)
-	stop, err := nginx.Start(nginx.Config{Listen: listen, Upstream: strings.TrimPrefix(env.base, "http://"), Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	listen := startNginx(t)
 	for i, tc := range []struct {
 		path       string
 		serverDone bool // the server's handler ended while the client was not reading

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"chunkscope/internal/sse"
 )
 
 // The server samples its memory only while a tagged run (run=ID) is active,
@@ -141,34 +142,33 @@ func readEvents(ctx context.Context, client *http.Client, base, id string, began
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return sum, fmt.Errorf("events %s: %s: %s", id, resp.Status, strings.TrimSpace(string(b)))
 	}
-	sc := bufio.NewScanner(resp.Body)
-	event := ""
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: ") && event == "sample":
+	ended := false
+	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		switch event {
+		case "sample":
 			var s memSample
-			if err := json.Unmarshal([]byte(line[len("data: "):]), &s); err != nil {
-				return sum, fmt.Errorf("events %s: sample %q: %w", id, line, err)
+			if err := json.Unmarshal([]byte(data), &s); err != nil {
+				return false, fmt.Errorf("sample %q: %w", data, err)
 			}
 			if sum.samples >= maxSamples {
-				return sum, fmt.Errorf("events %s: over %d samples", id, maxSamples)
+				return false, fmt.Errorf("over %d samples", maxSamples)
 			}
 			sum.add(s)
 			if sum.samples == 1 {
 				close(began)
 			}
-		case strings.HasPrefix(line, "data: ") && event == "end":
-			if sum.samples == 0 {
-				return sum, fmt.Errorf("events %s: ended with no samples", id)
-			}
-			return sum, nil
+		case "end":
+			ended = true
+			return false, nil
 		}
-	}
-	err = sc.Err()
-	if err == nil || errors.Is(err, context.Canceled) {
+		return true, nil
+	})
+	switch {
+	case ended && sum.samples == 0:
+		return sum, fmt.Errorf("events %s: ended with no samples", id)
+	case ended:
+		return sum, nil
+	case err == nil || errors.Is(err, context.Canceled):
 		err = io.ErrUnexpectedEOF
 	}
 	return sum, fmt.Errorf("events %s: stream ended without an end event: %w", id, err)

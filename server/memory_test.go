@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"chunkscope/internal/sse"
 )
 
 // readEvents reads /events?run=id to its end and returns the samples.
@@ -32,25 +33,25 @@ func readEvents(t *testing.T, ts *httptest.Server, id, lastEventID string) []Sam
 		t.Fatalf("events: status %d, %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
 	var samples []Sample
-	var event string
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: ") && event == "sample":
+	ended := false
+	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		switch event {
+		case "sample":
 			var s Sample
-			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &s); err != nil {
-				t.Fatalf("sample %q: %v", line, err)
+			if err := json.Unmarshal([]byte(data), &s); err != nil {
+				return false, err
 			}
 			samples = append(samples, s)
-		case strings.HasPrefix(line, "data: ") && event == "end":
-			return samples
+		case "end":
+			ended = true
+			return false, nil
 		}
+		return true, nil
+	})
+	if err != nil || !ended {
+		t.Fatalf("events ended without an end event after %d samples (%v)", len(samples), err)
 	}
-	t.Fatalf("events ended without an end event after %d samples (%v)", len(samples), sc.Err())
-	return nil
+	return samples
 }
 
 func peakGrowth(samples []Sample) int64 {

@@ -155,19 +155,11 @@ func parseQ(t *testing.T, q string) map[string]string {
 
 func get(t *testing.T, url string) []byte {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	status, body, _ := getFull(t, url)
+	if status != 200 {
+		t.Fatalf("GET %s: status %d: %s", url, status, body)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: status %d: %s", url, resp.StatusCode, b)
-	}
-	return b
+	return []byte(body)
 }
 
 // wireRead is one read from the raw connection.

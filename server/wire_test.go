@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"chunkscope/internal/sse"
 	"chunkscope/server/probe"
 )
 
@@ -25,34 +25,25 @@ func readWire(t *testing.T, url string) (events []probe.Event, sum probe.Result)
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("%s: %d %s", url, resp.StatusCode, b)
 	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-	event := ""
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			data := []byte(strings.TrimPrefix(line, "data: "))
-			switch event {
-			case "wire":
-				var e probe.Event
-				if err := json.Unmarshal(data, &e); err != nil {
-					t.Fatal(err)
-				}
-				events = append(events, e)
-			case "summary":
-				if err := json.Unmarshal(data, &sum); err != nil {
-					t.Fatal(err)
-				}
-			case "end":
-				return events, sum
-			}
+	ended := false
+	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		switch event {
+		case "wire":
+			var e probe.Event
+			events = append(events, e)
+			return true, json.Unmarshal([]byte(data), &events[len(events)-1])
+		case "summary":
+			return true, json.Unmarshal([]byte(data), &sum)
+		case "end":
+			ended = true
+			return false, nil
 		}
+		return true, nil
+	})
+	if err != nil || !ended {
+		t.Fatalf("%s: no end event (%v)", url, err)
 	}
-	t.Fatalf("%s: no end event", url)
-	return nil, sum
+	return events, sum
 }
 
 func TestWire(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,18 +37,11 @@ func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error)
 		res.Err = err.Error()
 		return res, err
 	}
-	addr, host, target, err := parseURL(req.URL)
+	conn, addr, host, target, err := dial(ctx, req.URL)
 	if err != nil {
 		return fail(err)
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return fail(fmt.Errorf("probe: dialing %s: %w", addr, err))
-	}
 	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 
 	start := time.Now()
 	since := func() float64 { return float64(time.Since(start).Microseconds()) / 1000 }

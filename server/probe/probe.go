@@ -92,19 +92,11 @@ func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 		}
 		return res, err
 	}
-	addr, host, target, err := parseURL(req.URL)
+	conn, addr, host, target, err := dial(ctx, req.URL)
 	if err != nil {
 		return fail(err)
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return fail(fmt.Errorf("probe: dialing %s: %w", addr, err))
-	}
 	defer conn.Close()
-	// A read blocked on a silent server must end when ctx does.
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 
 	method, proto, connection := "GET", "HTTP/1.1", "Connection: close\r\n"
 	if req.Head {
@@ -226,4 +218,32 @@ func BodyReadTimes(events []Event) []float64 {
 		}
 	}
 	return times
+}
+
+// dial parses a probe URL and connects to it. Closing the connection also
+// releases its tie to ctx: a read blocked on a silent server ends when ctx
+// does.
+func dial(ctx context.Context, rawURL string) (conn net.Conn, addr, host, target string, err error) {
+	addr, host, target, err = parseURL(rawURL)
+	if err != nil {
+		return nil, "", "", "", err
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, "", "", "", fmt.Errorf("probe: dialing %s: %w", addr, err)
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	return &stopConn{Conn: c, stop: stop}, addr, host, target, nil
+}
+
+// stopConn unhooks its context when closed.
+type stopConn struct {
+	net.Conn
+	stop func() bool
+}
+
+func (c *stopConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
