@@ -260,7 +260,11 @@ func (p *Page) newLane(name string, v view) *lane {
 // the two requests never share the server.
 func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
 	if runCtx.Err() != nil {
-		ctx.Dispatch(func(ctx app.Context) { p.complete(l, browser.Result{}, fmt.Errorf("stopped before it started")) })
+		// Shown as stopped, but not recorded: no request was ever sent.
+		ctx.Dispatch(func(ctx app.Context) {
+			l.run.Done, l.run.Error = true, "stopped before it started"
+			l.run.Verdict = record.Explain(l.run)
+		})
 		return
 	}
 	sc, _ := spec.Lookup(l.run.Scenario)
