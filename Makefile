@@ -61,9 +61,11 @@ nginx-bin:
 	    echo "chunkscope: nginx is missing, its tests will skip: run 'sudo apt-get install -y nginx'" >&2; \
 	  fi; }
 
-# A real nginx on 127.0.0.1:8081 in front of make run's server (Ctrl-C stops it).
+# A real nginx on $(NGINX_ADDR) in front of make run's server at $(ADDR)
+# (Ctrl-C stops it).
+NGINX_ADDR ?= 127.0.0.1:8081
 nginx: nginx-bin
-	$(GO) run ./internal/nginx/nginxrun -listen 127.0.0.1:8081 -upstream $(ADDR)
+	$(GO) run ./internal/nginx/nginxrun -listen $(NGINX_ADDR) -upstream $(ADDR)
 
 # docs/screenshot.png: the Compare view, taken by the browser test.
 screenshot: build chromium

@@ -238,7 +238,8 @@ func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
 		},
-		FlushInterval: flushDuration(flushInterval),
+		FlushInterval:  flushDuration(flushInterval),
+		ModifyResponse: dropOwnHeaders,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			serveError(w, http.StatusBadGateway, "proxy: the upstream failed: "+err.Error())
 		},
@@ -283,7 +284,8 @@ func (s *Server) upstream() http.Handler {
 			pr.Out.URL = u
 			pr.Out.Host = u.Host
 		},
-		FlushInterval: -1,
+		FlushInterval:  -1,
+		ModifyResponse: dropOwnHeaders,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			serveError(w, http.StatusBadGateway, "upstream: "+err.Error())
 		},
@@ -317,4 +319,13 @@ func (s *Server) upstream() http.Handler {
 		defer cancel()
 		rp.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// dropOwnHeaders removes from a proxied response the headers this server
+// sets on every response itself, so they are not sent twice.
+func dropOwnHeaders(resp *http.Response) error {
+	for _, name := range ownHeaders {
+		resp.Header.Del(name)
+	}
+	return nil
 }

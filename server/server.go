@@ -164,18 +164,22 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 	"img-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
+// ownHeaders are set on every response (ownHeaderValues, in order).
+var (
+	ownHeaders = []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+		"Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy", "Cross-Origin-Resource-Policy"}
+	ownHeaderValues = []string{contentSecurityPolicy, "nosniff", "no-referrer", "same-origin", "require-corp", "same-origin"}
+)
+
 // ServeHTTP sets the headers every response carries, then routes. The page
 // is cross-origin isolated (COOP + COEP) so that the browser offers
 // performance.measureUserAgentSpecificMemory(); everything it loads comes
 // from this origin, so require-corp costs nothing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Embedder-Policy", "require-corp")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	for i, name := range ownHeaders {
+		h.Set(name, ownHeaderValues[i])
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -88,6 +88,15 @@ func TestWire(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != "piece\npiece\npiece\n" {
 		t.Errorf("/upstream: %d %q; want the upstream's body", resp.StatusCode, b)
 	}
+	// Through our own proxy, our headers are sent once, not twice.
+	resp, err = http.Get(ts.URL + "/proxy/default/csv/streaming?rows=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Values("Content-Security-Policy"); len(got) != 1 {
+		t.Errorf("proxied response has %d Content-Security-Policy headers; want 1", len(got))
+	}
 
 	for _, tc := range []struct{ path, want string }{
 		{"/wire?scenario=nope", `scenario: "nope" is not one of`},
