@@ -23,7 +23,8 @@ const chartID = "chart"
 // the scenario table, on the canvas and, as the class lane-N, in
 // web/chunkscope.css (which has the same colors: the CSP allows no inline
 // style). Buffered is orange and streaming blue, the first two.
-var palette = []string{"#d4580b", "#0969da", "#1a7f37", "#8250df", "#bf3989", "#9a6700", "#0a7480", "#57606a"}
+var palette = []string{"#d4580b", "#0969da", "#1a7f37", "#8250df", "#bf3989", "#9a6700", "#0a7480", "#cf222e",
+	"#6639ba", "#116329", "#953800", "#57606a"}
 
 // laneClass and laneColor are a scenario's color class and color.
 func laneClass(name string) string { return "lane-" + strconv.Itoa(scenarioIndex(name)%len(palette)) }
@@ -144,6 +145,12 @@ func (p *Page) OnNav(ctx app.Context) {
 	if autorun && app.IsClient {
 		p.start(ctx, v)
 	}
+}
+
+// OnResize redraws the chart at the new width (a projector, a split
+// screen): otherwise the browser would stretch the old drawing.
+func (p *Page) OnResize(ctx app.Context) {
+	p.draw()
 }
 
 // OnAppUpdate reloads into a freshly built page, unless a run would be cut.
