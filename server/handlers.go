@@ -81,7 +81,7 @@ func (s *Server) noFlush(ctx context.Context, w http.ResponseWriter, r *http.Req
 // seed's download_csv view. Its time to first byte is the whole production
 // time; that is the point.
 func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
-	held, ok := s.holdBody(ctx, w, sp, run)
+	held, ok := s.holdBody(ctx, w, sp, run, 1)
 	if !ok {
 		return
 	}
@@ -100,14 +100,7 @@ func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Re
 func (s *Server) singleWrite(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
 	// Joining the pieces into one write holds the body twice for a moment:
 	// the budget must count it twice.
-	if !s.budget.reserve(sp.BodySize()) {
-		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"rows: a single write of %d bytes holds the body twice, which does not fit the server's buffer budget (%d of %d bytes held); ask for less",
-			sp.BodySize(), s.budget.held(), s.budget.max))
-		return
-	}
-	defer s.budget.free(sp.BodySize())
-	held, ok := s.holdBody(ctx, w, sp, run)
+	held, ok := s.holdBody(ctx, w, sp, run, 2)
 	if !ok {
 		return
 	}
@@ -127,7 +120,7 @@ func (s *Server) gzipBuffered(ctx context.Context, w http.ResponseWriter, r *htt
 	if !acceptsGzip(w, r) {
 		return
 	}
-	held, ok := s.holdBody(ctx, w, sp, run)
+	held, ok := s.holdBody(ctx, w, sp, run, 1)
 	if !ok {
 		return
 	}
@@ -194,14 +187,19 @@ type heldBody struct {
 	release func()
 }
 
-// holdBody produces the whole body into memory, inside the buffer budget;
+// holdBody produces the whole body into memory, counting it copies times
+// in the buffer budget (a handler that copies it once more holds it twice);
 // on failure it has answered (413) or the client left.
-func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, sp spec.Spec, run *runLog) (heldBody, bool) {
-	size := sp.BodySize()
+func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, sp spec.Spec, run *runLog, copies int64) (heldBody, bool) {
+	size := copies * sp.BodySize()
 	if !s.budget.reserve(size) {
+		held := ""
+		if copies > 1 {
+			held = fmt.Sprintf(", held %d times over,", copies)
+		}
 		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"rows: a buffered body of %d bytes does not fit the server's buffer budget (%d of %d bytes held by other buffered responses); stream it, or ask for less",
-			size, s.budget.held(), s.budget.max))
+			"rows: a buffered body of %d bytes%s does not fit the server's buffer budget (%d of %d bytes held by other buffered responses); stream it, or ask for less",
+			sp.BodySize(), held, s.budget.held(), s.budget.max))
 		return heldBody{}, false
 	}
 	h := heldBody{body: &memorySink{}, release: func() { s.budget.free(size) }}
@@ -307,11 +305,7 @@ func (s *Server) upstream() http.Handler {
 			serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
 			return
 		}
-		select {
-		case s.slots <- struct{}{}:
-		default:
-			w.Header().Set("Retry-After", "1")
-			serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
+		if !s.takeSlot(w) {
 			return
 		}
 		defer s.release()

@@ -210,14 +210,23 @@ func (s *Server) parseRequest(w http.ResponseWriter, r *http.Request) (spec.Spec
 		serveError(w, http.StatusBadRequest, err.Error())
 		return spec.Spec{}, false
 	}
-	select {
-	case s.slots <- struct{}{}:
-	default:
-		w.Header().Set("Retry-After", "1")
-		serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
+	if !s.takeSlot(w) {
 		return spec.Spec{}, false
 	}
 	return sp, true
+}
+
+// takeSlot takes one of the MaxRuns slots, or answers 503 with Retry-After.
+// The caller that got one must call s.release.
+func (s *Server) takeSlot(w http.ResponseWriter) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+		w.Header().Set("Retry-After", "1")
+		serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
+		return false
+	}
 }
 
 func (s *Server) release() { <-s.slots }

@@ -35,18 +35,14 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if strings.HasPrefix(req.URL, "http://") && r.URL.Query().Get("url") != "" {
+	if r.URL.Query().Has("url") {
 		// Probing an upstream: nothing of ours counts it, so it takes a
 		// slot itself. (A scenario's probe is counted by the /csv/ request
 		// it makes.)
-		select {
-		case s.slots <- struct{}{}:
-			defer s.release()
-		default:
-			w.Header().Set("Retry-After", "1")
-			serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
+		if !s.takeSlot(w) {
 			return
 		}
+		defer s.release()
 	}
 	ctx, cancel := s.streamDeadline(w, r)
 	defer cancel()

@@ -102,30 +102,41 @@
     }
   }
 
-  // ServerEvents follows /events?run=ID: the server's memory samples for
-  // one run, kept until Go takes them.
-  class ServerEvents {
-    constructor(url) {
-      this.samples = [];
+  // EventStream follows one of the server's event streams, keeping the
+  // events of one kind until Go takes them: "sample" for /events?run=ID
+  // (the server's memory), "wire" for /wire?… (the raw probe, which also
+  // sends a "summary"). Both end with an "end" event. With retry, a dropped
+  // connection is left to EventSource, which resumes after the last id; a
+  // probe is not retried, since a retried probe is another request.
+  class EventStream {
+    constructor(url, kind, retry, failure) {
+      this.items = [];
+      this.summary = "";
       this.ended = false;
       this.error = "";
       this.source = new EventSource(url);
-      this.source.addEventListener("sample", (e) => this.samples.push(JSON.parse(e.data)));
+      this.source.addEventListener(kind, (e) => this.items.push(JSON.parse(e.data)));
+      this.source.addEventListener("summary", (e) => (this.summary = e.data));
       this.source.addEventListener("end", () => {
         this.ended = true;
         this.source.close();
       });
       this.source.onerror = () => {
-        if (!this.ended && this.source.readyState === EventSource.CLOSED) {
-          this.error = "the server's event stream closed";
+        if (this.ended || (retry && this.source.readyState !== EventSource.CLOSED)) {
+          return;
+        }
+        this.error = failure;
+        if (!retry) {
+          this.ended = true;
+          this.source.close();
         }
       };
     }
 
-    // take returns the samples received since the last call, as JSON.
+    // take returns the events received since the last call, as JSON.
     take() {
-      const out = JSON.stringify(this.samples);
-      this.samples = [];
+      const out = JSON.stringify(this.items);
+      this.items = [];
       return out;
     }
 
@@ -159,42 +170,6 @@
         .finally(() => {
           this.done = true;
         });
-    }
-  }
-
-  // WireEvents follows /wire?…: the server's raw probe of the same request,
-  // "wire" events as they are seen, then a "summary" and an "end".
-  class WireEvents {
-    constructor(url) {
-      this.events = [];
-      this.summary = "";
-      this.ended = false;
-      this.error = "";
-      this.source = new EventSource(url);
-      this.source.addEventListener("wire", (e) => this.events.push(JSON.parse(e.data)));
-      this.source.addEventListener("summary", (e) => (this.summary = e.data));
-      this.source.addEventListener("end", () => {
-        this.ended = true;
-        this.source.close();
-      });
-      this.source.onerror = () => {
-        if (!this.ended) {
-          // EventSource would retry, and a retried probe is another request.
-          this.error = "the wire probe's stream failed (a 400 says why: open the /wire URL)";
-          this.ended = true;
-          this.source.close();
-        }
-      };
-    }
-
-    take() {
-      const out = JSON.stringify(this.events);
-      this.events = [];
-      return out;
-    }
-
-    close() {
-      this.source.close();
     }
   }
 
@@ -445,5 +420,5 @@
     }
   }
 
-  window.chunkscopeLib = { Pump, ServerEvents, WireEvents, UAMemory, memory, plotColumns, draw, csp };
+  window.chunkscopeLib = { Pump, EventStream, UAMemory, memory, plotColumns, draw, csp };
 })();

@@ -48,7 +48,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		if res.ClockOffsetMs, res.ClockErrorMs, ok = estimateOffset(now, abort.Get("signal")); !ok {
 			res.ServerProblem = "no /clock round trip succeeded: server times are unshifted, their offset unknown"
 		}
-		events = lib.Get("ServerEvents").New("/events?run=" + req.RunID)
+		events = lib.Get("EventStream").New("/events?run="+req.RunID, "sample", true, "the server's event stream closed")
 		defer events.Call("close")
 	}
 
@@ -183,7 +183,7 @@ func (u *UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
 // about once per frame, and returns the probe's summary.
 func ReadWire(ctx context.Context, url string, onEvents func([]record.WireEvent)) (WireSummary, error) {
 	lib := js.Global().Get("chunkscopeLib")
-	ev := lib.Get("WireEvents").New(url)
+	ev := lib.Get("EventStream").New(url, "wire", false, "the wire probe's stream failed (a 400 says why: open the /wire URL)")
 	defer ev.Call("close")
 	take := func() error {
 		var events []record.WireEvent
