@@ -49,6 +49,7 @@ func main() {
 	flag.IntVar(&cfg.MaxRuns, "max-runs", server.DefaultMaxRuns, "most /csv/ responses in flight; beyond it: 503 with Retry-After")
 	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that buffered bodies in flight may hold together; beyond it: 413")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest one /csv/ response may take, slow readers included")
+	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client address may have in flight, when -addr is not loopback (0: no cap); on loopback only if given")
 	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
 		origin, err := server.ParseUpstream(v)
 		if err == nil {
@@ -61,24 +62,38 @@ func main() {
 		log.Fatalf("chunkscope: unexpected argument %q (flags only; see -help)", flag.Arg(0))
 	}
 	cfg.Limits = lim
-	if err := run(*addr, *shutdownGrace, cfg); err != nil {
+	cfg.MaxPerClient = *perClient
+	perClientGiven := false
+	flag.Visit(func(f *flag.Flag) { perClientGiven = perClientGiven || f.Name == "max-per-client" })
+	if err := run(*addr, *shutdownGrace, cfg, perClientGiven); err != nil {
 		log.Fatalf("chunkscope: %v", err)
 	}
 }
 
-func run(addr string, grace time.Duration, cfg server.Config) error {
+func run(addr string, grace time.Duration, cfg server.Config, perClientGiven bool) error {
 	files, err := fs.Sub(web, "web")
 	if err != nil {
 		return fmt.Errorf("opening embedded web/: %w", err)
 	}
 	cfg.Web = files
-	h, err := server.New(cfg)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	defer ln.Close()
+	for _, u := range cfg.Upstreams {
+		if server.IsSelf(ln.Addr(), u) {
+			return fmt.Errorf("-upstream %s is this server's own listener (%s): a URL chained through it would take every slot; name another server", u, ln.Addr())
+		}
+	}
+	// Every client on loopback is the speaker's own; beyond it, an
+	// audience shares the slots, and one address may not take them all.
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsLoopback() && !perClientGiven {
+		cfg.MaxPerClient = 0
+	}
+	h, err := server.New(cfg)
+	if err != nil {
+		return err
 	}
 	srv := &http.Server{
 		Handler:           h,

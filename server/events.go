@@ -60,9 +60,16 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		next = n + 1
 	}
-	samples, done, changed, err := s.runs.since(r.Context(), id, next, waitForRun)
+	release, ok := s.admit(w, r, s.others)
+	if !ok {
+		return
+	}
+	defer release()
+	ctx, cancel := s.streamDeadline(w, r)
+	defer cancel()
+	samples, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
 	if err != nil {
-		if r.Context().Err() == nil {
+		if ctx.Err() == nil {
 			serveError(w, http.StatusNotFound, err.Error())
 		}
 		return
@@ -74,9 +81,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	for {
 		for _, sm := range samples {
-			b, _ := json.Marshal(sm) // a struct of numbers always encodes
-			fmt.Fprintf(w, "id: %d\nevent: sample\ndata: %s\n\n", next, b)
-			next++
+			b, _ := json.Marshal(sm.Sample) // a struct of numbers always encodes
+			fmt.Fprintf(w, "id: %d\nevent: sample\ndata: %s\n\n", sm.n, b)
+			next = sm.n + 1
 		}
 		if done {
 			fmt.Fprintf(w, "event: end\ndata: {\"samples\":%d}\n\n", next)
@@ -88,10 +95,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-changed:
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		}
-		samples, done, changed, err = s.runs.since(r.Context(), id, next, waitForRun)
+		samples, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
 		if err != nil {
 			return // evicted under us: the stream just ends
 		}
@@ -101,6 +108,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 // clock serves /clock: an empty answer the page times to estimate the
 // offset between its clock and the server's (half the round trip).
 func (s *Server) clock(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"chunkscope/app/spec"
 )
@@ -24,11 +25,11 @@ type body func(ctx context.Context, w http.ResponseWriter, r *http.Request, sp s
 // the server's memory for a tagged run.
 func (s *Server) csv(b body) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sp, ok := s.parseRequest(w, r)
+		sp, release, ok := s.parseRequest(w, r)
 		if !ok {
 			return
 		}
-		defer s.release()
+		defer release()
 		ctx, cancel := s.streamDeadline(w, r)
 		defer cancel()
 		run, ok := s.beginRun(w, sp)
@@ -227,7 +228,11 @@ func acceptsGzip(w http.ResponseWriter, r *http.Request) bool {
 // FlushInterval: 0 is its default (no periodic flush, except that Go flushes
 // at once when the upstream body has no length, i.e. is chunked), -1
 // flushes after every write.
-func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
+//
+// The proxy's response is the one its client reads, so it takes the slot
+// and the deadline; its inner request carries the hop secret and takes
+// none of its own.
+func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme = "http"
@@ -235,8 +240,9 @@ func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
 			pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, prefix)
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
+			pr.Out.Header.Set(hopHeader, s.hop)
 		},
-		FlushInterval:  flushDuration(flushInterval),
+		FlushInterval:  flushInterval,
 		ModifyResponse: dropOwnHeaders,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			serveError(w, http.StatusBadGateway, "proxy: the upstream failed: "+err.Error())
@@ -252,7 +258,14 @@ func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
 			serveError(w, http.StatusInternalServerError, "proxy: no local address to reach the upstream on")
 			return
 		}
-		rp.ServeHTTP(w, r)
+		release, ok := s.admit(w, r, s.measured)
+		if !ok {
+			return
+		}
+		defer release()
+		ctx, cancel := s.streamDeadline(w, r)
+		defer cancel()
+		rp.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -281,6 +294,7 @@ func (s *Server) upstream() http.Handler {
 			u, _ := s.allowedUpstream(pr.In.URL.Query().Get("url")) // checked below
 			pr.Out.URL = u
 			pr.Out.Host = u.Host
+			pr.Out.Header.Del(hopHeader) // the secret never leaves the server
 		},
 		FlushInterval:  -1,
 		ModifyResponse: dropOwnHeaders,
@@ -305,10 +319,11 @@ func (s *Server) upstream() http.Handler {
 			serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
 			return
 		}
-		if !s.takeSlot(w) {
+		release, ok := s.admit(w, r, s.measured)
+		if !ok {
 			return
 		}
-		defer s.release()
+		defer release()
 		ctx, cancel := s.streamDeadline(w, r) // a stalled upstream must not hold its slot forever
 		defer cancel()
 		rp.ServeHTTP(w, r.WithContext(ctx))

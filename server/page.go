@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -14,7 +15,7 @@ import (
 // installing.
 func pageHandler(version string, static http.Handler) http.Handler {
 	ui.Routes()
-	return &app.Handler{
+	return refuseFetches(&app.Handler{
 		Name:        "chunkscope",
 		ShortName:   "chunkscope",
 		Title:       "chunkscope — see an HTTP response arrive",
@@ -34,7 +35,42 @@ func pageHandler(version string, static http.Handler) http.Handler {
 		Resources:               embeddedResources{static},
 		WasmContentLengthHeader: wasmLengthHeader,
 		ServiceWorkerTemplate:   appWorkerJS,
-	}
+	})
+}
+
+// goAppFetches are the paths go-app v9.8.0's handler answers by fetching
+// http://{the request's Host}/web/{name} and caching the answer, Content-Type
+// included, for every later visitor (Handler.serveProxyResource): a forged
+// Host would make this server fetch any address and serve what it got from
+// its own origin. They are answered by ownFile instead, and the page
+// handler refuses them too, should a path ever reach it another way.
+var goAppFetches = []string{"/robots.txt", "/sitemap.xml", "/ads.txt"}
+
+// ownFile answers for path with web/'s file of that name, or 404: never
+// with anything from elsewhere.
+func ownFile(static *staticFiles, path string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := static.files[strings.TrimPrefix(path, "/")]; !ok {
+			serveError(w, http.StatusNotFound, "not found: "+path)
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = path, ""
+		static.ServeHTTP(w, r2)
+	})
+}
+
+// refuseFetches keeps goAppFetches from go-app's handler.
+func refuseFetches(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range goAppFetches {
+			if r.URL.Path == p {
+				serveError(w, http.StatusNotFound, "not found: "+p)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // embeddedResources tells go-app that /web/ is served from the embedded

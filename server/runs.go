@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"runtime/debug"
+	"sort"
 	"sync"
 	"time"
 )
@@ -16,11 +18,41 @@ const sampleEvery = 10 * time.Millisecond
 // readers of /events.
 const keepRuns = 64
 
+// maxSamples bounds one run's samples. A run that reaches it is thinned:
+// every other sample is dropped and the run is sampled half as often from
+// then on, so a long run keeps its whole course at a coarser step (10 ms
+// for the first 20 s, 20 ms to 40 s, …). With the active runs (at most
+// -max-runs) and the keepRuns finished ones, the samples held are bounded
+// by (max-runs + keepRuns) × maxSamples × sampleBytes: 31 MiB at the
+// default 256 runs.
+const (
+	maxSamples  = 2048
+	sampleBytes = 48 // a numbered Sample
+)
+
+// maxRunIDs bounds the run ids the server remembers: an id is used once for
+// the server's life, so a late reader of /events never gets another run's
+// samples under a reused id. Each is kept as a 64-bit keyed hash (about
+// 16 bytes in the set, 16 MiB at the cap); past the cap a tagged request
+// is refused with a sentence, untagged ones still work.
+const maxRunIDs = 1 << 20
+
+// numbered is a sample with its number in the run: its SSE id, which stays
+// the same when the run is thinned, so a reader resuming from
+// Last-Event-ID gets exactly the samples it has not seen.
+type numbered struct {
+	n int
+	Sample
+}
+
 // runLog is what the server observed during one tagged run.
 type runLog struct {
 	id      string
 	start   time.Time
-	samples []Sample
+	samples []numbered
+	taken   int // samples taken so far: the next one's number
+	stride  int // the sampler records every stride-th tick
+	ticks   int
 	done    bool
 	changed chan struct{} // closed (and replaced) whenever samples or done change
 }
@@ -37,14 +69,17 @@ type runs struct {
 	newRun   chan struct{} // closed (and replaced) when a run begins
 	mem      *memReader
 	every    time.Duration
+	used     map[uint64]struct{} // every id ever begun, hashed with seed
+	seed     maphash.Seed
 }
 
 func newRuns() *runs {
-	return &runs{byID: map[string]*runLog{}, active: map[*runLog]bool{}, newRun: make(chan struct{}), mem: newMemReader(), every: sampleEvery}
+	return &runs{byID: map[string]*runLog{}, active: map[*runLog]bool{}, newRun: make(chan struct{}),
+		mem: newMemReader(), every: sampleEvery, used: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 }
 
 // begin registers a run and takes its first sample, the baseline its growth
-// is measured from. An id may be used once.
+// is measured from. An id may be used once in the server's life.
 //
 // When no other run is active, begin first collects the heap and returns
 // free memory to the OS: otherwise the garbage of the run before (a
@@ -60,10 +95,15 @@ func (g *runs) begin(id string) (*runLog, error) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, ok := g.byID[id]; ok {
+	key := maphash.String(g.seed, id)
+	if _, ok := g.used[key]; ok {
 		return nil, fmt.Errorf("run: %q was already used; every run needs a new id", id)
 	}
-	l := &runLog{id: id, start: time.Now(), changed: make(chan struct{})}
+	if len(g.used) >= maxRunIDs {
+		return nil, fmt.Errorf("run: this server has taken %d run ids, its cap; restart it to tag more runs (untagged requests still work)", maxRunIDs)
+	}
+	g.used[key] = struct{}{}
+	l := &runLog{id: id, start: time.Now(), stride: 1, changed: make(chan struct{})}
 	g.byID[id] = l
 	g.order = append(g.order, id)
 	g.evictLocked()
@@ -112,7 +152,9 @@ func (g *runs) sample() {
 			return
 		}
 		for l := range g.active {
-			g.sampleLocked(l, s)
+			if l.ticks++; l.ticks%l.stride == 0 {
+				g.sampleLocked(l, s)
+			}
 		}
 		g.mu.Unlock()
 	}
@@ -120,8 +162,24 @@ func (g *runs) sample() {
 
 func (g *runs) sampleLocked(l *runLog, s Sample) {
 	s.T = float64(time.Since(l.start).Microseconds()) / 1000
-	l.samples = append(l.samples, s)
+	if len(l.samples) >= maxSamples {
+		l.thin()
+	}
+	l.samples = append(l.samples, numbered{n: l.taken, Sample: s})
+	l.taken++
 	g.notifyLocked(l)
+}
+
+// thin drops every other sample but the first (the baseline growth is
+// measured from) and halves the sampling rate.
+func (l *runLog) thin() {
+	kept := l.samples[:1]
+	for i := 2; i < len(l.samples); i += 2 {
+		kept = append(kept, l.samples[i])
+	}
+	clear(l.samples[len(kept):])
+	l.samples = kept
+	l.stride *= 2
 }
 
 func (g *runs) notifyLocked(l *runLog) {
@@ -154,25 +212,26 @@ func (g *runs) lookup(id string) (*runLog, chan struct{}) {
 	return g.byID[id], g.newRun
 }
 
-// snapshot copies a run's samples from index from on (clamped to what
-// there is), with its state and its change channel.
-func (g *runs) snapshot(l *runLog, from int) ([]Sample, bool, <-chan struct{}, error) {
+// snapshot copies a run's samples numbered from on, with its state and its
+// change channel.
+func (g *runs) snapshot(l *runLog, from int) ([]numbered, bool, <-chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	from = max(0, min(from, len(l.samples)))
-	return append([]Sample(nil), l.samples[from:]...), l.done, l.changed, nil
+	i := sort.Search(len(l.samples), func(i int) bool { return l.samples[i].n >= from })
+	return append([]numbered(nil), l.samples[i:]...), l.done, l.changed
 }
 
-// since returns the samples from index from on, whether the run is done,
+// since returns the samples numbered from on, whether the run is done,
 // and a channel closed at the next change. It waits up to wait for a run
 // that has not begun yet (the page subscribes before it sends the request).
-func (g *runs) since(ctx context.Context, id string, from int, wait time.Duration) (samples []Sample, done bool, changed <-chan struct{}, err error) {
+func (g *runs) since(ctx context.Context, id string, from int, wait time.Duration) (samples []numbered, done bool, changed <-chan struct{}, err error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
 		l, newRun := g.lookup(id)
 		if l != nil {
-			return g.snapshot(l, from)
+			samples, done, changed = g.snapshot(l, from)
+			return samples, done, changed, nil
 		}
 		select {
 		case <-newRun:

@@ -81,3 +81,70 @@ func TestHugeLastEventID(t *testing.T) {
 		t.Errorf("a tagged request after: %d; want 200", status)
 	}
 }
+
+// TestRunIDsAreUsedOnce: an id cannot come back once its run has been
+// evicted, so a late reader never gets another run's samples under it.
+func TestRunIDsAreUsedOnce(t *testing.T) {
+	g := newRuns()
+	first, err := g.begin("first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.end(first)
+	for i := 0; i < 2*keepRuns; i++ {
+		l, err := g.begin(fmt.Sprintf("later-%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.end(l)
+	}
+	if g.byID["first"] != nil {
+		t.Fatal("the first run was not evicted: the test proves nothing")
+	}
+	if _, err := g.begin("first"); err == nil || !strings.Contains(err.Error(), "already used") {
+		t.Errorf("reusing an evicted id: %v; want an error saying it was already used", err)
+	}
+}
+
+// TestSamplesAreBounded: a run sampled far longer than maxSamples keeps at
+// most maxSamples, its baseline first, in order, with numbers that keep
+// meaning the same sample for readers resuming by Last-Event-ID.
+func TestSamplesAreBounded(t *testing.T) {
+	g := newRuns()
+	g.every = 5 * time.Millisecond // the test holds the lock while it samples
+	l, err := g.begin("long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.end(l)
+	const taken = 10 * maxSamples
+	g.mu.Lock()
+	for i := 1; i < taken; i++ {
+		if l.ticks++; l.ticks%l.stride == 0 {
+			g.sampleLocked(l, Sample{Heap: uint64(i)})
+		}
+	}
+	g.mu.Unlock()
+	all, _, _ := g.snapshot(l, 0)
+	if len(all) > maxSamples || len(all) < maxSamples/2 {
+		t.Fatalf("%d samples kept; want between %d and %d", len(all), maxSamples/2, maxSamples)
+	}
+	if all[0].n != 0 {
+		t.Errorf("first kept sample is number %d; want the baseline, 0", all[0].n)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].n <= all[i-1].n || all[i].T < all[i-1].T {
+			t.Fatalf("sample %d (number %d, %.3f ms) does not follow number %d (%.3f ms)", i, all[i].n, all[i].T, all[i-1].n, all[i-1].T)
+		}
+	}
+	last := all[len(all)-1].n
+	mid := all[len(all)/2].n
+	rest, _, _ := g.snapshot(l, mid)
+	if rest[0].n != mid || rest[len(rest)-1].n != last {
+		t.Errorf("resuming from number %d gave %d…%d; want %d…%d", mid, rest[0].n, rest[len(rest)-1].n, mid, last)
+	}
+	if l.stride < 8 {
+		t.Errorf("stride %d after %d ticks; want the rate halved at each thinning", l.stride, taken)
+	}
+	t.Logf("%d ticks: %d samples kept, every %d ticks now", taken, len(all), l.stride)
+}

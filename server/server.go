@@ -27,8 +27,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"chunkscope/app/spec"
@@ -56,6 +59,10 @@ type Config struct {
 	// Upstreams are the other origins (http://host:port) that /wire and
 	// /upstream may reach, say a Django app under test; nothing else.
 	Upstreams []string
+	// MaxPerClient caps the lasting responses one client address may
+	// have in flight, of every kind together (0: no cap, the default on
+	// loopback; main sets one when the server listens beyond it).
+	MaxPerClient int
 }
 
 // Protocols are the protocols the server speaks: HTTP/1.1, and HTTP/2 in
@@ -77,6 +84,53 @@ func ParseUpstream(raw string) (string, error) {
 	}
 	return "http://" + u.Host, nil
 }
+
+// IsSelf reports whether an -upstream origin names the listener at
+// listen: a chained URL through /upstream to itself would take a slot per
+// hop until every slot is gone. A host that does not resolve is not self
+// (the upstream's own error will say so when it is used).
+func IsSelf(listen net.Addr, origin string) bool {
+	ln, ok := listen.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(origin, "http://"))
+	if err != nil {
+		host, port = strings.TrimPrefix(origin, "http://"), "80"
+	}
+	if port != strconv.Itoa(ln.Port) {
+		return false
+	}
+	ips, err := net.LookupIP(strings.Trim(host, "[]"))
+	if err != nil {
+		return false
+	}
+	var local []net.IP // the addresses an unspecified listener answers on
+	if ln.IP.IsUnspecified() {
+		addrs, _ := net.InterfaceAddrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				local = append(local, n.IP)
+			}
+		}
+	}
+	for _, ip := range ips {
+		if ip.Equal(ln.IP) || (ln.IP.IsUnspecified() && ip.IsLoopback()) {
+			return true
+		}
+		for _, l := range local {
+			if ip.Equal(l) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// DefaultMaxPerClient is main's -max-per-client: what one client address
+// may hold when the server listens beyond loopback. A page load takes up to
+// six files at once, a run an event stream, its request and a wire probe.
+const DefaultMaxPerClient = 16
 
 // Defaults for Config's zero fields.
 const (
@@ -108,17 +162,22 @@ func (c *Config) fill() error {
 		return fmt.Errorf("buffer budget %d: want at least 0", c.BufferBudget)
 	case c.MaxStream < time.Second:
 		return fmt.Errorf("max stream %s: want at least 1s", c.MaxStream)
+	case c.MaxPerClient < 0:
+		return fmt.Errorf("max per client %d: want at least 0 (0: no cap)", c.MaxPerClient)
 	}
 	return nil
 }
 
 // Server routes chunkscope's requests.
 type Server struct {
-	mux    *http.ServeMux
-	runs   *runs
-	cfg    Config
-	slots  chan struct{} // one per /csv/ request in flight
-	budget *budget       // bytes held by buffered bodies in flight
+	mux      *http.ServeMux
+	runs     *runs
+	cfg      Config
+	measured *pool         // MaxRuns: /csv/, /proxy/, /upstream, /wire
+	others   *pool         // MaxRuns more: /events, static files, the page
+	shares   *clientShares // MaxPerClient, all kinds together
+	hop      string        // the secret of hopHeader
+	budget   *budget       // bytes held by buffered bodies in flight
 }
 
 // New builds the server's handler. It fails when web/app.wasm is missing,
@@ -136,11 +195,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	sum := sha256.Sum256(wasm)
 	s := &Server{
-		mux:    http.NewServeMux(),
-		runs:   newRuns(),
-		cfg:    cfg,
-		slots:  make(chan struct{}, cfg.MaxRuns),
-		budget: &budget{max: cfg.BufferBudget},
+		mux:      http.NewServeMux(),
+		runs:     newRuns(),
+		cfg:      cfg,
+		measured: newPool("responses", cfg.MaxRuns),
+		others:   newPool("event streams and files", cfg.MaxRuns),
+		shares:   &clientShares{max: cfg.MaxPerClient, n: map[string]int{}},
+		hop:      newHopSecret(),
+		budget:   &budget{max: cfg.BufferBudget},
 	}
 	if err := s.mountScenarios(); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -153,8 +215,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s.mux.Handle("/web/", http.StripPrefix("/web/", static))
-	s.mux.Handle("/", pageHandler(hex.EncodeToString(sum[:6]), static))
+	s.mux.Handle("/web/", s.guard(s.others, http.StripPrefix("/web/", static)))
+	// go-app would answer these by fetching them from the request's Host
+	// (see page.go): they are answered from web/ here, before it sees them.
+	for _, p := range goAppFetches {
+		s.mux.Handle(p, s.guard(s.others, ownFile(static, p)))
+	}
+	s.mux.Handle("/", s.guard(s.others, pageHandler(hex.EncodeToString(sum[:6]), static)))
 	return s, nil
 }
 
@@ -191,45 +258,28 @@ func (s *Server) streamDeadline(w http.ResponseWriter, r *http.Request) (context
 	return context.WithDeadline(r.Context(), deadline)
 }
 
-// parseRequest checks the method, the query and the concurrency cap; on
-// failure it has already answered. On success the caller owns a slot and
-// must call s.release.
-func (s *Server) parseRequest(w http.ResponseWriter, r *http.Request) (spec.Spec, bool) {
+// parseRequest checks the method, the query and the caps; on failure it
+// has already answered. On success the caller owns a slot and must call
+// release.
+func (s *Server) parseRequest(w http.ResponseWriter, r *http.Request) (sp spec.Spec, release func(), ok bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
-		return spec.Spec{}, false
+		return spec.Spec{}, nil, false
 	}
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		serveError(w, http.StatusBadRequest, err.Error())
-		return spec.Spec{}, false
+		return spec.Spec{}, nil, false
 	}
-	sp, err := s.cfg.Limits.Parse(q)
+	sp, err = s.cfg.Limits.Parse(q)
 	if err != nil {
 		serveError(w, http.StatusBadRequest, err.Error())
-		return spec.Spec{}, false
+		return spec.Spec{}, nil, false
 	}
-	if !s.takeSlot(w) {
-		return spec.Spec{}, false
-	}
-	return sp, true
+	release, ok = s.admit(w, r, s.measured)
+	return sp, release, ok
 }
-
-// takeSlot takes one of the MaxRuns slots, or answers 503 with Retry-After.
-// The caller that got one must call s.release.
-func (s *Server) takeSlot(w http.ResponseWriter) bool {
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	default:
-		w.Header().Set("Retry-After", "1")
-		serveError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d responses are in flight, the server's cap; retry in a second", s.cfg.MaxRuns))
-		return false
-	}
-}
-
-func (s *Server) release() { <-s.slots }
 
 func setCSVHeaders(h http.Header) {
 	h.Set("Content-Type", "text/csv; charset=utf-8")

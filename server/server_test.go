@@ -58,6 +58,8 @@ func TestEndpoints(t *testing.T) {
 		{"GET", "/csv/buffered", 200, "text/csv; charset=utf-8", true, false, "One,Two,Three\nHello,world,1\n"},
 		{"HEAD", "/csv/buffered?rows=3", 200, "text/csv; charset=utf-8", true, false, ""},
 		{"POST", "/csv/streaming", 405, "text/plain; charset=utf-8", true, false, "method POST not allowed"},
+		{"POST", "/clock", 405, "text/plain; charset=utf-8", true, false, "method POST not allowed"},
+		{"HEAD", "/clock", 204, "", false, false, ""},
 		{"GET", "/csv/streaming?rows=x", 400, "text/plain; charset=utf-8", true, false, `rows: "x" is not a whole number`},
 		{"GET", "/csv/buffered?rows=-1", 400, "text/plain; charset=utf-8", true, false, `rows: "-1" is not`},
 		{"GET", "/csv/buffered?per=0", 400, "text/plain; charset=utf-8", true, false, `per: "0" is not`},

@@ -35,15 +35,13 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if r.URL.Query().Has("url") {
-		// Probing an upstream: nothing of ours counts it, so it takes a
-		// slot itself. (A scenario's probe is counted by the /csv/ request
-		// it makes.)
-		if !s.takeSlot(w) {
-			return
-		}
-		defer s.release()
+	// The probe's stream takes the slot; the /csv/ request it makes to
+	// this server carries the hop secret and takes none of its own.
+	release, ok := s.admit(w, r, s.measured)
+	if !ok {
+		return
 	}
+	defer release()
 	ctx, cancel := s.streamDeadline(w, r)
 	defer cancel()
 	h := w.Header()
@@ -125,11 +123,15 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	if !ok {
 		return probe.Request{}, false, fmt.Errorf("wire: no local address to probe on")
 	}
+	header := map[string]string{hopHeader: s.hop}
+	for name, value := range sc.Header {
+		header[name] = value
+	}
 	return probe.Request{
 		URL:    "http://" + self + sc.Path + "?" + sp.Values().Encode(),
 		HTTP10: sc.Proto == "HTTP/1.0",
 		Head:   sc.Method == http.MethodHead,
-		Header: sc.Header,
+		Header: header,
 	}, sc.Proto == "HTTP/2", nil
 }
 
