@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chunkscope/app/spec"
@@ -33,10 +36,43 @@ const (
 	maxTimeout  = time.Minute
 )
 
-// The goals of the issue.
+// The modes: stream is every client served at once, under the server's
+// cap; caps is more clients than the cap lets in, so that some are refused.
 const (
-	MiB           = 1 << 20
+	streamMode = "stream"
+	capsMode   = "caps"
+	bothModes  = "both" // stream, then caps, each against its own server
+)
+
+// Clients per mode when -clients is not given.
+const (
+	streamClients = 200
+	capsClients   = 1000
+)
+
+// defaultMaxRuns is the server's own default -max-runs (server.DefaultMaxRuns,
+// kept equal by a test): the cap the caps mode runs against unless told.
+const defaultMaxRuns = 256
+
+// The goals of the issue: the server's heap may not grow by this much
+// during the load (peak over the baseline sample).
+const (
+	MiB = 1 << 20
+	// maxHeapGrowth holds 200 streams in flight; measured 8.3 MiB.
 	maxHeapGrowth = 32 * MiB
+	// maxHeapGrowthCaps holds 1,000 open connections (each with its
+	// buffers), 256 streams in flight and the refusals; measured 24.8 and
+	// 25.3 MiB on 2 shared cores. The bound is about two and a half times
+	// that: room for a slower machine holding more streams at once, still
+	// low enough that 40 KiB more held per connection (1,000 × 40 KiB on
+	// top of the 25 MiB measured) trips it.
+	maxHeapGrowthCaps = 64 * MiB
+	// maxRSSGrowthCaps is the same load seen from the OS: the heap, the
+	// 1,300 goroutines' stacks, what the runtime has not yet returned;
+	// measured 37.4 MiB twice. RSS is the looser figure (the runtime gives
+	// memory back lazily), hence the wider margin. Caps mode only: the
+	// stream mode's goal stays the heap.
+	maxRSSGrowthCaps = 128 * MiB
 )
 
 // config is what the flags ask for.
@@ -44,29 +80,78 @@ type config struct {
 	bin      string
 	binSet   bool // -bin was given explicitly (it conflicts with -url)
 	url      string
-	clients  int
+	mode     string
+	clients  int // 0: the mode's default
+	maxRuns  int // the server's -max-runs: passed to -bin, or what -url runs with
 	duration time.Duration
 	query    string
 	timeout  time.Duration
 	out      string
+	command  string // the command line, for the file's header
 }
 
-// plan is a checked config: what run does.
+// plan is a checked config for one mode: what runPlan does.
 type plan struct {
 	config
-	spec spec.Spec // the parsed -query
+	spec      spec.Spec // the parsed -query
+	heapBound int64     // the mode's goal for the server's heap growth
+	rssBound  int64     // the mode's goal for the server's RSS growth; 0: none
 }
 
-func (c config) check() (plan, error) {
-	p := plan{config: c}
+// check checks the config and returns a plan per mode to run, in order.
+func (c config) check() ([]plan, error) {
+	var modes []string
+	switch c.mode {
+	case streamMode, capsMode:
+		modes = []string{c.mode}
+	case bothModes:
+		modes = []string{streamMode, capsMode}
+	default:
+		return nil, fmt.Errorf("-mode %q: want %s, %s or %s", c.mode, streamMode, capsMode, bothModes)
+	}
+	var plans []plan
+	for _, m := range modes {
+		mc := c
+		mc.mode = m
+		p, err := mc.checkMode()
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// checkMode checks the config for the one mode it names.
+func (c config) checkMode() (plan, error) {
+	p := plan{config: c, heapBound: maxHeapGrowth}
 	if c.url != "" && c.binSet {
 		return p, errors.New("-bin and -url: give one (start a binary, or use a running server)")
 	}
 	if c.url == "" && c.bin == "" {
 		return p, errors.New("-bin or -url: give one")
 	}
-	if c.clients < 1 || c.clients > maxClients {
-		return p, fmt.Errorf("-clients %d: want 1 … %d", c.clients, maxClients)
+	if p.clients == 0 {
+		p.clients = streamClients
+		if c.mode == capsMode {
+			p.clients = capsClients
+		}
+	}
+	if p.clients < 1 || p.clients > maxClients {
+		return p, fmt.Errorf("-clients %d: want 1 … %d", p.clients, maxClients)
+	}
+	if c.maxRuns < 1 {
+		return p, fmt.Errorf("-max-runs %d: want at least 1", c.maxRuns)
+	}
+	// The observer's stream holds one of the server's slots throughout.
+	switch {
+	case c.mode == streamMode && p.clients >= c.maxRuns:
+		return p, fmt.Errorf("-clients %d with -max-runs %d: in %s mode every client must fit under the cap (a 503 is an error there); use -mode %s", p.clients, c.maxRuns, streamMode, capsMode)
+	case c.mode == capsMode && p.clients <= c.maxRuns:
+		return p, fmt.Errorf("-clients %d with -max-runs %d: %s mode needs more clients than the cap, or none is refused", p.clients, c.maxRuns, capsMode)
+	}
+	if c.mode == capsMode {
+		p.heapBound, p.rssBound = maxHeapGrowthCaps, maxRSSGrowthCaps
 	}
 	if c.duration < minDuration || c.duration > maxDuration {
 		return p, fmt.Errorf("-duration %s: want %s … %s", c.duration, minDuration, maxDuration)
@@ -92,35 +177,72 @@ func (c config) check() (plan, error) {
 	return p, nil
 }
 
-// result is one stream, sent by a client to the tally.
+// result is one request, sent by a client to the tally.
 type result struct {
-	ttfb  time.Duration // request sent → first body byte
-	total time.Duration // request sent → end of body
-	bytes int64         // bytes that matched
-	err   error         // nil: the whole body arrived and matched
+	ttfb       time.Duration // request sent → first body byte
+	total      time.Duration // request sent → end of body (or of the refusal)
+	bytes      int64         // bytes that matched
+	refused    bool          // caps mode: a well-formed 503, the cap at work
+	retryAfter time.Duration // what the refusal asked for
+	err        error         // nil: the whole body arrived and matched, or a refusal
 }
 
-// run checks the config, starts the server (or checks -url), runs the load
-// with the observer around it, and writes the report. It returns an error
-// when the load could not be measured or a goal failed, after the report.
+// run checks the config and runs each mode it names in turn, each against
+// its own server, then writes the reports. It returns an error when a load
+// could not be measured or a goal failed, after the reports.
 func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
-	p, err := c.check()
+	plans, err := c.check()
 	if err != nil {
 		return err
 	}
+	most := 0
+	for _, p := range plans {
+		most = max(most, p.clients)
+	}
+	if _, err := raiseNoFile(fdsNeeded(most)); err != nil {
+		return err
+	}
+	var reports strings.Builder
+	reports.WriteString("# chunkscope load test\n\n")
+	if c.command != "" {
+		fmt.Fprintf(&reports, "Written by `%s`.\n\n", c.command)
+	}
+	var failed []error
+	for _, p := range plans {
+		report, err := runPlan(ctx, p, stderr)
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+		fmt.Fprint(stdout, report)
+		reports.WriteString(report)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("%s mode: %w", p.mode, err))
+		}
+	}
+	if c.out != "" {
+		if err := os.WriteFile(c.out, []byte(reports.String()), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", c.out, err)
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// runPlan starts the server (or checks -url), runs one mode's load with the
+// observer around it, and returns its report and whether it met its goals.
+func runPlan(ctx context.Context, p plan, stderr io.Writer) (report string, err error) {
 	base, target := "", ""
 	if p.url != "" {
 		if base, err = loopbackBase(p.url); err != nil {
-			return err
+			return "", err
 		}
 		target = base
 	} else {
 		var stop func()
-		if base, stop, err = harness.StartServer(p.bin, stderr); err != nil {
-			return fmt.Errorf("starting the server: %w", err)
+		if base, stop, err = harness.StartServer(p.bin, stderr, "-max-runs", strconv.Itoa(p.maxRuns)); err != nil {
+			return "", fmt.Errorf("starting the server: %w", err)
 		}
 		defer stop()
-		target = p.bin + " at " + base
+		target = fmt.Sprintf("%s -max-runs %d at %s", p.bin, p.maxRuns, base)
 	}
 
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: loopbackOnly}
@@ -135,37 +257,42 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	case <-obs.began:
 	case <-obs.ended:
 		_, err := obs.stop(0)
-		return fmt.Errorf("observer: %w", err)
+		return "", fmt.Errorf("observer: %w", err)
 	case <-time.After(15 * time.Second):
 		obs.stop(0)
-		return fmt.Errorf("observer: no memory sample from %s/events?run=%s within 15 s", base, id)
+		return "", fmt.Errorf("observer: no memory sample from %s/events?run=%s within 15 s", base, id)
 	case <-ctx.Done():
 		obs.stop(0)
-		return fmt.Errorf("interrupted before the load began: %w", ctx.Err())
+		return "", fmt.Errorf("interrupted before the load began: %w", ctx.Err())
 	}
 
-	log.Printf("load: %d clients for %s against %s/csv/streaming?%s", p.clients, p.duration, base, p.query)
+	busy := loadAverage()
+	log.Printf("load: %s mode, %d clients for %s against %s/csv/streaming?%s (-max-runs %d)", p.mode, p.clients, p.duration, base, p.query, p.maxRuns)
 	t, elapsed := drive(ctx, load, base+"/csv/streaming?"+p.query, p)
 	mem, memErr := obs.stop(10 * time.Second)
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %w", ctx.Err())
+		return "", fmt.Errorf("interrupted: %w", ctx.Err())
 	}
-
-	report := format(p, target, t, elapsed, mem, memErr)
-	fmt.Fprint(stdout, report)
-	if p.out != "" {
-		if err := os.WriteFile(p.out, []byte(report), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", p.out, err)
-		}
-	}
+	report = format(p, target+busy, t, elapsed, mem, memErr)
 	if memErr != nil {
-		return fmt.Errorf("server memory: %w", memErr)
+		return report, fmt.Errorf("server memory: %w", memErr)
 	}
-	return goals(t, mem)
+	return report, goals(p, t, mem)
+}
+
+// loadAverage is ", load average N as the load began" from /proc/loadavg,
+// or "" where there is none: the machine's cores may be shared, and its
+// figures only mean something next to how busy it was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return "; load average " + f[0] + " as the load began"
+	}
+	return ""
 }
 
 // goals says which of the issue's goals failed, if any.
-func goals(t tally, mem memSummary) error {
+func goals(p plan, t tally, mem memSummary) error {
 	var failed []string
 	if t.errors > 0 {
 		failed = append(failed, fmt.Sprintf("%d errors (goal: 0)", t.errors))
@@ -173,8 +300,19 @@ func goals(t tally, mem memSummary) error {
 	if t.completed == 0 {
 		failed = append(failed, "no stream completed")
 	}
-	if g := mem.growth(); g >= maxHeapGrowth {
-		failed = append(failed, fmt.Sprintf("server heap growth %s (goal: < %s)", mib(g), mib(maxHeapGrowth)))
+	if p.mode == capsMode {
+		if t.refused == 0 {
+			failed = append(failed, fmt.Sprintf("no client was refused at the cap (-max-runs %d, %d clients)", p.maxRuns, p.clients))
+		}
+		if t.completed < p.maxRuns {
+			failed = append(failed, fmt.Sprintf("%d streams completed (goal: at least the cap, %d)", t.completed, p.maxRuns))
+		}
+	}
+	if g := mem.growth(); g >= p.heapBound {
+		failed = append(failed, fmt.Sprintf("server heap growth %s (goal: < %s)", mib(g), mib(p.heapBound)))
+	}
+	if g := mem.rssGrowth(); p.rssBound > 0 && g >= p.rssBound {
+		failed = append(failed, fmt.Sprintf("server RSS growth %s (goal: < %s)", mib(g), mib(p.rssBound)))
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("goal failed: %s", strings.Join(failed, "; "))
@@ -204,8 +342,10 @@ func newClient(dialer *net.Dialer, conns int, headerTimeout time.Duration) *http
 }
 
 // drive runs p.clients clients until p.duration has passed and tallies
-// their streams. No stream starts after the deadline; those in flight
-// finish (each within p.timeout). elapsed is until the last one ended.
+// their requests. No request starts after the deadline; those in flight
+// finish (each within p.timeout). A refused client waits as the refusal
+// asked (backoff), never past the deadline. elapsed is until the last
+// client stopped.
 func drive(ctx context.Context, client *http.Client, url string, p plan) (t tally, elapsed time.Duration) {
 	results := make(chan result, p.clients)
 	tallied := make(chan tally)
@@ -219,23 +359,51 @@ func drive(ctx context.Context, client *http.Client, url string, p plan) (t tall
 
 	start := time.Now()
 	deadline := start.Add(p.duration)
+	var served atomic.Int64 // clients with at least one completed stream
 	var wg sync.WaitGroup
 	for range p.clients {
 		wg.Go(func() {
 			buf := make([]byte, 32<<10)
+			completed := 0
 			for ctx.Err() == nil && time.Now().Before(deadline) {
-				results <- stream(ctx, client, url, p, buf)
+				r := stream(ctx, client, url, p, buf)
+				results <- r
+				switch {
+				case r.refused:
+					wait(ctx, min(backoff(r.retryAfter, rand.Float64()), time.Until(deadline)))
+				case r.err == nil:
+					completed++
+				}
+			}
+			if completed > 0 {
+				served.Add(1)
 			}
 		})
 	}
 	wg.Wait()
 	elapsed = time.Since(start)
 	close(results)
-	return <-tallied, elapsed
+	t = <-tallied
+	t.served = int(served.Load())
+	return t, elapsed
+}
+
+// wait sleeps for d, or until ctx ends.
+func wait(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
 }
 
 // stream requests url once and checks the response: 200, chunked, and the
-// body byte for byte. buf is the client's read buffer.
+// body byte for byte; in caps mode a 503 may instead be a refusal (see
+// refusal). buf is the client's read buffer.
 func stream(ctx context.Context, client *http.Client, url string, p plan, buf []byte) result {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
@@ -249,6 +417,10 @@ func stream(ctx context.Context, client *http.Client, url string, p plan, buf []
 		return result{err: fmt.Errorf("request: %w", err)}
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable && p.mode == capsMode {
+		after, err := refusal(resp, time.Now())
+		return result{refused: err == nil, retryAfter: after, total: time.Since(start), err: err}
+	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		return result{err: fmt.Errorf("status %s: %s", resp.Status, strings.TrimSpace(string(b)))}

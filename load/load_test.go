@@ -178,16 +178,25 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestConfigCheck(t *testing.T) {
-	ok := config{bin: "bin/chunkscope", clients: 200, duration: 10 * time.Second, query: defaultQuery, timeout: 30 * time.Second}
+	ok := config{bin: "bin/chunkscope", mode: streamMode, maxRuns: defaultMaxRuns, duration: 10 * time.Second, query: defaultQuery, timeout: 30 * time.Second}
 	tests := []struct {
 		name    string
 		change  func(*config)
 		wantErr string
 	}{
 		{"defaults", func(*config) {}, ""},
+		{"caps mode", func(c *config) { c.mode = capsMode }, ""},
+		{"both modes", func(c *config) { c.mode = bothModes }, ""},
+		{"unknown mode", func(c *config) { c.mode = "flood" }, `-mode "flood"`},
+		{"stream mode at the cap", func(c *config) { c.clients = 256 }, "every client must fit under the cap"},
+		{"stream mode under a lowered cap", func(c *config) { c.maxRuns = 64 }, "-clients 200 with -max-runs 64"},
+		{"caps mode under the cap", func(c *config) { c.mode = capsMode; c.clients = 256 }, "needs more clients than the cap"},
+		{"caps mode, lowered cap", func(c *config) { c.mode = capsMode; c.maxRuns = 64; c.clients = 300 }, ""},
+		{"both modes, clients for one only", func(c *config) { c.mode = bothModes; c.clients = 300 }, "every client must fit"},
+		{"no cap", func(c *config) { c.maxRuns = 0 }, "-max-runs 0"},
 		{"-url alone", func(c *config) { c.url = "http://127.0.0.1:1" }, ""},
 		{"-bin and -url", func(c *config) { c.url = "http://127.0.0.1:1"; c.binSet = true }, "give one"},
-		{"no clients", func(c *config) { c.clients = 0 }, "-clients 0"},
+		{"negative clients", func(c *config) { c.clients = -1 }, "-clients -1"},
 		{"too many clients", func(c *config) { c.clients = 5000 }, "-clients 5000"},
 		{"too long", func(c *config) { c.duration = time.Hour }, "-duration 1h0m0s"},
 		{"run in query", func(c *config) { c.query = "rows=10&run=x" }, "run is set by the load test"},
@@ -244,10 +253,11 @@ func TestDrive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			p, err := config{url: srv.URL, clients: 3, duration: time.Second, query: query, timeout: 5 * time.Second}.check()
+			plans, err := config{url: srv.URL, mode: streamMode, clients: 3, maxRuns: defaultMaxRuns, duration: time.Second, query: query, timeout: 5 * time.Second}.check()
 			if err != nil {
 				t.Fatal(err)
 			}
+			p := plans[0]
 			p.duration = 200 * time.Millisecond // under the flag's floor, to keep the test short
 			client := newClient(&net.Dialer{Control: loopbackOnly}, p.clients, 5*time.Second)
 			defer client.CloseIdleConnections()

@@ -49,6 +49,9 @@ type memSummary struct {
 // growth is the peak heap above the baseline.
 func (m memSummary) growth() int64 { return int64(m.peakHeap) - int64(m.baseHeap) }
 
+// rssGrowth is the peak RSS above the baseline.
+func (m memSummary) rssGrowth() int64 { return int64(m.peakRSS) - int64(m.baseRSS) }
+
 func (m *memSummary) add(s memSample) {
 	if m.samples == 0 {
 		m.baseHeap, m.baseRSS = s.Heap, s.RSS
