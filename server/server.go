@@ -45,16 +45,17 @@ type Config struct {
 	// Limits cap what one request may ask for (default: spec's hard caps;
 	// they can only be lowered).
 	Limits spec.Limits
-	// MaxRuns caps concurrent /csv/ requests; beyond it, 503 with
-	// Retry-After (default 256).
+	// MaxRuns caps the measured responses in flight (/csv/, /proxy/,
+	// /upstream, /wire), and separately as many others (/events, static
+	// files, the page); beyond it, 503 with Retry-After (default 256).
 	MaxRuns int
 	// BufferBudget caps the bytes that buffered bodies in flight may hold
 	// together; a request that would exceed it gets 413 before anything is
 	// allocated (default 2 GiB).
 	BufferBudget int64
-	// MaxStream caps how long one /csv/ response may take, slow readers
-	// included: a per-stream deadline instead of a server WriteTimeout that
-	// would cut every long stream (default 10 minutes).
+	// MaxStream caps how long any one response may take, slow readers
+	// included: a per-response deadline instead of a server WriteTimeout
+	// that would cut every long stream (default 10 minutes).
 	MaxStream time.Duration
 	// Upstreams are the other origins (http://host:port) that /wire and
 	// /upstream may reach, say a Django app under test; nothing else.
