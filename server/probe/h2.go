@@ -45,14 +45,7 @@ func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error)
 
 	start := time.Now()
 	since := func() float64 { return float64(time.Since(start).Microseconds()) / 1000 }
-	emit := func(e Event) {
-		if onEvent != nil {
-			onEvent(e)
-		}
-		if req.MaxEvents >= 0 && len(res.Events) < max(req.MaxEvents, DefaultMaxEvents) {
-			res.Events = append(res.Events, e)
-		}
-	}
+	emit := recorder(&res, req.MaxEvents, onEvent)
 	reads := &timedReader{r: conn, since: since, emit: emit}
 	fr := http2.NewFramer(conn, reads)
 	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
