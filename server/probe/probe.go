@@ -244,8 +244,14 @@ func dial(ctx context.Context, rawURL string) (conn net.Conn, addr, host, target
 	if err != nil {
 		return nil, "", "", "", fmt.Errorf("probe: dialing %s: %w", addr, err)
 	}
+	return watch(ctx, c), addr, host, target, nil
+}
+
+// watch ties c to ctx: when ctx ends, c's reads and writes fail at once.
+// Closing the returned connection unhooks it.
+func watch(ctx context.Context, c net.Conn) net.Conn {
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	return &stopConn{Conn: c, stop: stop}, addr, host, target, nil
+	return &stopConn{Conn: c, stop: stop}
 }
 
 // stopConn unhooks its context when closed.
