@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,9 +17,30 @@ import (
 
 // HTTP/2 event kinds and framing: no chunks, frames.
 const (
-	KindFrame     = "frame"      // a frame other than DATA: Text is its type and flags
-	KindDataFrame = "data-frame" // a DATA frame: Bytes and Size are its payload length
+	KindFrame     = "frame"      // a frame other than DATA on the response's stream: Text is its type and flags
+	KindDataFrame = "data-frame" // a DATA frame of the response: Bytes and Size are its payload length
 	FramingH2     = "h2-frames"
+)
+
+// Limits that keep a hostile or broken HTTP/2 server from growing the
+// probe's memory, or keeping it busy, without bound. The HTTP/1 parser's
+// limits apply too: MaxHeaderBytes, here for all the response's header
+// blocks together (as sent and as decoded, each), and maxInterim 1xx
+// responses, after which only the final response and its trailers may
+// come. So everything the probe keeps is bounded, the events by MaxEvents.
+const (
+	// maxFrameSize is the largest frame the probe reads: the initial
+	// SETTINGS_MAX_FRAME_SIZE, which it never raises, so a server may not
+	// send more (RFC 9113 §4.2). It is also the framer's read buffer.
+	maxFrameSize = 16 << 10
+	// maxIdleFrames is how many frames in a row may bring nothing of the
+	// response: no header field and no body byte (SETTINGS, PING,
+	// WINDOW_UPDATE, PRIORITY, frames of unknown type or on other streams,
+	// empty DATA or CONTINUATION frames). A real server sends a handful
+	// (its SETTINGS, the ACK of ours, a PING now and then: one a second for
+	// the default 6-minute timeout is 360); only a hostile one sends
+	// thousands, which would keep the probe busy until its timeout.
+	maxIdleFrames = 1000
 )
 
 // replenishAt is how much body the H2 probe accepts before it opens the
@@ -30,33 +52,33 @@ const replenishAt = 256 << 20
 // over TLS only) and records every frame with its time: HEADERS, each DATA
 // frame and its length, the END_STREAM flag. There is no chunked encoding
 // in HTTP/2: DATA frames are what a flush sends.
+//
+// Unlike Do, it returns an error for a response that breaks the protocol
+// or the limits above, besides setting Result.Err; the last event is then
+// an error event saying why.
 func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
-	var res Result
-	res.ContentLength = -1
+	conn, addr, host, target, err := dial(ctx, req.URL)
+	if err != nil {
+		return Result{Summary: Summary{ContentLength: -1, Err: err.Error()}}, err
+	}
+	defer conn.Close()
+	return exchangeH2(ctx, conn, addr, host, target, req, onEvent)
+}
+
+// exchangeH2 is DoH2 on a connection: conn must end its reads when ctx
+// ends (see watch); addr names the server in errors.
+func exchangeH2(ctx context.Context, conn net.Conn, addr, host, target string, req Request, onEvent func(Event)) (Result, error) {
+	res := Result{Summary: Summary{ContentLength: -1}}
 	fail := func(err error) (Result, error) {
 		res.Err = err.Error()
 		return res, err
 	}
-	conn, addr, host, target, err := dial(ctx, req.URL)
-	if err != nil {
-		return fail(err)
-	}
-	defer conn.Close()
-
 	start := time.Now()
 	since := func() float64 { return float64(time.Since(start).Microseconds()) / 1000 }
-	emit := func(e Event) {
-		if onEvent != nil {
-			onEvent(e)
-		}
-		if req.MaxEvents >= 0 && len(res.Events) < max(req.MaxEvents, DefaultMaxEvents) {
-			res.Events = append(res.Events, e)
-		}
-	}
-	reads := &timedReader{r: conn, since: since, emit: emit}
+	record := recorder(&res, req.MaxEvents, onEvent)
+	reads := &timedReader{r: conn, since: since, emit: record}
 	fr := http2.NewFramer(conn, reads)
-	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	fr.MaxHeaderListSize = MaxHeaderBytes
+	fr.SetMaxReadFrameSize(maxFrameSize)
 
 	var hbuf bytes.Buffer
 	enc := hpack.NewEncoder(&hbuf)
@@ -75,9 +97,13 @@ func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error)
 	}
 	const window = 1 << 30
 	if _, err := io.WriteString(conn, http2.ClientPreface); err != nil {
-		return fail(fmt.Errorf("probe: writing the preface to %s: %w", addr, err))
+		return fail(fmt.Errorf("probe: writing the preface to %s: %w", addr, ctxErr(ctx, err)))
 	}
-	werr := fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: window}, http2.Setting{ID: http2.SettingEnablePush, Val: 0})
+	werr := fr.WriteSettings(
+		http2.Setting{ID: http2.SettingInitialWindowSize, Val: window},
+		http2.Setting{ID: http2.SettingEnablePush, Val: 0},
+		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: MaxHeaderBytes},
+	)
 	if werr == nil {
 		werr = fr.WriteWindowUpdate(0, window-65535)
 	}
@@ -85,90 +111,270 @@ func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error)
 		werr = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hbuf.Bytes(), EndStream: true, EndHeaders: true})
 	}
 	if werr != nil {
-		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, werr))
+		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, ctxErr(ctx, werr)))
 	}
 	start = time.Now()
-	consumed := 0
-	for {
+	r := newH2Reader(&res, record, fr)
+	for !res.Complete {
 		f, err := fr.ReadFrame()
 		if err != nil {
 			res.TotalMs = since()
-			if res.Complete {
-				return res, nil
+			if detail := fr.ErrorDetail(); detail != nil {
+				err = fmt.Errorf("%w: %v", err, detail)
 			}
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
-			return fail(fmt.Errorf("probe: reading frames from %s: %w", addr, err))
+			return fail(fmt.Errorf("probe: reading frames from %s: %w", addr, ctxErr(ctx, err)))
 		}
 		t := since()
-		h := f.Header()
-		switch f := f.(type) {
-		case *http2.SettingsFrame:
-			emit(Event{T: t, Kind: KindFrame, Bytes: 9 + int(h.Length), Text: frameText(h)})
-			if !f.IsAck() {
-				fr.WriteSettingsAck()
-			}
-		case *http2.MetaHeadersFrame:
-			if res.TTFBMs == 0 { // the response's first frame, not the connection's SETTINGS
-				res.TTFBMs = t
-			}
-			emit(Event{T: t, Kind: KindFrame, Bytes: 9 + int(h.Length), Text: frameText(h)})
-			if res.Headers == nil {
-				res.Headers = http.Header{}
-			}
-			for _, hf := range f.Fields {
-				if hf.Name == ":status" {
-					res.Status, _ = strconv.Atoi(hf.Value)
-					res.Proto = "HTTP/2.0"
-					emit(Event{T: t, Kind: KindStatus, Text: "HTTP/2.0 " + hf.Value})
-					continue
-				}
-				res.Headers.Add(hf.Name, hf.Value)
-				emit(Event{T: t, Kind: KindHeader, Text: hf.Name + ": " + hf.Value})
-			}
-			if cl := res.Headers.Get("Content-Length"); cl != "" {
-				res.ContentLength, _ = strconv.ParseInt(cl, 10, 64)
-			}
-			res.Framing = FramingH2
-			emit(Event{T: t, Kind: KindHeadersEnd, Text: FramingH2, Size: res.ContentLength})
-			if f.StreamEnded() {
-				res.Complete = true
-			}
-		case *http2.DataFrame:
-			n := len(f.Data())
-			if n > 0 { // an empty DATA frame with END_STREAM is the end, like the 0 chunk
-				res.Chunks++
-			}
-			res.BodyBytes += int64(n)
-			emit(Event{T: t, Kind: KindDataFrame, Bytes: n, Size: int64(n), Text: strconv.Itoa(n)})
-			if consumed += int(h.Length); consumed >= replenishAt {
-				fr.WriteWindowUpdate(0, uint32(consumed))
-				fr.WriteWindowUpdate(1, uint32(consumed))
-				consumed = 0
-			}
-			if f.StreamEnded() {
-				res.Complete = true
-			}
-		case *http2.RSTStreamFrame:
-			emit(Event{T: t, Kind: KindError, Text: "RST_STREAM " + f.ErrCode.String()})
+		if msg := r.frame(f, t); msg != "" {
+			record(Event{T: t, Kind: KindError, Text: msg})
 			res.TotalMs = since()
-			return fail(fmt.Errorf("probe: the server reset the stream: %s", f.ErrCode))
-		case *http2.GoAwayFrame:
-			emit(Event{T: t, Kind: KindFrame, Bytes: 9 + int(h.Length), Text: frameText(h) + " " + f.ErrCode.String()})
-			if !res.Complete {
-				res.TotalMs = since()
-				return fail(fmt.Errorf("probe: GOAWAY %s before the end of the stream", f.ErrCode))
-			}
-		default:
-			emit(Event{T: t, Kind: KindFrame, Bytes: 9 + int(h.Length), Text: frameText(h)})
+			return fail(fmt.Errorf("probe: %s: %s", addr, msg))
 		}
 		if res.Complete {
-			emit(Event{T: t, Kind: KindEnd, Text: "END_STREAM"})
-			res.TotalMs = since()
-			return res, nil
+			record(Event{T: t, Kind: KindEnd, Text: "END_STREAM"})
 		}
 	}
+	res.TotalMs = since()
+	return res, nil
+}
+
+// h2Reader follows the response on stream 1, frame by frame, into a
+// Result, within the limits above. It decodes header blocks itself, rather
+// than have the framer gather them, so that it sees every CONTINUATION
+// frame and counts it.
+type h2Reader struct {
+	res      *Result
+	record   func(Event)
+	fr       *http2.Framer
+	dec      *hpack.Decoder
+	block    []hpack.HeaderField // fields of the header block being read
+	bad      string              // why the block being read is refused, found while decoding it
+	ends     bool                // the block being read has END_STREAM
+	sent     int                 // bytes of HEADERS and CONTINUATION frames so far, frame headers included
+	decoded  int                 // size of the header fields decoded so far: name + value + 32 each (RFC 9113 §6.5.2)
+	interim  int                 // 1xx responses seen
+	final    bool                // the final response's headers have come
+	idle     int                 // frames in a row that brought nothing of the response
+	consumed int                 // DATA bytes since the windows were last opened
+}
+
+func newH2Reader(res *Result, record func(Event), fr *http2.Framer) *h2Reader {
+	r := &h2Reader{res: res, record: record, fr: fr}
+	// 4096 bytes is the initial SETTINGS_HEADER_TABLE_SIZE, which the
+	// probe keeps; no string may be longer than all headers together.
+	r.dec = hpack.NewDecoder(4096, r.field)
+	r.dec.SetMaxStringLength(MaxHeaderBytes)
+	return r
+}
+
+// frame handles one frame read at time t; it returns why the probe must
+// stop, or "".
+func (r *h2Reader) frame(f http2.Frame, t float64) string {
+	h := f.Header()
+	ev := Event{T: t, Kind: KindFrame, Bytes: 9 + int(h.Length), Text: frameText(h)}
+	progress := false
+	switch f := f.(type) {
+	case *http2.HeadersFrame:
+		r.record(ev)
+		if h.StreamID != 1 {
+			// Its fields would change the HPACK table we decode with.
+			return fmt.Sprintf("HEADERS on stream %d, which the probe did not open", h.StreamID)
+		}
+		if r.res.TTFBMs == 0 { // the response's first frame, not the connection's SETTINGS
+			r.res.TTFBMs = t
+		}
+		r.ends = f.StreamEnded()
+		return r.fragment(h, f.HeaderBlockFragment(), f.HeadersEnded(), t)
+	case *http2.ContinuationFrame: // the framer checks that it follows HEADERS on stream 1
+		r.record(ev)
+		return r.fragment(h, f.HeaderBlockFragment(), f.HeadersEnded(), t)
+	case *http2.PushPromiseFrame:
+		r.record(ev)
+		return "PUSH_PROMISE, though the probe's SETTINGS disabled push"
+	case *http2.DataFrame:
+		if h.StreamID != 1 {
+			r.record(ev)
+			break
+		}
+		n := len(f.Data())
+		if !r.final {
+			r.record(ev)
+			return "DATA before the response's HEADERS"
+		}
+		if n > 0 { // an empty DATA frame with END_STREAM is the end, like the 0 chunk
+			r.res.Chunks++
+			progress = true
+		}
+		r.res.BodyBytes += int64(n)
+		r.record(Event{T: t, Kind: KindDataFrame, Bytes: n, Size: int64(n), Text: strconv.Itoa(n)})
+		if r.consumed += int(h.Length); r.consumed >= replenishAt {
+			r.fr.WriteWindowUpdate(0, uint32(r.consumed))
+			r.fr.WriteWindowUpdate(1, uint32(r.consumed))
+			r.consumed = 0
+		}
+		if f.StreamEnded() {
+			r.res.Complete = true
+		}
+	case *http2.RSTStreamFrame:
+		r.record(ev)
+		if h.StreamID == 1 {
+			return "the server reset the stream: RST_STREAM " + f.ErrCode.String()
+		}
+	case *http2.GoAwayFrame:
+		ev.Text += " " + f.ErrCode.String()
+		r.record(ev)
+		// A graceful GOAWAY that spares stream 1 lets it finish.
+		if f.ErrCode != http2.ErrCodeNo || f.LastStreamID < 1 {
+			return fmt.Sprintf("GOAWAY %s (last stream %d) before the end of the stream", f.ErrCode, f.LastStreamID)
+		}
+	case *http2.SettingsFrame:
+		r.record(ev)
+		if !f.IsAck() {
+			r.fr.WriteSettingsAck()
+		}
+	case *http2.PingFrame:
+		r.record(ev)
+		if !f.IsAck() {
+			r.fr.WritePing(true, f.Data)
+		}
+	default:
+		r.record(ev)
+	}
+	if progress {
+		r.idle = 0
+		return ""
+	}
+	return r.nothing()
+}
+
+// nothing counts a frame that brought nothing of the response.
+func (r *h2Reader) nothing() string {
+	if r.idle++; r.idle > maxIdleFrames {
+		return fmt.Sprintf("more than %d frames in a row with nothing of the response (SETTINGS, PING, WINDOW_UPDATE, empty frames, other streams' frames…)", maxIdleFrames)
+	}
+	return ""
+}
+
+// fragment decodes a piece of a header block; at the block's end it
+// applies the block to the Result.
+func (r *h2Reader) fragment(h http2.FrameHeader, frag []byte, end bool, t float64) string {
+	if r.sent += 9 + int(h.Length); r.sent > MaxHeaderBytes {
+		return fmt.Sprintf("HEADERS and CONTINUATION frames longer than %d bytes in all", MaxHeaderBytes)
+	}
+	if len(frag) == 0 && !end {
+		return r.nothing()
+	}
+	r.idle = 0
+	_, err := r.dec.Write(frag)
+	switch {
+	case r.bad != "":
+		return r.bad
+	case err != nil:
+		return "HPACK: " + err.Error()
+	case !end:
+		return ""
+	}
+	if err := r.dec.Close(); err != nil {
+		return "HPACK: " + err.Error()
+	}
+	fields := r.block
+	r.block = nil
+	if r.final {
+		return r.trailers(fields, t)
+	}
+	return r.response(fields, t)
+}
+
+// field is the decoder's emit function: it checks and keeps one field of
+// the block being read. After a bad one the probe stops, so it stops
+// emitting.
+func (r *h2Reader) field(hf hpack.HeaderField) {
+	r.decoded += int(hf.Size())
+	name := strings.TrimPrefix(hf.Name, ":")
+	switch {
+	case r.decoded > MaxHeaderBytes:
+		r.bad = fmt.Sprintf("header fields longer than %d bytes in all, decoded", MaxHeaderBytes)
+	case name == "" || !isToken([]byte(name)) || strings.ToLower(name) != name:
+		// HTTP/2 field names are lower case (RFC 9113 §8.2.1).
+		r.bad = "invalid header field name " + clip([]byte(hf.Name))
+	default:
+		if b, ok := badByte([]byte(hf.Value)); ok {
+			r.bad = fmt.Sprintf("invalid byte %#02x in header %s", b, clip([]byte(hf.Name)))
+			break
+		}
+		r.block = append(r.block, hf)
+		return
+	}
+	r.dec.SetEmitEnabled(false)
+}
+
+// response applies a header block of a response: an interim (1xx) one or
+// the final one.
+func (r *h2Reader) response(fields []hpack.HeaderField, t float64) string {
+	if len(fields) == 0 || fields[0].Name != ":status" {
+		return "response HEADERS without :status first"
+	}
+	status := fields[0].Value
+	code, err := strconv.Atoi(status)
+	switch {
+	case err != nil || len(status) != 3 || code < 100:
+		return "malformed :status " + clip([]byte(status))
+	case code == http.StatusSwitchingProtocols:
+		return "101 Switching Protocols, which HTTP/2 forbids"
+	case code < 200 && r.interim == maxInterim:
+		return fmt.Sprintf("more than %d interim (1xx) responses", maxInterim)
+	case code < 200 && r.ends:
+		return fmt.Sprintf("interim response %d with END_STREAM", code)
+	}
+	for _, hf := range fields[1:] {
+		if strings.HasPrefix(hf.Name, ":") {
+			return "pseudo-header " + clip([]byte(hf.Name)) + " in a response, or not first"
+		}
+	}
+	res := r.res
+	res.Status, res.Proto = code, "HTTP/2.0"
+	res.Headers = http.Header{} // of the final response, as Do's
+	r.record(Event{T: t, Kind: KindStatus, Text: "HTTP/2.0 " + status})
+	for _, hf := range fields[1:] {
+		res.Headers.Add(hf.Name, hf.Value)
+		r.record(Event{T: t, Kind: KindHeader, Text: hf.Name + ": " + hf.Value})
+	}
+	if code < 200 {
+		r.interim++
+		r.record(Event{T: t, Kind: KindHeadersEnd, Text: "interim"})
+		return ""
+	}
+	length, err := contentLength(res.Headers)
+	if err != nil {
+		return err.Error()
+	}
+	r.final = true
+	res.ContentLength = length
+	res.Framing = FramingH2
+	r.record(Event{T: t, Kind: KindHeadersEnd, Text: FramingH2, Size: length})
+	res.Complete = r.ends
+	return ""
+}
+
+// trailers applies the header block after the final response's: trailer
+// fields, which must end the stream.
+func (r *h2Reader) trailers(fields []hpack.HeaderField, t float64) string {
+	if !r.ends {
+		return "HEADERS after the final response's without END_STREAM"
+	}
+	res := r.res
+	for _, hf := range fields {
+		if strings.HasPrefix(hf.Name, ":") {
+			return "pseudo-header " + clip([]byte(hf.Name)) + " in trailers"
+		}
+		if res.Trailer == nil {
+			res.Trailer = http.Header{}
+		}
+		res.Trailer.Add(hf.Name, hf.Value)
+		r.record(Event{T: t, Kind: KindTrailer, Text: hf.Name + ": " + hf.Value})
+	}
+	res.Complete = true
+	return ""
 }
 
 func frameText(h http2.FrameHeader) string {
@@ -178,13 +384,16 @@ func frameText(h http2.FrameHeader) string {
 		if h.Flags.Has(http2.FlagSettingsAck) {
 			s += " ACK"
 		}
-	case http2.FrameHeaders, http2.FrameData:
-		if h.Flags.Has(http2.FlagHeadersEndStream) {
+	case http2.FrameHeaders, http2.FrameData, http2.FrameContinuation:
+		if h.Type != http2.FrameContinuation && h.Flags.Has(http2.FlagHeadersEndStream) {
 			s += " END_STREAM"
 		}
-		if h.Type == http2.FrameHeaders && h.Flags.Has(http2.FlagHeadersEndHeaders) {
+		if h.Type != http2.FrameData && h.Flags.Has(http2.FlagHeadersEndHeaders) {
 			s += " END_HEADERS"
 		}
+	}
+	if h.StreamID > 1 {
+		s += " stream " + strconv.FormatUint(uint64(h.StreamID), 10)
 	}
 	return s
 }

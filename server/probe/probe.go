@@ -123,21 +123,10 @@ func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 	}
 	start := time.Now()
 
-	keep := req.MaxEvents
-	if keep == 0 {
-		keep = DefaultMaxEvents
-	}
+	keep := recorder(&res, req.MaxEvents, onEvent)
 	record := func(evs []Event) {
 		for _, e := range evs {
-			switch {
-			case len(res.Events) < keep:
-				res.Events = append(res.Events, e)
-			case keep > 0:
-				res.Dropped++
-			}
-			if onEvent != nil {
-				onEvent(e)
-			}
+			keep(e)
 		}
 	}
 	p := NewParser(method)
@@ -167,6 +156,28 @@ func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 		return fail(readErr)
 	}
 	return res, nil
+}
+
+// recorder returns what both probes do with each event: keep it in
+// res.Events while they hold fewer than maxEvents (0 means
+// DefaultMaxEvents; a negative value keeps none and counts nothing),
+// count it in res.Dropped past that, and pass it to onEvent if not nil.
+func recorder(res *Result, maxEvents int, onEvent func(Event)) func(Event) {
+	keep := maxEvents
+	if keep == 0 {
+		keep = DefaultMaxEvents
+	}
+	return func(e Event) {
+		switch {
+		case len(res.Events) < keep:
+			res.Events = append(res.Events, e)
+		case keep > 0:
+			res.Dropped++
+		}
+		if onEvent != nil {
+			onEvent(e)
+		}
+	}
 }
 
 // parseURL checks an http:// URL and returns the address to dial, the Host
@@ -233,8 +244,14 @@ func dial(ctx context.Context, rawURL string) (conn net.Conn, addr, host, target
 	if err != nil {
 		return nil, "", "", "", fmt.Errorf("probe: dialing %s: %w", addr, err)
 	}
+	return watch(ctx, c), addr, host, target, nil
+}
+
+// watch ties c to ctx: when ctx ends, c's reads and writes fail at once.
+// Closing the returned connection unhooks it.
+func watch(ctx context.Context, c net.Conn) net.Conn {
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	return &stopConn{Conn: c, stop: stop}, addr, host, target, nil
+	return &stopConn{Conn: c, stop: stop}
 }
 
 // stopConn unhooks its context when closed.
