@@ -29,6 +29,7 @@ func (s *Server) csv(b body) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		defer s.runs.responseDone() // last: once the body below is let go
 		defer release()
 		ctx, cancel := s.streamDeadline(w, r)
 		defer cancel()
