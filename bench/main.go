@@ -40,10 +40,24 @@ func main() {
 	chrome := flag.String("chrome", "/usr/bin/chromium", "Chromium")
 	out := flag.String("out", "bench/results.md", "where to write the table too (empty: stdout only)")
 	runs := flag.Int("runs", 5, "runs per figure (3 for 1 GiB)")
+	serveBare := flag.Bool("bare-serve", false, "serve the bare handler (bench/bare.go) and nothing else; the bench starts itself so")
+	only := flag.String("only", "", "run only these tables, comma-separated: server, bare, browser, frame, load (default: all)")
 	flag.Parse()
+	if *serveBare {
+		bareServe()
+		return
+	}
+	tables = *only
 	if err := run(*bin, *chrome, *out, *runs); err != nil {
 		log.Fatalf("bench: %v", err)
 	}
+}
+
+// tables is -only: the tables to run, or "" for all.
+var tables string
+
+func want(table string) bool {
+	return tables == "" || slices.Contains(strings.Split(tables, ","), table)
 }
 
 func run(bin, chrome, out string, runs int) error {
@@ -64,8 +78,15 @@ func run(bin, chrome, out string, runs int) error {
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version(), runs, runs)
 
 	log.Printf("server: curl against %s", base)
-	if err := serverTable(&b, base, runs); err != nil {
-		return err
+	if want("server") {
+		if err := serverTable(&b, base, runs); err != nil {
+			return err
+		}
+	}
+	if want("bare") {
+		if err := bareTable(&b, base, runs); err != nil {
+			return err
+		}
 	}
 	browser, cancel, err := harness.StartBrowser(chrome)
 	if err != nil {
@@ -73,14 +94,20 @@ func run(bin, chrome, out string, runs int) error {
 	}
 	defer cancel()
 	log.Printf("browser: %s", chrome)
-	if err := browserTable(&b, browser, base, runs); err != nil {
-		return err
+	if want("browser") {
+		if err := browserTable(&b, browser, base, runs); err != nil {
+			return err
+		}
 	}
-	if err := frameTable(&b, browser, base); err != nil {
-		return err
+	if want("frame") {
+		if err := frameTable(&b, browser, base); err != nil {
+			return err
+		}
 	}
-	if err := loadTable(&b, browser, base, runs); err != nil {
-		return err
+	if want("load") {
+		if err := loadTable(&b, browser, base, runs); err != nil {
+			return err
+		}
 	}
 	fmt.Print(b.String())
 	if out != "" {
@@ -179,7 +206,7 @@ func gbps(bytes int64, s float64) float64 {
 
 func serverTable(b *strings.Builder, base string, runs int) error {
 	fmt.Fprintf(b, "## Server, read by curl on loopback\n\n")
-	fmt.Fprintf(b, "Bodies of ~1 KiB rows (`pad=1005`), 64 rows per group (`per=64`, 64 KiB flushes), no delay. Peak heap growth is from the server's own samples (`/events`), over the heap when the request arrived.\n\n")
+	fmt.Fprintf(b, "Bodies of ~1 KiB rows (`pad=1005`), 64 rows per group (`per=64`, 64 KiB flushes), no delay. Peak heap growth is from the server's own samples (`/events`), over the heap when the request arrived. Before each request the bench calls `/clock`, as the page does before every run: it answers once the server has collected what the run before left.\n\n")
 	fmt.Fprintf(b, "| body | heap growth buffered | heap growth streaming | TTFB buffered | TTFB streaming | throughput streaming | throughput buffered |\n|---|---|---|---|---|---|---|\n")
 	seq := 0
 	for _, size := range []int64{1 * MiB, 16 * MiB, 256 * MiB, 1024 * MiB} {
@@ -193,6 +220,9 @@ func serverTable(b *strings.Builder, base string, runs int) error {
 			for k, scenario := range []string{"buffered", "streaming"} {
 				seq++
 				id := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), seq)
+				if err := untilTidy(base); err != nil {
+					return err
+				}
 				r, err := curl(base + "/csv/" + scenario + "?" + bodyQuery(size) + "&run=" + id)
 				if err != nil {
 					return err

@@ -62,7 +62,9 @@ func produce(ctx context.Context, s spec.Spec, dst sink) error {
 		}
 		last := min(row+s.Per-1, s.Rows)
 		for ; row <= last; row++ {
-			if len(buf)+rowMax > cap(buf) {
+			// The row's exact length, not rowMax: a group that fits one
+			// piece (64 rows of 1 KiB) must leave in one write, one chunk.
+			if len(buf)+len(prefix)+digits(row)+1 > cap(buf) {
 				if err := dst.write(buf); err != nil {
 					return err
 				}
@@ -86,6 +88,15 @@ func produce(ctx context.Context, s spec.Spec, dst sink) error {
 		}
 	}
 	return nil
+}
+
+// digits is the number of decimal digits of n > 0.
+func digits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }
 
 // memorySink holds the whole body, as Django's HttpResponse does. It keeps

@@ -151,7 +151,8 @@ func TestNonReadingClientsAreCut(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+			settle(t, ts.URL)
+			settle(t, upstream.URL)
 			before := runtime.NumGoroutine()
 			if tc.setup != nil {
 				tc.setup(t)

@@ -293,6 +293,7 @@ func TestClientGoneStopsTheProducer(t *testing.T) {
 		"/csv/buffered?rows=2000000&pad=1000&per=1000",   // no delay: stopped between pieces
 	} {
 		t.Run(path, func(t *testing.T) {
+			settle(t, ts.URL)
 			before := runtime.NumGoroutine()
 			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
 			if err != nil {
@@ -364,6 +365,32 @@ func TestLimitsFromConfig(t *testing.T) {
 	}
 	if _, err := New(Config{Web: fstest.MapFS{"app.wasm": {}}, Limits: spec.Limits{Rows: spec.MaxRows + 1, BodyBytes: 100}}); err == nil {
 		t.Error("New accepted limits above the hard caps")
+	}
+}
+
+// settle waits until the server has collected what earlier responses left
+// (GET /clock waits for it): its collection runs on a goroutine of its own,
+// which a test counting goroutines must not mistake for a handler's.
+func settle(t *testing.T, base string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/clock", nil)
+	req.Close = true
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("/clock: %s", resp.Status)
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	// Then until the count holds still: the connections just closed take
+	// a moment to end their goroutines.
+	for n, still := runtime.NumGoroutine(), 0; still < 5; still++ {
+		time.Sleep(10 * time.Millisecond)
+		if m := runtime.NumGoroutine(); m != n {
+			n, still = m, 0
+		}
 	}
 }
 
