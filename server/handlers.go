@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"chunkscope/app/spec"
 )
@@ -227,7 +228,7 @@ func acceptsGzip(w http.ResponseWriter, r *http.Request) bool {
 // FlushInterval: 0 is its default (no periodic flush, except that Go flushes
 // at once when the upstream body has no length, i.e. is chunked), -1
 // flushes after every write.
-func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
+func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme = "http"
@@ -236,7 +237,7 @@ func (s *Server) proxy(prefix string, flushInterval int) http.Handler {
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
 		},
-		FlushInterval:  flushDuration(flushInterval),
+		FlushInterval:  flushInterval,
 		ModifyResponse: dropOwnHeaders,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			serveError(w, http.StatusBadGateway, "proxy: the upstream failed: "+err.Error())

@@ -156,11 +156,11 @@ func (g *runs) lookup(id string) (*runLog, chan struct{}) {
 
 // snapshot copies a run's samples from index from on (clamped to what
 // there is), with its state and its change channel.
-func (g *runs) snapshot(l *runLog, from int) ([]Sample, bool, <-chan struct{}, error) {
+func (g *runs) snapshot(l *runLog, from int) ([]Sample, bool, <-chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	from = max(0, min(from, len(l.samples)))
-	return append([]Sample(nil), l.samples[from:]...), l.done, l.changed, nil
+	return append([]Sample(nil), l.samples[from:]...), l.done, l.changed
 }
 
 // since returns the samples from index from on, whether the run is done,
@@ -172,7 +172,8 @@ func (g *runs) since(ctx context.Context, id string, from int, wait time.Duratio
 	for {
 		l, newRun := g.lookup(id)
 		if l != nil {
-			return g.snapshot(l, from)
+			samples, done, changed := g.snapshot(l, from)
+			return samples, done, changed, nil
 		}
 		select {
 		case <-newRun:

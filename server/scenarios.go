@@ -27,7 +27,7 @@ func (s *Server) mountScenarios() error {
 	for path, b := range bodies {
 		s.mux.HandleFunc(path, s.csv(b))
 	}
-	for prefix, interval := range map[string]int{"/proxy/default": 0, "/proxy/flush": -1} {
+	for prefix, interval := range map[string]time.Duration{"/proxy/default": 0, "/proxy/flush": -1} {
 		s.mux.Handle(prefix+"/", s.proxy(prefix, interval))
 	}
 	for _, sc := range spec.Scenarios() {
@@ -42,7 +42,3 @@ func (s *Server) mountScenarios() error {
 	}
 	return nil
 }
-
-// flushDuration turns a FlushInterval given in whole units into the
-// duration ReverseProxy takes (0 and -1 are the meaningful values here).
-func flushDuration(n int) time.Duration { return time.Duration(n) }

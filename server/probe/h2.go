@@ -12,13 +12,15 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"chunkscope/app/wire"
 )
 
 // HTTP/2 event kinds and framing: no chunks, frames.
 const (
-	KindFrame     = "frame"      // a frame other than DATA: Text is its type and flags
-	KindDataFrame = "data-frame" // a DATA frame: Bytes and Size are its payload length
-	FramingH2     = "h2-frames"
+	KindFrame     = wire.KindFrame     // a frame other than DATA: Text is its type and flags
+	KindDataFrame = wire.KindDataFrame // a DATA frame: Bytes and Size are its payload length
+	FramingH2     = wire.FramingH2
 )
 
 // replenishAt is how much body the H2 probe accepts before it opens the
