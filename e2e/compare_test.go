@@ -255,3 +255,34 @@ func TestNoBody(t *testing.T) {
 	}
 	shot(t, ctx, "head.png")
 }
+
+// TestServerGone: when the server stops answering, the page says so beside
+// Run, not "Failed to fetch" below the fold.
+func TestServerGone(t *testing.T) {
+	bin := os.Getenv("CHUNKSCOPE_BIN")
+	if bin == "" || env.browser == nil {
+		t.Skip("no binary or browser: run make test")
+	}
+	srv, err := harness.Start(bin, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	ctx := tab(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.Base+"/?scenario=streaming&rows=3")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs)`)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById("run").click(), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(document.getElementById("run-problem") || {}).textContent || ""`,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil || !strings.Contains(msg, "The server did not answer") {
+		t.Errorf("message beside Run = %q, %v; want one saying the server did not answer", msg, err)
+	}
+	shot(t, ctx, "server-gone.png")
+}

@@ -212,14 +212,18 @@
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, cssW, cssH);
     ctx.textBaseline = "middle";
+    // Canvas state is set only when it changes: assigning ctx.font parses
+    // the font each time, and a scene has dozens of texts.
+    let font = -1, align = -1, dash = -1, width = -1, stroke = "", fill = "";
+    const setFill = (c) => { if (c !== fill) { ctx.fillStyle = fill = c; } };
     for (let i = 0; i < f.length; ) {
       const kind = f[i], color = S[f[i + 1]], n = f[i + 7], p = i + 8;
       switch (kind) {
         case 1: // line
         case 2: // polyline
-          ctx.strokeStyle = color;
-          ctx.lineWidth = f[i + 2];
-          ctx.setLineDash(dashes[f[i + 3]]);
+          if (color !== stroke) ctx.strokeStyle = stroke = color;
+          if (f[i + 2] !== width) ctx.lineWidth = width = f[i + 2];
+          if (f[i + 3] !== dash) ctx.setLineDash(dashes[(dash = f[i + 3])]);
           ctx.beginPath();
           ctx.moveTo(f[p], f[p + 1]);
           for (let j = p + 2; j < p + n; j += 2) ctx.lineTo(f[j], f[j + 1]);
@@ -227,17 +231,17 @@
           break;
         case 3: // rect
         case 4: // rects
-          ctx.fillStyle = color;
+          setFill(color);
           for (let j = p; j < p + n; j += 4) ctx.fillRect(f[j], f[j + 1], f[j + 2], f[j + 3]);
           break;
         case 5: // text
-          ctx.fillStyle = color;
-          ctx.font = fonts[f[i + 4]];
-          ctx.textAlign = aligns[f[i + 5]];
+          setFill(color);
+          if (f[i + 4] !== font) ctx.font = fonts[(font = f[i + 4])];
+          if (f[i + 5] !== align) ctx.textAlign = aligns[(align = f[i + 5])];
           ctx.fillText(S[f[i + 6]], f[p], f[p + 1]);
           break;
         case 6: // filled polygon
-          ctx.fillStyle = color;
+          setFill(color);
           ctx.beginPath();
           ctx.moveTo(f[p], f[p + 1]);
           for (let j = p + 2; j < p + n; j += 2) ctx.lineTo(f[j], f[j + 1]);

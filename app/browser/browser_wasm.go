@@ -378,6 +378,10 @@ func width(id string) float64 {
 	return js.Global().Get("chunkscopeLib").Call("chartWidth", el).Float()
 }
 
+// encoder keeps its buffers from frame to frame; paint runs on go-app's UI
+// goroutine only.
+var encoder scene.Encoder
+
 // paint hands the scene to the painter as one Float64Array's bytes and one
 // string (scene.Encode): two copies a frame, whatever the chart holds.
 func paint(id string, sc scene.Scene) {
@@ -385,7 +389,7 @@ func paint(id string, sc scene.Scene) {
 	if el.IsNull() {
 		return
 	}
-	nums, strs := scene.Encode(sc)
+	nums, strs := encoder.Encode(sc)
 	js.Global().Get("chunkscopeLib").Call("paint", el, sc.W, sc.H, floatBytes(nums), strings.Join(strs, "\x01"))
 }
 

@@ -134,10 +134,8 @@ func Build(lanes []Lane, cols int) Binning {
 			}
 			b.Cum[c] = sum
 		}
-		b.ServerHeap = ax.binSamples(r.ServerMem, heap, l.ShiftMs, endCol)
-		b.ServerRSS = ax.binSamples(r.ServerMem, rss, l.ShiftMs, endCol)
-		b.ClientHeap = ax.binSamples(r.ClientMem, heap, l.ShiftMs, endCol)
-		b.ClientJS = ax.binSamples(r.ClientMem, jsHeap, l.ShiftMs, endCol)
+		b.ServerHeap, b.ServerRSS = ax.binSamples(r.ServerMem, false, l.ShiftMs, endCol)
+		b.ClientHeap, b.ClientJS = ax.binSamples(r.ClientMem, true, l.ShiftMs, endCol)
 		sc.Lanes = append(sc.Lanes, b)
 		if r.Wire != nil {
 			shift := 0.0
@@ -199,45 +197,58 @@ func wireLane(l Lane, shift float64, ax axis) Binned {
 	return b
 }
 
-func heap(m wire.Sample) uint64   { return m.Heap }
-func rss(m wire.Sample) uint64    { return m.RSS }
-func jsHeap(m wire.Sample) uint64 { return m.JSHeap }
-
-// binSamples bins a memory curve to columns: the largest value sampled in
-// each column (a peak must not vanish between pixels), the last value
-// carried across columns with no sample, NaN before the first sample and
-// past the lane's end. A zero value means "no such figure" and is skipped;
-// a curve with no figure at all is nil.
-func (a axis) binSamples(samples []wire.Sample, value func(wire.Sample) uint64, shift float64, endCol int) []float64 {
-	out := make([]float64, a.cols)
-	last, any := math.NaN(), false
+// binSamples bins a source's two memory curves to columns in one pass:
+// the heap, and the RSS (server) or the JS heap (client, js). Per column the
+// largest value sampled (a peak must not vanish between pixels), the last
+// value carried across columns with no sample, NaN before the first sample
+// and past the lane's end. A zero value means "no such figure" and is
+// skipped; a curve with no figure at all is nil.
+func (a axis) binSamples(samples []wire.Sample, js bool, shift float64, endCol int) (heap, other []float64) {
+	heap, other = make([]float64, a.cols), make([]float64, a.cols)
+	lastH, lastO := math.NaN(), math.NaN()
+	anyH, anyO := false, false
 	i := 0
 	for c := 0; c < a.cols; c++ {
 		if c > endCol {
-			out[c] = math.NaN()
+			heap[c], other[c] = math.NaN(), math.NaN()
 			continue
 		}
 		limit := a.tMin + float64(c+1)*a.colMs + shift
-		peak := math.NaN()
+		peakH, peakO := math.NaN(), math.NaN()
 		for ; i < len(samples) && (samples[i].T < limit || c == endCol); i++ {
-			v := value(samples[i])
-			if v == 0 {
-				continue
+			s := &samples[i]
+			if v := float64(s.Heap); s.Heap != 0 {
+				anyH = true
+				if !(v <= peakH) {
+					peakH = v
+				}
+				lastH = v
 			}
-			any = true
-			if math.IsNaN(peak) || float64(v) > peak {
-				peak = float64(v)
+			o := s.RSS
+			if js {
+				o = s.JSHeap
 			}
-			last = float64(v)
+			if v := float64(o); o != 0 {
+				anyO = true
+				if !(v <= peakO) {
+					peakO = v
+				}
+				lastO = v
+			}
 		}
-		if !math.IsNaN(peak) {
-			out[c] = peak
-		} else {
-			out[c] = last
+		heap[c], other[c] = lastH, lastO
+		if !math.IsNaN(peakH) {
+			heap[c] = peakH
+		}
+		if !math.IsNaN(peakO) {
+			other[c] = peakO
 		}
 	}
-	if !any {
-		return nil
+	if !anyH {
+		heap = nil
 	}
-	return out
+	if !anyO {
+		other = nil
+	}
+	return heap, other
 }

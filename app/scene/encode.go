@@ -7,21 +7,36 @@ package scene
 // numbers of Pts. Handing JavaScript one Float64Array instead of an object
 // per primitive keeps a frame's cost where the binned drawing had it.
 func Encode(s Scene) (nums []float64, strs []string) {
-	index := map[string]int{}
+	var e Encoder
+	return e.Encode(s)
+}
+
+// Encoder is Encode with buffers kept from one frame to the next: a live
+// chart is encoded ten times a second, and the garbage of each frame would
+// cost the wasm's collector. What it returns is valid until its next call.
+type Encoder struct {
+	nums  []float64
+	strs  []string
+	index map[string]int
+}
+
+// Encode packs s, reusing the encoder's buffers.
+func (e *Encoder) Encode(s Scene) (nums []float64, strs []string) {
+	if e.index == nil {
+		e.index = map[string]int{}
+	}
+	clear(e.index)
+	strs = e.strs[:0]
 	str := func(v string) float64 {
-		i, ok := index[v]
+		i, ok := e.index[v]
 		if !ok {
 			i = len(strs)
-			index[v] = i
+			e.index[v] = i
 			strs = append(strs, v)
 		}
 		return float64(i)
 	}
-	n := 0
-	for _, p := range s.Prims {
-		n += 8 + len(p.Pts)
-	}
-	nums = make([]float64, 0, n)
+	nums = e.nums[:0]
 	for _, p := range s.Prims {
 		text := -1.0
 		if p.Kind == Text {
@@ -30,5 +45,6 @@ func Encode(s Scene) (nums []float64, strs []string) {
 		nums = append(nums, float64(p.Kind), str(p.Color), p.Width, float64(p.Dash), float64(p.Font), float64(p.Align), text, float64(len(p.Pts)))
 		nums = append(nums, p.Pts...)
 	}
+	e.nums, e.strs = nums, strs
 	return nums, strs
 }

@@ -253,7 +253,13 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		for _, n := range l.Ticks {
 			maxTicks = math.Max(maxTicks, n)
 		}
-		var rects []float64
+		ticked := 0
+		for _, n := range l.Ticks {
+			if n != 0 {
+				ticked++
+			}
+		}
+		rects := make([]float64, 0, 4*ticked)
 		for c, n := range l.Ticks {
 			if n == 0 {
 				continue
@@ -262,7 +268,7 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 			h := 8 + (tickH-8)*(math.Log1p(n)/math.Log1p(maxTicks))
 			rects = append(rects, x0+float64(c), mid-h/2, 1.5, h)
 		}
-		if rects != nil {
+		if ticked > 0 {
 			s.Prims = append(s.Prims, Prim{Kind: Rects, Color: l.Color, Pts: rects})
 		}
 		labelY := top + laneBand/2 + 1
@@ -363,7 +369,10 @@ func (s *builder) memPanel(top float64, empty bool, x0, cols float64, title, leg
 
 // segments turns a binned curve into polylines, one per run of columns
 // that have a value: column c spans x0+c to x0+c+1. When base is a number,
-// each polyline starts from it (the cumulative curve rises from 0).
+// each polyline starts from it (the cumulative curve rises from 0). Points
+// in the middle of a horizontal stretch are left out: they change nothing
+// drawn, and a flat memory curve or a stream's pause costs the painter two
+// points instead of one per column.
 func segments(vals []float64, x0 float64, yOf func(float64) float64, base float64) [][]float64 {
 	var out [][]float64
 	var cur []float64
@@ -382,6 +391,10 @@ func segments(vals []float64, x0 float64, yOf func(float64) float64, base float6
 				start = base
 			}
 			cur = append(make([]float64, 0, 2*(len(vals)-c)+2), x0+float64(c), start)
+		}
+		if n := len(cur); n >= 4 && cur[n-1] == y && cur[n-3] == y {
+			cur[n-2] = x0 + float64(c+1) // extend the flat stretch
+			continue
 		}
 		cur = append(cur, x0+float64(c+1), y)
 	}

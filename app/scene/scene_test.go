@@ -2,6 +2,7 @@ package scene
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -141,5 +142,20 @@ func TestFormat(t *testing.T) {
 		if got := FormatBytes(n); got != want {
 			t.Errorf("FormatBytes(%v) = %q; want %q", n, got, want)
 		}
+	}
+}
+
+func TestSegmentsDropFlatPoints(t *testing.T) {
+	nan := math.NaN()
+	got := segments([]float64{nan, 5, 5, 5, 7, 7, nan, 2}, 10, func(v float64) float64 { return v }, nan)
+	want := [][]float64{{11, 5, 14, 5, 15, 7, 16, 7}, {17, 2, 18, 2}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("segments = %v; want %v", got, want)
+	}
+	var e Encoder
+	s := Scene{Prims: []Prim{{Kind: Text, Color: "#000", Text: "a", Pts: []float64{1, 2}}, {Kind: Line, Color: "#000", Width: 1, Pts: []float64{0, 0, 1, 1}}}}
+	n1, s1 := e.Encode(s)
+	if len(n1) != 8+2+8+4 || len(s1) != 2 || n1[1] != n1[11] {
+		t.Errorf("encoded %v %v", n1, s1)
 	}
 }

@@ -33,19 +33,24 @@ func (p *Page) benchFrame(chunks, frames int) string {
 	lanes := []scene.Lane{{Run: r, Label: "bench", Color: scene.Palette[scene.Blue]}}
 	canvas := browser.Canvas{ID: chartID}
 	times := make([]float64, frames)
+	layout := make([]float64, frames) // the Go part: verdict, binning, layout
 	for i := range times {
 		start := browser.Now()
 		r.Verdict = record.Explain(r)
-		canvas.Paint(scene.Build(lanes, scene.Options{Width: canvas.Width()}))
+		sc := scene.Build(lanes, scene.Options{Width: canvas.Width()})
+		layout[i] = browser.Now() - start
+		canvas.Paint(sc)
 		times[i] = browser.Now() - start
 	}
 	p.paint()
 	slices.Sort(times)
+	slices.Sort(layout)
 	b, _ := json.Marshal(map[string]any{ // numbers only: cannot fail
 		"chunks":   chunks,
 		"frames":   frames,
 		"medianMs": times[len(times)/2],
 		"maxMs":    times[len(times)-1],
+		"layoutMs": layout[len(layout)/2],
 	})
 	return string(b)
 }
