@@ -281,12 +281,19 @@ func (r *Run) Abandon(reason string) {
 	r.Verdict = Explain(r)
 }
 
-// Label is the lane's name: the scenario, or the upstream's URL.
+// Label is the lane's name: the scenario, or the upstream's host and path
+// (its scheme and query say little in a lane's few characters; the table and
+// the card give the whole URL).
 func (r *Run) Label() string {
-	if r.Scenario == Upstream {
-		return r.Params["url"]
+	if r.Scenario != Upstream {
+		return r.Scenario
 	}
-	return r.Scenario
+	u := r.Params["url"]
+	u = strings.TrimPrefix(u, "http://")
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }
 
 // Append adds pieces read at the given times and keeps the totals right.

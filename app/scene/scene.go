@@ -112,7 +112,7 @@ const (
 	memGap       = 34
 	emptyMem     = 8 // an empty memory panel: its title line only
 	minCols      = 50
-	labelRunes   = 20 // a lane label longer than this is cut from the left
+	labelRunes   = 17 // a lane label longer than this loses its middle: it must fit the left margin
 )
 
 // Colors of the frame.
@@ -451,14 +451,15 @@ func textWidth(text string, f Font) float64 {
 	return per * float64(len([]rune(text)))
 }
 
-// shorten cuts a long lane label from the left, where a URL is least
-// telling.
+// shorten cuts the middle out of a long lane label: an upstream's host
+// and the end of its path are what tell lanes apart.
 func shorten(label string) string {
 	rs := []rune(label)
 	if len(rs) <= labelRunes {
 		return label
 	}
-	return "…" + string(rs[len(rs)-labelRunes+1:])
+	head := (labelRunes - 1) / 2
+	return string(rs[:head]) + "…" + string(rs[len(rs)-(labelRunes-1-head):])
 }
 
 // niceStep is a round step that cuts span into about target pieces.

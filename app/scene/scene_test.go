@@ -159,3 +159,13 @@ func TestSegmentsDropFlatPoints(t *testing.T) {
 		t.Errorf("encoded %v %v", n1, s1)
 	}
 }
+
+func TestShorten(t *testing.T) {
+	r := &record.Run{Scenario: record.Upstream, Params: map[string]string{"url": "http://127.0.0.1:40177/csv/streaming?rows=20"}}
+	if got := shorten(r.Label()); got != "127.0.0.…treaming" || len([]rune(got)) != labelRunes {
+		t.Errorf("shorten(%q) = %q", r.Label(), got)
+	}
+	if got := shorten("gzip-streaming"); got != "gzip-streaming" {
+		t.Errorf("shorten(gzip-streaming) = %q", got)
+	}
+}

@@ -210,7 +210,7 @@ func (p *Page) Render() app.UI {
 		),
 		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Link(link.String()).Problem(serverGone(p.runs.View)),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
-		newChart().Runs(p.runs.View).Align(p.align).Version(p.runs.Version),
+		newChart().Runs(p.runs.View).Align(p.align),
 		app.P().ID("mem-sources").Class("note").Text(p.memSources),
 		newTable().Lanes(lanes).Version(p.runs.Version),
 		newEarlier().Runs(p.runs.Earlier()).Full(len(lanes) >= runner.MaxLanes).Running(p.runs.Running),

@@ -42,7 +42,7 @@ func (t *table) Render() app.UI {
 				l := t.Ilanes[i]
 				r := l.Run
 				return app.Tr().Class(l.class()).DataSet("scenario", r.Scenario).DataSet("id", r.ID).Body(
-					app.Td().Class("name").Title(r.Method+" "+r.URL).Text(r.Label()),
+					app.Td().Class("name").Title(r.Method+" "+r.URL).Text(name(r)),
 					app.Td().Class("num").Text(status(r)),
 					app.Td().Text(framing(r)),
 					app.Td().Class("num").Text(msOr(r.TTFBMs, len(r.Chunks) > 0 || r.Done && r.Status != 0)),
@@ -100,4 +100,12 @@ func growth(n int64, ok bool) string {
 		return "—"
 	}
 	return record.Size(n)
+}
+
+// name is what a row reads: the scenario, or the whole upstream URL.
+func name(r *record.Run) string {
+	if r.Scenario == record.Upstream {
+		return r.Params["url"]
+	}
+	return r.Scenario
 }
