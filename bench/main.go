@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"chunkscope/app/record"
+	"chunkscope/app/wire"
 	"chunkscope/internal/harness"
 	"chunkscope/internal/sse"
 )
@@ -157,12 +158,12 @@ func serverGrowth(base, id string) (int64, error) {
 		b, _ := io.ReadAll(resp.Body)
 		return 0, fmt.Errorf("events %s: %d %s", id, resp.StatusCode, b)
 	}
-	var samples []record.MemSample
+	var samples []wire.Sample
 	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
 		if event != "sample" {
 			return event != "end", nil
 		}
-		var s record.MemSample
+		var s wire.Sample
 		samples = append(samples, s)
 		return true, json.Unmarshal([]byte(data), &samples[len(samples)-1])
 	})

@@ -45,7 +45,17 @@ func TestUpstream(t *testing.T) {
 		t.Errorf("%d server memory samples; want none (this server's memory is not the upstream's)", len(r.ServerMem))
 	}
 
-	r = runsAfter(t, tab(t), "/?autorun=1&url="+url.QueryEscape("http://127.0.0.1:1/x"), 1)[0]
+	// Their upstream beside our reference, in one view.
+	ctx := tab(t)
+	both := runsAfter(t, ctx, "/?compare=streaming&rows=20&delay=50ms&autorun=1&url="+url.QueryEscape(target), 2)
+	if both[0].Scenario != "streaming" || both[1].Scenario != "upstream" || both[1].Params["url"] != target || both[1].Verdict.Kind != "streamed" {
+		t.Errorf("compare with upstream: %s, %s (%s); want streaming then the upstream, streamed", both[0].Scenario, both[1].Scenario, both[1].Params["url"])
+	}
+	shot(t, ctx, "upstream-beside-streaming.png")
+
+	ctx = tab(t)
+	r = runsAfter(t, ctx, "/?autorun=1&url="+url.QueryEscape("http://127.0.0.1:1/x"), 1)[0]
+	shot(t, ctx, "upstream-refused.png")
 	if r.Status != 400 || !strings.Contains(r.ErrorBody, "is not one of the allowed upstreams") || r.Verdict.Kind != "error" {
 		t.Errorf("refused upstream: %d %q (%s); want 400 naming the allowed upstreams", r.Status, r.ErrorBody, r.Verdict.Kind)
 	}

@@ -6,17 +6,13 @@ import (
 	"os"
 	"runtime/metrics"
 	"strconv"
+
+	appwire "chunkscope/app/wire" // server has its own wire (the /wire handler and its test table)
 )
 
 // Sample is one reading of the server's memory, at T ms since the run's
-// request arrived.
-type Sample struct {
-	T          float64 `json:"t"`
-	Heap       uint64  `json:"heap"`      // bytes in heap objects, live or not yet swept
-	HeapTotal  uint64  `json:"heapTotal"` // heap memory the runtime holds from the OS
-	RSS        uint64  `json:"rss"`       // resident set size of the process
-	Goroutines uint64  `json:"goroutines"`
-}
+// request arrived: app/wire's, the type the page decodes /events with.
+type Sample = appwire.Sample
 
 // memReader reads the process's memory without stopping the world
 // (runtime/metrics, unlike runtime.ReadMemStats, is cheap enough for 10 ms).

@@ -70,10 +70,10 @@ func TestScenariosOnTheWire(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
 				do := probe.Do
-				if sc.Proto == "HTTP/2" {
+				if sc.Proto == spec.ProtoHTTP2 {
 					do = probe.DoH2
 				}
-				res, err := do(ctx, probe.Request{URL: ts.URL + sc.Path + "?" + w.query, HTTP10: sc.Proto == "HTTP/1.0", Head: sc.Method == "HEAD", Header: sc.Header}, nil)
+				res, err := do(ctx, probe.Request{URL: ts.URL + sc.Path + "?" + w.query, HTTP10: sc.Proto == spec.ProtoHTTP10, Head: sc.Method == "HEAD", Header: sc.Header}, nil)
 				if err != nil {
 					t.Fatalf("probe: %v", err)
 				}

@@ -129,10 +129,10 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	}
 	return probe.Request{
 		URL:    "http://" + self + sc.Path + "?" + sp.Values().Encode(),
-		HTTP10: sc.Proto == "HTTP/1.0",
+		HTTP10: sc.Proto == spec.ProtoHTTP10,
 		Head:   sc.Method == http.MethodHead,
 		Header: header,
-	}, sc.Proto == "HTTP/2", nil
+	}, sc.Proto == spec.ProtoHTTP2, nil
 }
 
 // localAddr is the address of the listener r came in on: the only address

@@ -5,8 +5,8 @@
 //    JS heap then grows to the body size even when nothing is kept). Here
 //    each read is stamped with performance.now() and its byte count into a
 //    Float64Array that Go takes in batches, once per frame.
-//  - draw: paints a scene that Go has already binned to pixel columns, from
-//    typed arrays, in one pass.
+//  - paint: paints a scene that Go has laid out (app/scene: binned to pixel
+//    columns, axes, labels, markers) from one typed array, in one pass.
 // It is a static file served by the binary, so a strict CSP needs no eval.
 "use strict";
 
@@ -96,10 +96,6 @@
       this.keptBytes = 0;
       return out;
     }
-
-    cancel() {
-      this.reader.cancel().catch(() => {});
-    }
   }
 
   // EventStream follows one of the server's event streams, keeping the
@@ -182,58 +178,30 @@
     return out;
   }
 
-  const margin = { left: 150, right: 24, top: 30, bottom: 50 };
-  const laneHeight = 46;
-
-  // plotColumns is how many pixel columns Go should bin to.
-  function plotColumns(canvas) {
-    const w = canvas.clientWidth || 800;
-    return Math.max(50, Math.floor(w - margin.left - margin.right));
+  // chartWidth is the width, in CSS pixels, Go lays the chart out for.
+  function chartWidth(canvas) {
+    return canvas.clientWidth || 800;
   }
 
-  // fromBytes turns the bytes Go handed over back into a Float64Array.
-  function floats(u8) {
-    return new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength / 8);
-  }
+  // The painter's tables, indexed by app/scene's Font, Align and Dash.
+  const fonts = [
+    "13px system-ui, sans-serif",
+    "bold 13px system-ui, sans-serif",
+    "italic 13px system-ui, sans-serif",
+    "11px ui-monospace, monospace",
+    "12px system-ui, sans-serif",
+  ];
+  const aligns = ["left", "center", "right"];
+  const dashes = [[], [4, 4], [5, 4]];
 
-  function niceStep(span, target) {
-    const raw = span / target;
-    const pow = Math.pow(10, Math.floor(Math.log10(raw)));
-    for (const m of [1, 2, 2.5, 5, 10]) {
-      if (raw <= m * pow) return m * pow;
-    }
-    return 10 * pow;
-  }
-
-  function fmtTime(ms, step) {
-    if (step >= 1000 || ms >= 1000) {
-      const digits = step >= 1000 ? 0 : step >= 100 ? 1 : 2;
-      return (ms / 1000).toFixed(digits) + " s";
-    }
-    return ms.toFixed(step >= 1 ? 0 : 1) + " ms";
-  }
-
-  function fmtBytes(n) {
-    const units = ["B", "KiB", "MiB", "GiB"];
-    let u = 0;
-    while (n >= 1024 && u < units.length - 1) {
-      n /= 1024;
-      u++;
-    }
-    return (u === 0 ? n.toFixed(0) : n.toFixed(n >= 10 ? 0 : 1)) + " " + units[u];
-  }
-
-  // draw paints scene = {tMax, yMax, lanes: [{label, color, cum, ticks,
-  // ttfb, done}]} where cum and ticks are the Uint8Array bytes of
-  // Float64Arrays with one value per pixel column.
-  function draw(canvas, scene) {
-    const lanes = scene.lanes;
-    const cols = lanes.length ? floats(lanes[0].cum).length : plotColumns(canvas);
-    const cumHeight = 220;
-    const memHeight = 120;
-    const memGap = 34;
-    const cssW = cols + margin.left + margin.right;
-    const cssH = margin.top + cumHeight + 16 + lanes.length * laneHeight + 2 * (memGap + memHeight) + margin.bottom;
+  // paint draws a scene that Go laid out (app/scene) and packed
+  // (scene.Encode): u8 holds the bytes of a Float64Array, per primitive
+  // [kind, color, width, dash, font, align, text, n, n numbers], and strs
+  // the strings they index, joined by U+0001. It knows nothing of lanes or
+  // axes: the layout is Go's, so another painter (SVG) draws the same list.
+  function paint(canvas, cssW, cssH, u8, strs) {
+    const f = new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength / 8);
+    const S = strs.split("\u0001");
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
       canvas.width = Math.round(cssW * dpr);
@@ -243,182 +211,48 @@
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, cssW, cssH);
-    ctx.font = "13px system-ui, sans-serif";
     ctx.textBaseline = "middle";
-
-    const x0 = margin.left;
-    const xOf = (ms) => x0 + (ms / scene.tMax) * cols;
-    const cumTop = margin.top;
-    const cumBottom = cumTop + cumHeight;
-    const lanesTop = cumBottom + 16;
-    const serverTop = lanesTop + lanes.length * laneHeight + memGap;
-    const clientTop = serverTop + memHeight + memGap;
-    const axisY = clientTop + memHeight;
-
-    // Grid and time axis.
-    const step = niceStep(scene.tMax, 8);
-    ctx.strokeStyle = "#e3e6ea";
-    ctx.fillStyle = "#57606a";
-    ctx.lineWidth = 1;
-    ctx.textAlign = "center";
-    for (let t = 0; t <= scene.tMax + 1e-9; t += step) {
-      const x = Math.round(xOf(t)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(x, cumTop);
-      ctx.lineTo(x, axisY);
-      ctx.stroke();
-      ctx.fillText(fmtTime(t, step), x, axisY + 16);
-    }
-    ctx.textAlign = "left";
-    ctx.fillText("time since the request was sent →", x0, axisY + 36);
-
-    // Cumulative bytes.
-    ctx.textAlign = "right";
-    ctx.fillStyle = "#24292f";
-    ctx.fillText("bytes received", x0 - 10, cumTop - 14);
-    ctx.fillStyle = "#57606a";
-    for (const frac of [0, 0.5, 1]) {
-      const y = cumBottom - frac * cumHeight;
-      ctx.fillText(fmtBytes(frac * scene.yMax), x0 - 10, y);
-      ctx.beginPath();
-      ctx.moveTo(x0, Math.round(y) + 0.5);
-      ctx.lineTo(x0 + cols, Math.round(y) + 0.5);
-      ctx.stroke();
-    }
-    for (const lane of lanes) {
-      if (!lane.cum) continue; // a wire lane: its own request, no curve
-      const cum = floats(lane.cum);
-      ctx.strokeStyle = lane.color;
-      ctx.lineWidth = 2.5;
-      ctx.beginPath();
-      let started = false;
-      for (let c = 0; c < cum.length; c++) {
-        const v = cum[c];
-        if (Number.isNaN(v)) break;
-        const y = cumBottom - (v / scene.yMax) * cumHeight;
-        if (!started) {
-          ctx.moveTo(x0 + c, cumBottom);
-          started = true;
-        }
-        ctx.lineTo(x0 + c + 1, y);
+    // Canvas state is set only when it changes: assigning ctx.font parses
+    // the font each time, and a scene has dozens of texts.
+    let font = -1, align = -1, dash = -1, width = -1, stroke = "", fill = "";
+    const setFill = (c) => { if (c !== fill) { ctx.fillStyle = fill = c; } };
+    for (let i = 0; i < f.length; ) {
+      const kind = f[i], color = S[f[i + 1]], n = f[i + 7], p = i + 8;
+      switch (kind) {
+        case 1: // line
+        case 2: // polyline
+          if (color !== stroke) ctx.strokeStyle = stroke = color;
+          if (f[i + 2] !== width) ctx.lineWidth = width = f[i + 2];
+          if (f[i + 3] !== dash) ctx.setLineDash(dashes[(dash = f[i + 3])]);
+          ctx.beginPath();
+          ctx.moveTo(f[p], f[p + 1]);
+          for (let j = p + 2; j < p + n; j += 2) ctx.lineTo(f[j], f[j + 1]);
+          ctx.stroke();
+          break;
+        case 3: // rect
+        case 4: // rects
+          setFill(color);
+          for (let j = p; j < p + n; j += 4) ctx.fillRect(f[j], f[j + 1], f[j + 2], f[j + 3]);
+          break;
+        case 5: // text
+          setFill(color);
+          if (f[i + 4] !== font) ctx.font = fonts[(font = f[i + 4])];
+          if (f[i + 5] !== align) ctx.textAlign = aligns[(align = f[i + 5])];
+          ctx.fillText(S[f[i + 6]], f[p], f[p + 1]);
+          break;
+        case 6: // filled polygon
+          setFill(color);
+          ctx.beginPath();
+          ctx.moveTo(f[p], f[p + 1]);
+          for (let j = p + 2; j < p + n; j += 2) ctx.lineTo(f[j], f[j + 1]);
+          ctx.closePath();
+          ctx.fill();
+          break;
       }
-      ctx.stroke();
-      if (!Number.isNaN(lane.ttfb)) {
-        const x = Math.round(xOf(lane.ttfb)) + 0.5;
-        ctx.setLineDash([4, 4]);
-        ctx.lineWidth = 1.5;
-        ctx.beginPath();
-        ctx.moveTo(x, cumTop);
-        ctx.lineTo(x, cumBottom);
-        ctx.stroke();
-        ctx.setLineDash([]);
-      }
-    }
-
-    // One lane per run: a tick per column that received pieces.
-    lanes.forEach((lane, i) => {
-      const top = lanesTop + i * laneHeight;
-      const mid = top + laneHeight / 2;
-      ctx.fillStyle = i % 2 ? "#ffffff" : "#f6f8fa";
-      ctx.fillRect(x0, top, cols, laneHeight);
-      ctx.fillStyle = lane.color;
-      ctx.textAlign = "right";
-      ctx.font = lane.wire ? "italic 13px system-ui, sans-serif" : "bold 13px system-ui, sans-serif";
-      ctx.fillText(lane.label, x0 - 10, mid);
-      ctx.font = "13px system-ui, sans-serif";
-      const ticks = floats(lane.ticks);
-      let max = 1;
-      for (let c = 0; c < ticks.length; c++) max = Math.max(max, ticks[c]);
-      for (let c = 0; c < ticks.length; c++) {
-        if (ticks[c] === 0) continue;
-        // Taller where more pieces landed in the same pixel column.
-        const h = 12 + (laneHeight - 20) * (Math.log(1 + ticks[c]) / Math.log(1 + max));
-        ctx.fillRect(x0 + c, mid - h / 2, 1.5, h);
-      }
-      if (lane.labels) {
-        // A wire lane: each HTTP chunk's hex size, where there is room.
-        ctx.font = "11px ui-monospace, monospace";
-        ctx.textAlign = "left";
-        ctx.fillStyle = "#24292f";
-        for (const [col, text] of lane.labels) {
-          ctx.fillText(text, x0 + col + 3, top + 9);
-        }
-        ctx.font = "13px system-ui, sans-serif";
-      }
-      if (!lane.wire && !Number.isNaN(lane.ttfb)) {
-        const x = xOf(lane.ttfb);
-        ctx.beginPath();
-        ctx.moveTo(x, top + 2);
-        ctx.lineTo(x - 5, top - 5);
-        ctx.lineTo(x + 5, top - 5);
-        ctx.closePath();
-        ctx.fill();
-        ctx.textAlign = x > x0 + cols - 160 ? "right" : "left";
-        ctx.fillStyle = "#24292f";
-        ctx.fillText("first byte " + fmtTime(lane.ttfb, 10), x + (ctx.textAlign === "left" ? 8 : -8), top + 9);
-      }
-    });
-
-    memPanel(ctx, x0, cols, serverTop, memHeight, "server memory", "heap (solid), RSS (dashed)",
-      scene.serverMax, lanes, "serverHeap", "serverRSS");
-    memPanel(ctx, x0, cols, clientTop, memHeight, "browser memory", "Go wasm heap (solid), JS heap (dashed)",
-      scene.clientMax, lanes, "clientHeap", "clientJS");
-  }
-
-  // memPanel draws one memory plot: per lane, a solid curve and a dashed
-  // one (either may be missing).
-  function memPanel(ctx, x0, cols, top, height, title, legend, yMax, lanes, solid, dashed) {
-    ctx.fillStyle = "#24292f";
-    ctx.textAlign = "left";
-    ctx.font = "bold 13px system-ui, sans-serif";
-    ctx.fillText(title, x0, top - 12);
-    ctx.font = "13px system-ui, sans-serif";
-    ctx.fillStyle = "#57606a";
-    ctx.fillText(legend, x0 + ctx.measureText(title).width + 24, top - 12);
-    ctx.textAlign = "right";
-    ctx.strokeStyle = "#e3e6ea";
-    ctx.lineWidth = 1;
-    for (const frac of [0, 0.5, 1]) {
-      const y = Math.round(top + height - frac * height) + 0.5;
-      ctx.fillText(fmtBytes(frac * yMax), x0 - 10, y);
-      ctx.beginPath();
-      ctx.moveTo(x0, y);
-      ctx.lineTo(x0 + cols, y);
-      ctx.stroke();
-    }
-    let drawn = 0;
-    for (const lane of lanes) {
-      for (const [key, dash] of [[solid, []], [dashed, [5, 4]]]) {
-        if (!lane[key]) continue;
-        const vals = floats(lane[key]);
-        ctx.strokeStyle = lane.color;
-        ctx.lineWidth = dash.length ? 1.5 : 2.5;
-        ctx.setLineDash(dash);
-        ctx.beginPath();
-        let pen = false;
-        for (let c = 0; c < vals.length; c++) {
-          const v = vals[c];
-          if (Number.isNaN(v)) {
-            pen = false;
-            continue;
-          }
-          const y = top + height - (v / yMax) * height;
-          if (!pen) {
-            ctx.moveTo(x0 + c, y);
-            pen = true;
-          }
-          ctx.lineTo(x0 + c + 1, y);
-        }
-        ctx.stroke();
-        drawn++;
-      }
+      i = p + n;
     }
     ctx.setLineDash([]);
-    if (!drawn && lanes.length) {
-      ctx.textAlign = "left";
-      ctx.fillText("no samples for these runs", x0 + 10, top + height / 2);
-    }
   }
 
-  window.chunkscopeLib = { Pump, EventStream, UAMemory, memory, plotColumns, draw, csp };
+  window.chunkscopeLib = { Pump, EventStream, UAMemory, memory, chartWidth, paint, csp };
 })();

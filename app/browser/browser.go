@@ -6,8 +6,9 @@
 package browser
 
 import (
-	"chunkscope/app/chart"
 	"chunkscope/app/record"
+	"chunkscope/app/scene"
+	"chunkscope/app/wire"
 )
 
 // Request says what to read and how.
@@ -34,9 +35,9 @@ type Response struct {
 // Batch is what arrived since the last batch, about once per frame.
 type Batch struct {
 	Chunks    []record.Chunk
-	ElapsedMs float64            // ms since the request was sent
-	Client    []record.MemSample // the page's memory
-	Server    []record.MemSample // the server's memory, already on the page's clock
+	ElapsedMs float64       // ms since the request was sent
+	Client    []wire.Sample // the page's memory
+	Server    []wire.Sample // the server's memory, already on the page's clock
 }
 
 // Progress receives what the reader saw, in order, on the reading
@@ -59,35 +60,23 @@ type Result struct {
 	UA *UAMeasurement
 }
 
-// Canvas paints chart scenes on the canvas element with the given id.
+// Canvas paints scenes on the canvas element with the given id.
 type Canvas struct{ ID string }
 
-// Columns is how many pixel columns the plot area has (for chart.Build).
-func (c Canvas) Columns() int { return columns(c.ID) }
+// Width is the width, in CSS pixels, to lay the scene out for.
+func (c Canvas) Width() float64 { return width(c.ID) }
 
-// Draw paints the scene.
-func (c Canvas) Draw(sc chart.Scene) { draw(c.ID, sc) }
+// Paint paints the scene (see scene.Encode).
+func (c Canvas) Paint(sc scene.Scene) { paint(c.ID, sc) }
 
 // API is what the page offers scripts as window.chunkscope.
 type API struct {
 	RunsJSON func() string // the finished runs, a JSON array
+	// SceneJSON is the chart's last painted scene and the options it was
+	// laid out with, as JSON ("null" before the first).
+	SceneJSON func() string
 	// BenchFrame times the work of one live frame (verdict, binning,
 	// drawing) on a synthetic run of the given number of chunks, frames
 	// times, and returns the figures as JSON.
 	BenchFrame func(chunks, frames int) string
-}
-
-// WireSummary is the end of a /wire stream: the probe's summary.
-type WireSummary struct {
-	Status        int                 `json:"status"`
-	Proto         string              `json:"proto"`
-	Headers       map[string][]string `json:"headers"`
-	Framing       string              `json:"framing"`
-	Chunks        int                 `json:"chunks"`
-	ContentLength int64               `json:"contentLength"`
-	BodyBytes     int64               `json:"bodyBytes"`
-	Complete      bool                `json:"complete"`
-	Err           string              `json:"err"`
-	TTFBMs        float64             `json:"ttfbMs"`
-	TotalMs       float64             `json:"totalMs"`
 }

@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"syscall/js"
 	"time"
 	"unsafe"
 
-	"chunkscope/app/chart"
 	"chunkscope/app/record"
+	"chunkscope/app/scene"
+	"chunkscope/app/wire"
 )
 
 // batchEvery is how often the reader takes the pieces the JavaScript pump
@@ -67,7 +69,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	if lib.Get("UAMemory").Call("available").Bool() {
 		res.UA = &UAMeasurement{v: lib.Get("UAMemory").New(t0)}
 	}
-	p.OnBatch(Batch{Client: []record.MemSample{baseline}})
+	p.OnBatch(Batch{Client: []wire.Sample{baseline}})
 	resp, err := await(respP)
 	if err != nil {
 		res.TotalMs = now() - t0
@@ -94,11 +96,11 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	}
 
 	// serverBatch takes the server samples that arrived, on our clock.
-	serverBatch := func() []record.MemSample {
+	serverBatch := func() []wire.Sample {
 		if events.IsUndefined() {
 			return nil
 		}
-		var samples []record.MemSample
+		var samples []wire.Sample
 		if err := json.Unmarshal([]byte(events.Call("take").String()), &samples); err != nil {
 			res.ServerProblem = "undecodable server samples: " + err.Error()
 			return nil
@@ -123,7 +125,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 				}
 			}
 			elapsed := now() - t0
-			p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []record.MemSample{clientSample(lib, elapsed)}, Server: serverBatch()})
+			p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []wire.Sample{clientSample(lib, elapsed)}, Server: serverBatch()})
 			if done {
 				break
 			}
@@ -181,12 +183,12 @@ func (u *UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
 
 // ReadWire follows a /wire stream to its end, handing over its events
 // about once per frame, and returns the probe's summary.
-func ReadWire(ctx context.Context, url string, onEvents func([]record.WireEvent)) (WireSummary, error) {
+func ReadWire(ctx context.Context, url string, onEvents func([]wire.Event)) (wire.Summary, error) {
 	lib := js.Global().Get("chunkscopeLib")
 	ev := lib.Get("EventStream").New(url, "wire", false, "the wire probe's stream failed (a 400 says why: open the /wire URL)")
 	defer ev.Call("close")
 	take := func() error {
-		var events []record.WireEvent
+		var events []wire.Event
 		if err := json.Unmarshal([]byte(ev.Call("take").String()), &events); err != nil {
 			return fmt.Errorf("wire events: %w", err)
 		}
@@ -198,22 +200,22 @@ func ReadWire(ctx context.Context, url string, onEvents func([]record.WireEvent)
 	for !ev.Get("ended").Bool() {
 		select {
 		case <-ctx.Done():
-			return WireSummary{}, fmt.Errorf("stopped: %w", ctx.Err())
+			return wire.Summary{}, fmt.Errorf("stopped: %w", ctx.Err())
 		case <-time.After(batchEvery):
 		}
 		if err := take(); err != nil {
-			return WireSummary{}, err
+			return wire.Summary{}, err
 		}
 	}
 	if err := take(); err != nil {
-		return WireSummary{}, err
+		return wire.Summary{}, err
 	}
 	if msg := ev.Get("error").String(); msg != "" {
-		return WireSummary{}, errors.New(msg)
+		return wire.Summary{}, errors.New(msg)
 	}
-	var sum WireSummary
+	var sum wire.Summary
 	if err := json.Unmarshal([]byte(ev.Get("summary").String()), &sum); err != nil {
-		return WireSummary{}, fmt.Errorf("wire summary: %w", err)
+		return wire.Summary{}, fmt.Errorf("wire summary: %w", err)
 	}
 	return sum, nil
 }
@@ -243,10 +245,10 @@ func estimateOffset(now func() float64, signal js.Value) (offset, errMs float64,
 
 // clientSample reads the page's memory: the Go heap always, the JS heap
 // where the browser tells it (performance.memory, Chromium).
-func clientSample(lib js.Value, t float64) record.MemSample {
+func clientSample(lib js.Value, t float64) wire.Sample {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	s := record.MemSample{T: t, Heap: ms.HeapAlloc}
+	s := wire.Sample{T: t, Heap: ms.HeapAlloc}
 	if v := lib.Call("memory").Get("jsHeap"); v.Type() == js.TypeNumber {
 		s.JSHeap = uint64(v.Float())
 	}
@@ -331,7 +333,8 @@ func await(promise js.Value) (js.Value, error) {
 }
 
 // Expose installs window.chunkscope: runs() returns the finished runs as
-// plain objects (JSON.parse of api.RunsJSON()); benchFrame(chunks, frames)
+// plain objects (JSON.parse of api.RunsJSON()); scene() the chart's last
+// painted scene (app/scene's primitives) and its options; benchFrame(chunks, frames)
 // returns api.BenchFrame's JSON, parsed. The functions live as long as the
 // page, so they are never released.
 func Expose(api API) {
@@ -349,7 +352,11 @@ func Expose(api API) {
 		obj = js.Global().Get("Object").New()
 		js.Global().Set("chunkscope", obj)
 	}
+	sceneFn := js.FuncOf(func(js.Value, []js.Value) any {
+		return js.Global().Get("JSON").Call("parse", api.SceneJSON())
+	})
 	obj.Set("runs", runs)
+	obj.Set("scene", sceneFn)
 	obj.Set("benchFrame", bench)
 	// When the page became usable, in ms since navigation: make bench reads
 	// it as "interactive".
@@ -363,63 +370,32 @@ func element(id string) js.Value {
 	return js.Global().Get("document").Call("getElementById", id)
 }
 
-func columns(id string) int {
+func width(id string) float64 {
 	el := element(id)
 	if el.IsNull() {
-		return 800
+		return 1000
 	}
-	return js.Global().Get("chunkscopeLib").Call("plotColumns", el).Int()
+	return js.Global().Get("chunkscopeLib").Call("chartWidth", el).Float()
 }
 
-func draw(id string, sc chart.Scene) {
+// encoder keeps its buffers from frame to frame; paint runs on go-app's UI
+// goroutine only.
+var encoder scene.Encoder
+
+// paint hands the scene to the painter as one Float64Array's bytes and one
+// string (scene.Encode): two copies a frame, whatever the chart holds.
+func paint(id string, sc scene.Scene) {
 	el := element(id)
 	if el.IsNull() {
 		return
 	}
-	lanes := make([]any, len(sc.Lanes))
-	for i, l := range sc.Lanes {
-		lanes[i] = map[string]any{
-			"label":      l.Label,
-			"color":      l.Color,
-			"cum":        floatBytes(l.Cum),
-			"ticks":      floatBytes(l.Ticks),
-			"ttfb":       l.TTFB,
-			"done":       l.Done,
-			"serverHeap": floatBytes(l.ServerHeap),
-			"serverRSS":  floatBytes(l.ServerRSS),
-			"clientHeap": floatBytes(l.ClientHeap),
-			"clientJS":   floatBytes(l.ClientJS),
-			"wire":       l.Wire,
-			"labels":     labels(l.Labels),
-		}
-	}
-	js.Global().Get("chunkscopeLib").Call("draw", el, map[string]any{
-		"tMax":      sc.TMax,
-		"yMax":      sc.YMax,
-		"serverMax": sc.ServerMax,
-		"clientMax": sc.ClientMax,
-		"lanes":     lanes,
-	})
-}
-
-// labels hands a lane's labels over as [[col, text], …]; nil becomes null.
-func labels(ls []chart.Label) any {
-	if ls == nil {
-		return nil
-	}
-	out := make([]any, len(ls))
-	for i, l := range ls {
-		out[i] = []any{l.Col, l.Text}
-	}
-	return out
+	nums, strs := encoder.Encode(sc)
+	js.Global().Get("chunkscopeLib").Call("paint", el, sc.W, sc.H, floatBytes(nums), strings.Join(strs, "\x01"))
 }
 
 // floatBytes hands a []float64 to JavaScript as the bytes of a
-// Float64Array in one copy; nil becomes null (no such curve).
+// Float64Array in one copy.
 func floatBytes(v []float64) js.Value {
-	if v == nil {
-		return js.Null()
-	}
 	u8 := js.Global().Get("Uint8Array").New(len(v) * 8)
 	if len(v) > 0 {
 		js.CopyBytesToJS(u8, unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*8))

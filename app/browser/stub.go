@@ -7,8 +7,9 @@ import (
 	"errors"
 	"time"
 
-	"chunkscope/app/chart"
 	"chunkscope/app/record"
+	"chunkscope/app/scene"
+	"chunkscope/app/wire"
 )
 
 var errNoBrowser = errors.New("browser: only available in the wasm build")
@@ -33,13 +34,13 @@ func (*UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
 }
 
 // ReadWire is only available in the browser.
-func ReadWire(ctx context.Context, url string, onEvents func([]record.WireEvent)) (WireSummary, error) {
-	return WireSummary{}, errNoBrowser
+func ReadWire(ctx context.Context, url string, onEvents func([]wire.Event)) (wire.Summary, error) {
+	return wire.Summary{}, errNoBrowser
 }
 
 // MemorySources is only available in the browser.
 func MemorySources() string { return "" }
 
-func columns(id string) int { return 800 }
+func width(id string) float64 { return 1000 }
 
-func draw(id string, sc chart.Scene) {}
+func paint(id string, sc scene.Scene) {}

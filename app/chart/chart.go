@@ -1,8 +1,7 @@
-// Package chart turns run records into a scene the page's small JavaScript
-// draw function paints on a canvas. The heavy part, binning thousands of
-// pieces to pixel columns, happens here in Go; JavaScript then gets one typed
-// array per curve instead of one call per piece (2.5 ms against 166 ms for
-// 100,000 pieces, see NOTES.md).
+// Package chart bins run records to pixel columns: the heavy part of
+// drawing thousands of pieces, done in Go so that the scene (app/scene)
+// hands the painter one polyline or one batch of rects per curve instead of
+// one call per piece (2.5 ms against 166 ms for 100,000 pieces, NOTES.md).
 package chart
 
 import (
@@ -10,28 +9,32 @@ import (
 	"strconv"
 
 	"chunkscope/app/record"
+	"chunkscope/app/wire"
 )
 
-// Lane is one run to draw, with the time its lane ends: the run's total when
-// it is done, the time elapsed so far while it is read.
+// Lane is one run to draw. ShiftMs is subtracted from all its times: 0
+// aligns lanes at the request's start, the run's first byte aligns them
+// there.
 type Lane struct {
-	Run   *record.Run
-	EndMs float64
-	Label string
-	Color string
+	Run     *record.Run
+	Label   string
+	Color   string
+	ShiftMs float64
 }
 
 // Binned is a lane binned to pixel columns.
 type Binned struct {
 	Label string
 	Color string
-	// Cum holds the bytes received by the end of each column; NaN past the
-	// lane's end, so the curve stops where the run is.
+	// Cum holds the bytes received by the end of each column; NaN before
+	// the lane's start and past its end, so the curve stops where the run is.
 	Cum []float64
 	// Ticks holds how many pieces arrived in each column.
 	Ticks []float64
-	TTFB  float64 // ms; NaN before the first byte
-	Done  bool
+	TTFB  float64 // ms on the axis; NaN before the first byte
+	// Headers is when the status line and headers arrived, on the axis;
+	// NaN before they did.
+	Headers float64
 	// Memory curves, one value per column (NaN before the first sample and
 	// past the lane's end); nil when the run has no such figure at all.
 	ServerHeap, ServerRSS []float64
@@ -52,8 +55,9 @@ type Label struct {
 // hex sizes stay readable where chunks crowd.
 const labelGap = 34
 
-// Scene is what the draw function paints: lanes on one shared time axis.
-type Scene struct {
+// Binning is every lane binned on one shared time axis.
+type Binning struct {
+	TMin      float64 // ms at the left edge: 0, or below when lanes are aligned at first byte
 	TMax      float64 // ms at the right edge
 	YMax      float64 // bytes at the top of the cumulative plot
 	ServerMax float64 // bytes at the top of the server memory plot
@@ -70,13 +74,14 @@ const minTMax = 100
 // Build bins every lane to cols columns over a time axis shared by all of
 // them, so a buffered and a streaming run of the same body compare at a
 // glance.
-func Build(lanes []Lane, cols int) Scene {
+func Build(lanes []Lane, cols int) Binning {
 	if cols < 1 {
 		cols = 1
 	}
-	sc := Scene{TMax: minTMax, YMax: 1, ServerMax: 1, ClientMax: 1}
+	sc := Binning{TMax: minTMax, YMax: 1, ServerMax: 1, ClientMax: 1}
 	for _, l := range lanes {
-		sc.TMax = math.Max(sc.TMax, l.EndMs)
+		sc.TMin = math.Min(sc.TMin, -l.ShiftMs)
+		sc.TMax = math.Max(sc.TMax, l.Run.EndMs-l.ShiftMs)
 		for _, m := range l.Run.ServerMem {
 			sc.ServerMax = math.Max(sc.ServerMax, float64(max(m.Heap, m.RSS)))
 		}
@@ -94,29 +99,34 @@ func Build(lanes []Lane, cols int) Scene {
 	}
 	// Headroom, so a piece that lands at the very end is not drawn on the
 	// edge of the plot.
-	sc.TMax *= 1 + headroom
-	colMs := sc.TMax / float64(cols)
+	sc.TMax += (sc.TMax - sc.TMin) * headroom
+	ax := axis{tMin: sc.TMin, colMs: (sc.TMax - sc.TMin) / float64(cols), cols: cols}
 	for _, l := range lanes {
+		r := l.Run
 		b := Binned{
 			Label: l.Label, Color: l.Color,
-			Cum:   make([]float64, cols),
-			Ticks: make([]float64, cols),
-			TTFB:  math.NaN(),
-			Done:  l.Run.Done,
+			Cum:     make([]float64, cols),
+			Ticks:   make([]float64, cols),
+			TTFB:    math.NaN(),
+			Headers: math.NaN(),
 		}
-		if len(l.Run.Chunks) > 0 {
-			b.TTFB = l.Run.TTFBMs
+		if len(r.Chunks) > 0 {
+			b.TTFB = r.TTFBMs - l.ShiftMs
 		}
-		endCol := column(l.EndMs, colMs, cols)
+		if r.Status != 0 {
+			b.Headers = r.HeadersMs - l.ShiftMs
+		}
+		startCol := ax.column(-l.ShiftMs)
+		endCol := ax.column(r.EndMs - l.ShiftMs)
 		var sum float64
 		i := 0
-		chunks := l.Run.Chunks
+		chunks := r.Chunks
 		for c := 0; c < cols; c++ {
-			if c > endCol {
+			if c > endCol || c < startCol {
 				b.Cum[c] = math.NaN()
 				continue
 			}
-			limit := float64(c+1) * colMs
+			limit := ax.tMin + float64(c+1)*ax.colMs + l.ShiftMs
 			for i < len(chunks) && (chunks[i].T < limit || c == cols-1) {
 				sum += float64(chunks[i].N)
 				b.Ticks[c]++
@@ -124,28 +134,40 @@ func Build(lanes []Lane, cols int) Scene {
 			}
 			b.Cum[c] = sum
 		}
-		b.ServerHeap = binSamples(l.Run.ServerMem, heap, colMs, cols, endCol)
-		b.ServerRSS = binSamples(l.Run.ServerMem, rss, colMs, cols, endCol)
-		b.ClientHeap = binSamples(l.Run.ClientMem, heap, colMs, cols, endCol)
-		b.ClientJS = binSamples(l.Run.ClientMem, jsHeap, colMs, cols, endCol)
+		b.ServerHeap, b.ServerRSS = ax.binSamples(r.ServerMem, false, l.ShiftMs, endCol)
+		b.ClientHeap, b.ClientJS = ax.binSamples(r.ClientMem, true, l.ShiftMs, endCol)
 		sc.Lanes = append(sc.Lanes, b)
-		if l.Run.Wire != nil {
-			sc.Lanes = append(sc.Lanes, wireLane(l, colMs, cols))
+		if r.Wire != nil {
+			shift := 0.0
+			if l.ShiftMs != 0 {
+				shift = r.Wire.TTFBMs // its own request: aligned at its own first byte
+			}
+			sc.Lanes = append(sc.Lanes, wireLane(l, shift, ax))
 		}
 	}
 	return sc
 }
 
+// axis maps times to columns.
+type axis struct {
+	tMin, colMs float64
+	cols        int
+}
+
+// column is the column holding time t.
+func (a axis) column(t float64) int {
+	c := int(math.Floor((t - a.tMin) / a.colMs))
+	return max(0, min(c, a.cols-1))
+}
+
 // wireLane bins a run's raw probe: a tick per HTTP chunk, labelled with its
 // hex size where there is room; without chunked framing, a tick per socket
 // read that carried body bytes.
-func wireLane(l Lane, colMs float64, cols int) Binned {
-	b := Binned{Label: "wire", Color: l.Color, Ticks: make([]float64, cols), TTFB: math.NaN(), Done: l.Run.Done, Wire: true}
-	// HTTP/1.1 chunks and HTTP/2 DATA frames are the units the wire shows.
-	isUnit := func(kind string) bool { return kind == "chunk-size" || kind == "last-chunk" || kind == "data-frame" }
+func wireLane(l Lane, shift float64, ax axis) Binned {
+	b := Binned{Label: "wire", Color: l.Color, Ticks: make([]float64, ax.cols), TTFB: math.NaN(), Headers: math.NaN(), Wire: true}
 	chunked := false
 	for _, e := range l.Run.Wire.Events {
-		if isUnit(e.Kind) {
+		if wire.IsUnit(e.Kind) {
 			chunked = true
 			break
 		}
@@ -153,73 +175,80 @@ func wireLane(l Lane, colMs float64, cols int) Binned {
 	lastLabel := -labelGap
 	counted := false // a body read already ticked
 	for _, e := range l.Run.Wire.Events {
-		c := column(e.T, colMs, cols)
+		c := ax.column(e.T - shift)
 		switch {
-		case e.Kind == "read":
+		case e.Kind == wire.KindRead:
 			counted = false
-		case e.Kind == "headers-end" && math.IsNaN(b.TTFB):
-			b.TTFB = e.T
-		case chunked && isUnit(e.Kind):
+		case e.Kind == wire.KindHeadersEnd && math.IsNaN(b.Headers):
+			b.Headers = e.T - shift
+		case chunked && wire.IsUnit(e.Kind):
 			b.Ticks[c]++
 			if c-lastLabel >= labelGap {
 				b.Labels = append(b.Labels, Label{Col: c, Text: e.Text})
 				lastLabel = c
 			}
-		case !chunked && e.Kind == "body" && e.Bytes > 0 && !counted:
+		case !chunked && e.Kind == wire.KindBody && e.Bytes > 0 && !counted:
 			b.Ticks[c]++
 			counted = true
-		case e.Kind == "close" || e.Kind == "error":
+		case e.Kind == wire.KindClose || e.Kind == wire.KindError:
 			b.Labels = append(b.Labels, Label{Col: c, Text: e.Kind})
 		}
 	}
 	return b
 }
 
-// column is the column holding time t.
-func column(t, colMs float64, cols int) int {
-	c := int(t / colMs)
-	return max(0, min(c, cols-1))
-}
-
-func heap(m record.MemSample) uint64   { return m.Heap }
-func rss(m record.MemSample) uint64    { return m.RSS }
-func jsHeap(m record.MemSample) uint64 { return m.JSHeap }
-
-// binSamples bins a memory curve to columns: the largest value sampled in
-// each column (a peak must not vanish between pixels), the last value
-// carried across columns with no sample, NaN before the first sample and
-// past the lane's end. A zero value means "no such figure" and is skipped;
-// a curve with no figure at all is nil.
-func binSamples(samples []record.MemSample, value func(record.MemSample) uint64, colMs float64, cols, endCol int) []float64 {
-	out := make([]float64, cols)
-	last, any := math.NaN(), false
+// binSamples bins a source's two memory curves to columns in one pass:
+// the heap, and the RSS (server) or the JS heap (client, js). Per column the
+// largest value sampled (a peak must not vanish between pixels), the last
+// value carried across columns with no sample, NaN before the first sample
+// and past the lane's end. A zero value means "no such figure" and is
+// skipped; a curve with no figure at all is nil.
+func (a axis) binSamples(samples []wire.Sample, js bool, shift float64, endCol int) (heap, other []float64) {
+	heap, other = make([]float64, a.cols), make([]float64, a.cols)
+	lastH, lastO := math.NaN(), math.NaN()
+	anyH, anyO := false, false
 	i := 0
-	for c := 0; c < cols; c++ {
+	for c := 0; c < a.cols; c++ {
 		if c > endCol {
-			out[c] = math.NaN()
+			heap[c], other[c] = math.NaN(), math.NaN()
 			continue
 		}
-		limit := float64(c+1) * colMs
-		peak := math.NaN()
+		limit := a.tMin + float64(c+1)*a.colMs + shift
+		peakH, peakO := math.NaN(), math.NaN()
 		for ; i < len(samples) && (samples[i].T < limit || c == endCol); i++ {
-			v := value(samples[i])
-			if v == 0 {
-				continue
+			s := &samples[i]
+			if v := float64(s.Heap); s.Heap != 0 {
+				anyH = true
+				if !(v <= peakH) {
+					peakH = v
+				}
+				lastH = v
 			}
-			any = true
-			if math.IsNaN(peak) || float64(v) > peak {
-				peak = float64(v)
+			o := s.RSS
+			if js {
+				o = s.JSHeap
 			}
-			last = float64(v)
+			if v := float64(o); o != 0 {
+				anyO = true
+				if !(v <= peakO) {
+					peakO = v
+				}
+				lastO = v
+			}
 		}
-		if !math.IsNaN(peak) {
-			out[c] = peak
-		} else {
-			out[c] = last
+		heap[c], other[c] = lastH, lastO
+		if !math.IsNaN(peakH) {
+			heap[c] = peakH
+		}
+		if !math.IsNaN(peakO) {
+			other[c] = peakO
 		}
 	}
-	if !any {
-		return nil
+	if !anyH {
+		heap = nil
 	}
-	return out
+	if !anyO {
+		other = nil
+	}
+	return heap, other
 }

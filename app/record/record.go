@@ -4,7 +4,20 @@
 //
 // Times are milliseconds on the page's clock (performance.now()), measured
 // from the moment the request was sent.
+//
+// A record alone draws the same lane, summary and verdict as the live run
+// that produced it: whatever the drawing needs (where the lane ends, why the
+// server's memory is missing) is a field here, not state of a component.
+// New builds one; Respond, Progress, StartWire, AddWire, FinishWire and
+// Finish are the only ways a live run changes it, in that order.
 package record
+
+import (
+	"strings"
+	"time"
+
+	"chunkscope/app/wire"
+)
 
 // Version is the schema version of Run. Fields are only ever added; a field
 // is never renamed or dropped without a reason in the README.
@@ -38,14 +51,14 @@ type Run struct {
 	// times mapped onto the page's clock: server time + ClockOffsetMs, an
 	// estimate good to ±ClockErrorMs (half the round trip of a /clock
 	// request timed just before the run).
-	ServerMem        []MemSample `json:"serverMem"`
-	ServerPeakGrowth int64       `json:"serverPeakGrowth"` // bytes: max heap − the heap when the request arrived
-	ClockOffsetMs    float64     `json:"clockOffsetMs"`
-	ClockErrorMs     float64     `json:"clockErrorMs"`
+	ServerMem        []wire.Sample `json:"serverMem"`
+	ServerPeakGrowth int64         `json:"serverPeakGrowth"` // bytes: max heap − the heap when the request arrived
+	ClockOffsetMs    float64       `json:"clockOffsetMs"`
+	ClockErrorMs     float64       `json:"clockErrorMs"`
 	// ClientMem holds the page's memory while it read this run: heap is the
 	// Go wasm heap (runtime.ReadMemStats HeapAlloc).
-	ClientMem        []MemSample `json:"clientMem"`
-	ClientPeakGrowth int64       `json:"clientPeakGrowth"` // bytes: max Go heap − the heap before fetch()
+	ClientMem        []wire.Sample `json:"clientMem"`
+	ClientPeakGrowth int64         `json:"clientPeakGrowth"` // bytes: max Go heap − the heap before fetch()
 	// UAMemory is performance.measureUserAgentSpecificMemory(), started as
 	// the request was sent, where the page is cross-origin isolated. It
 	// resolves after a GC, often seconds after the run ended: the record in
@@ -60,33 +73,30 @@ type Run struct {
 	// cannot show, the HTTP framing. Absent unless asked for (wire=1) or
 	// needed (source "wire").
 	Wire *Wire `json:"wire,omitempty"`
+
+	// EndMs is where the run's lane ends on the time axis: the time read so
+	// far while it runs, then the latest of its end, its last memory sample
+	// and its wire probe's end.
+	EndMs float64 `json:"endMs"`
+	// ServerProblem says why the server's memory samples are missing or
+	// incomplete ("" when they are all there, or none were asked for).
+	ServerProblem string `json:"serverProblem,omitempty"`
 }
 
 // Wire is what the raw probe saw. Its times are ms since the probe wrote
 // its request: another request, on its own clock, drawn from the same 0.
 type Wire struct {
-	Events        []WireEvent `json:"events"`
-	Status        int         `json:"status"`
-	Proto         string      `json:"proto"`
-	Framing       string      `json:"framing"` // chunked, content-length, close or none
-	Chunks        int         `json:"chunks"`
-	ContentLength int64       `json:"contentLength"` // -1: none
-	BodyBytes     int64       `json:"bodyBytes"`
-	Complete      bool        `json:"complete"`
-	TTFBMs        float64     `json:"ttfbMs"`
-	TotalMs       float64     `json:"totalMs"`
-	Error         string      `json:"error,omitempty"`
-}
-
-// WireEvent is one event of the probe: a socket read, the status line, a
-// header, a chunk-size line (Text is its hex, Size its length), chunk data,
-// the last chunk, the end, the close, an error.
-type WireEvent struct {
-	T     float64 `json:"t"`
-	Kind  string  `json:"kind"`
-	Bytes int     `json:"bytes"`
-	Size  int64   `json:"size,omitempty"`
-	Text  string  `json:"text,omitempty"`
+	Events        []wire.Event `json:"events"`
+	Status        int          `json:"status"`
+	Proto         string       `json:"proto"`
+	Framing       string       `json:"framing"` // chunked, content-length, close or none
+	Chunks        int          `json:"chunks"`
+	ContentLength int64        `json:"contentLength"` // -1: none
+	BodyBytes     int64        `json:"bodyBytes"`
+	Complete      bool         `json:"complete"`
+	TTFBMs        float64      `json:"ttfbMs"`
+	TotalMs       float64      `json:"totalMs"`
+	Error         string       `json:"error,omitempty"`
 }
 
 // UAMemory is one measurement of the whole page's memory by the browser.
@@ -96,19 +106,8 @@ type UAMemory struct {
 	Error string  `json:"error,omitempty"`
 }
 
-// MemSample is one memory reading. Heap is always there; the other fields
-// are there when their source is (omitted, never a made-up zero).
-type MemSample struct {
-	T          float64 `json:"t"`
-	Heap       uint64  `json:"heap"`
-	RSS        uint64  `json:"rss,omitempty"`        // server: resident set size
-	HeapTotal  uint64  `json:"heapTotal,omitempty"`  // server: heap memory held from the OS
-	Goroutines uint64  `json:"goroutines,omitempty"` // server
-	JSHeap     uint64  `json:"jsHeap,omitempty"`     // client: performance.memory.usedJSHeapSize
-}
-
 // PeakGrowth is the largest heap above the first sample's.
-func PeakGrowth(samples []MemSample) int64 {
+func PeakGrowth(samples []wire.Sample) int64 {
 	var peak int64
 	for _, s := range samples {
 		peak = max(peak, int64(s.Heap)-int64(samples[0].Heap))
@@ -121,6 +120,180 @@ func PeakGrowth(samples []MemSample) int64 {
 type Chunk struct {
 	T float64 `json:"t"` // ms from the request being sent
 	N int     `json:"n"` // bytes
+}
+
+// Upstream is the Scenario of a run that read an -upstream URL.
+const Upstream = "upstream"
+
+// Source values.
+const (
+	SourceBrowser = "browser" // the page read the body with fetch
+	SourceWire    = "wire"    // only the server's raw probe could (HTTP/1.0, HTTP/2)
+)
+
+// Plan is what a run is before it starts: what to request, and how.
+type Plan struct {
+	ID       string // unique; also the request's run=ID tag for scenarios
+	Scenario string // a scenario's name, or Upstream
+	Method   string // "" for GET
+	URL      string // what the page fetches
+	Params   map[string]string
+	ReadMode string
+	Source   string // SourceBrowser or SourceWire
+	Started  time.Time
+}
+
+// New is the one constructor of a run: every list starts empty, never
+// null, so runs() and a loaded file look alike.
+func New(p Plan) *Run {
+	method := p.Method
+	if method == "" {
+		method = "GET"
+	}
+	params := p.Params
+	if params == nil {
+		params = map[string]string{}
+	}
+	source := p.Source
+	if source == "" {
+		source = SourceBrowser
+	}
+	return &Run{
+		Version:   Version,
+		ID:        p.ID,
+		Scenario:  p.Scenario,
+		Method:    method,
+		URL:       p.URL,
+		Params:    params,
+		ReadMode:  p.ReadMode,
+		StartedAt: p.Started.UTC().Format(time.RFC3339Nano),
+		Headers:   map[string]string{},
+		Chunks:    []Chunk{},
+		ServerMem: []wire.Sample{},
+		ClientMem: []wire.Sample{},
+		Source:    source,
+	}
+}
+
+// Respond records the status line and headers, when fetch resolved.
+func (r *Run) Respond(status int, headers map[string]string, ms float64) {
+	r.Status, r.HeadersMs = status, ms
+	r.Headers = map[string]string{}
+	for k, v := range headers {
+		r.Headers[strings.ToLower(k)] = v
+	}
+	r.EndMs = max(r.EndMs, ms)
+}
+
+// Progress records a batch: pieces read, memory sampled on both sides, and
+// how far the run has come.
+func (r *Run) Progress(chunks []Chunk, client, server []wire.Sample, elapsedMs float64) {
+	r.Append(chunks...)
+	r.ClientMem = append(r.ClientMem, client...)
+	r.ServerMem = append(r.ServerMem, server...)
+	r.EndMs = max(r.EndMs, elapsedMs)
+	if !r.Done {
+		r.Verdict = Explain(r)
+	}
+}
+
+// StartWire opens the run's wire section, before the probe's first event.
+func (r *Run) StartWire() {
+	r.Wire = &Wire{Events: []wire.Event{}, ContentLength: -1}
+}
+
+// AddWire appends the probe's events.
+func (r *Run) AddWire(events []wire.Event) {
+	if r.Wire == nil {
+		r.StartWire()
+	}
+	r.Wire.Events = append(r.Wire.Events, events...)
+	if len(events) > 0 {
+		r.EndMs = max(r.EndMs, events[len(events)-1].T)
+	}
+}
+
+// FinishWire records the probe's summary, or why it failed. A probe-only
+// run (source "wire") takes its status, headers, pieces and times from it.
+func (r *Run) FinishWire(sum wire.Summary, err error) {
+	if r.Wire == nil {
+		r.StartWire()
+	}
+	w := r.Wire
+	if err != nil {
+		w.Error = err.Error()
+		if r.Source == SourceWire {
+			r.Error = "wire: " + err.Error() // the probe was the whole run
+		}
+		return
+	}
+	w.Status, w.Proto, w.Framing, w.Chunks = sum.Status, sum.Proto, sum.Framing, sum.Chunks
+	w.ContentLength, w.BodyBytes, w.Complete = sum.ContentLength, sum.BodyBytes, sum.Complete
+	w.TTFBMs, w.TotalMs, w.Error = sum.TTFBMs, sum.TotalMs, sum.Err
+	r.EndMs = max(r.EndMs, w.TotalMs)
+	if r.Source == SourceWire {
+		r.FillFromWire(sum.Headers)
+	}
+}
+
+// End is how the page's read of the body ended.
+type End struct {
+	TotalMs       float64
+	ErrorBody     string // the start of a non-2xx body
+	ClockOffsetMs float64
+	ClockErrorMs  float64
+	ServerProblem string
+	Err           error // the request or the read failed
+}
+
+// Finish closes the run: its totals, its peaks, its verdict.
+func (r *Run) Finish(e End) {
+	if r.Source == SourceBrowser {
+		r.TotalMs, r.ErrorBody = e.TotalMs, e.ErrorBody
+		r.ClockOffsetMs, r.ClockErrorMs = e.ClockOffsetMs, e.ClockErrorMs
+		if len(r.Chunks) == 0 {
+			r.TTFBMs = r.HeadersMs
+		}
+	}
+	r.EndMs = max(r.EndMs, r.TotalMs)
+	if n := len(r.ServerMem); n > 0 {
+		r.EndMs = max(r.EndMs, r.ServerMem[n-1].T)
+	}
+	r.Done = true
+	if e.Err != nil && r.Error == "" {
+		r.Error = e.Err.Error()
+	}
+	if len(r.ServerMem) > 0 {
+		r.ServerPeakGrowth = PeakGrowth(r.ServerMem)
+	}
+	if len(r.ClientMem) > 0 {
+		r.ClientPeakGrowth = PeakGrowth(r.ClientMem)
+	}
+	if e.ServerProblem != "" {
+		r.ServerProblem = e.ServerProblem
+	}
+	r.Verdict = Explain(r)
+}
+
+// Abandon closes a run that never sent its request (stopped first).
+func (r *Run) Abandon(reason string) {
+	r.Done, r.Error = true, reason
+	r.Verdict = Explain(r)
+}
+
+// Label is the lane's name: the scenario, or the upstream's host and path
+// (its scheme and query say little in a lane's few characters; the table and
+// the card give the whole URL).
+func (r *Run) Label() string {
+	if r.Scenario != Upstream {
+		return r.Scenario
+	}
+	u := r.Params["url"]
+	u = strings.TrimPrefix(u, "http://")
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }
 
 // Append adds pieces read at the given times and keeps the totals right.

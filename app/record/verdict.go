@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"chunkscope/app/wire"
 )
 
 // Verdict says in one sentence why a run did or did not stream, from what
@@ -39,7 +41,7 @@ func Explain(r *Run) Verdict {
 	case r.Status == 204 || r.Status == 304:
 		return Verdict{KindNoBody, fmt.Sprintf("%d: no body by definition, so no Content-Length and no chunked framing; the headers came after %s.", r.Status, Sec(r.HeadersMs))}
 	case r.Status < 200 || r.Status > 299:
-		reason := strings.TrimSpace(r.ErrorBody)
+		reason := Excerpt(r.ErrorBody, r.Header("content-type"))
 		if reason == "" {
 			reason = "no reason given"
 		}
@@ -52,9 +54,9 @@ func Explain(r *Run) Verdict {
 	cl, te := r.Header("content-length"), r.Header("transfer-encoding")
 	framing := "neither Content-Length nor chunked framing was visible to the browser"
 	switch {
-	case r.Wire != nil && r.Wire.Proto == "HTTP/2.0" && r.Source == "wire":
+	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP2 && r.Source == "wire":
 		framing = fmt.Sprintf("HTTP/2 has no chunked encoding: the body came in %d DATA frames", r.Wire.Chunks)
-	case r.Wire != nil && r.Wire.Proto == "HTTP/1.0" && cl == "":
+	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP10 && cl == "":
 		framing = "HTTP/1.0 has no chunked encoding: there was no Content-Length, and the body ended when the connection closed"
 	case cl != "":
 		framing = "Content-Length was set (" + cl + " bytes)"
@@ -114,4 +116,50 @@ func Size(n int64) string {
 		v, u = v/unit, next
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + " " + u
+}
+
+// excerptRunes bounds what a verdict quotes of an error body.
+const excerptRunes = 160
+
+// Excerpt is a short plain-text excerpt of an error body: an upstream's 404
+// page is HTML, and its markup dumped into a sentence reads as noise. Tags,
+// scripts and styles go, entities are decoded, whitespace collapses, and
+// the text is clipped.
+func Excerpt(body, contentType string) string {
+	s := body
+	if strings.Contains(contentType, "html") || strings.HasPrefix(strings.TrimSpace(s), "<") {
+		s = stripTags(s)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if rs := []rune(s); len(rs) > excerptRunes {
+		s = strings.TrimSpace(string(rs[:excerptRunes])) + "…"
+	}
+	return s
+}
+
+// stripTags removes markup, and the content of script and style elements.
+func stripTags(s string) string {
+	var b strings.Builder
+	lower := strings.ToLower(s)
+	for i := 0; i < len(s); {
+		if s[i] != '<' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		for _, skip := range []string{"script", "style"} {
+			if strings.HasPrefix(lower[i+1:], skip) {
+				if end := strings.Index(lower[i:], "</"+skip); end >= 0 {
+					i += end
+				}
+			}
+		}
+		end := strings.IndexByte(s[i:], '>')
+		if end < 0 {
+			break
+		}
+		i += end + 1
+		b.WriteByte(' ')
+	}
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ").Replace(b.String())
 }

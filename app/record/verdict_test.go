@@ -40,6 +40,9 @@ func TestExplain(t *testing.T) {
 		{"HEAD", &Run{Method: "HEAD", Status: 200, Done: true, HeadersMs: 2000}, KindNoBody, "HEAD: the headers a GET would get (after 2.00 s)"},
 		{"head", &Run{Status: 200, Done: true, HeadersMs: 3}, KindNoBody, "No body arrived"},
 		{"400", &Run{Status: 400, Done: true, ErrorBody: "rows: \"x\" is not a whole number\n"}, KindError, `The server answered 400: rows: "x" is not a whole number`},
+		{"upstream 404 page", &Run{Status: 404, Done: true, Headers: map[string]string{"content-type": "text/html"},
+			ErrorBody: "<!DOCTYPE html>\n<html><head><title>Oops</title><style>p{}</style></head><body><h1>Not Found</h1>\n<p>The page &amp; its   friends</p></body></html>"},
+			KindError, "The server answered 404: Oops Not Found The page & its friends"},
 		{"failed", &Run{Done: true, Error: "fetch: Failed to fetch"}, KindError, "The request failed: fetch: Failed to fetch"},
 		{"running", &Run{Chunks: []Chunk{{1, 2048}}, Bytes: 2048}, KindRunning, "Reading: 2.0 KiB in 1 read so far"},
 	}

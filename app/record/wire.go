@@ -1,6 +1,10 @@
 package record
 
-import "strings"
+import (
+	"strings"
+
+	"chunkscope/app/wire"
+)
 
 // FillFromWire makes a probe-only run (source "wire") read like any other:
 // its status, headers, pieces and times come from the probe. Each socket
@@ -8,7 +12,7 @@ import "strings"
 // browser.
 func (r *Run) FillFromWire(headers map[string][]string) {
 	w := r.Wire
-	r.Source, r.Status, r.TotalMs = "wire", w.Status, w.TotalMs
+	r.Source, r.Status, r.TotalMs = SourceWire, w.Status, w.TotalMs
 	r.Headers = map[string]string{}
 	for name, vals := range headers {
 		r.Headers[strings.ToLower(name)] = strings.Join(vals, ", ")
@@ -16,14 +20,14 @@ func (r *Run) FillFromWire(headers map[string][]string) {
 	r.Chunks, r.Bytes = []Chunk{}, 0
 	readAt, inRead := 0.0, -1
 	for _, e := range w.Events {
-		switch e.Kind {
-		case "read":
+		switch {
+		case e.Kind == wire.KindRead:
 			readAt, inRead = e.T, -1
-		case "headers-end":
+		case e.Kind == wire.KindHeadersEnd:
 			if r.HeadersMs == 0 {
 				r.HeadersMs = e.T
 			}
-		case "chunk-data", "body", "data-frame":
+		case wire.IsBody(e.Kind):
 			if e.Bytes == 0 {
 				continue
 			}
@@ -38,6 +42,7 @@ func (r *Run) FillFromWire(headers map[string][]string) {
 	if len(r.Chunks) == 0 {
 		r.TTFBMs = r.HeadersMs
 	}
+	r.EndMs = max(r.EndMs, r.TotalMs)
 	if w.Error != "" && r.Error == "" {
 		r.Error = "wire: " + w.Error
 	}

@@ -1,9 +1,13 @@
 package record
 
-import "testing"
+import (
+	"testing"
+
+	"chunkscope/app/wire"
+)
 
 func TestFillFromWire(t *testing.T) {
-	r := &Run{Wire: &Wire{Status: 200, Proto: "HTTP/1.0", Framing: "close", TotalMs: 120, Events: []WireEvent{
+	r := &Run{Wire: &Wire{Status: 200, Proto: "HTTP/1.0", Framing: "close", TotalMs: 120, Events: []wire.Event{
 		{T: 10, Kind: "read", Bytes: 120},
 		{T: 10, Kind: "status", Bytes: 17, Text: "HTTP/1.0 200 OK"},
 		{T: 10, Kind: "headers-end", Bytes: 2, Text: "close"},

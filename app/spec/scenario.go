@@ -1,5 +1,7 @@
 package spec
 
+import "chunkscope/app/wire"
+
 // Scenario is one entry of the scenario table: the server mounts its
 // endpoint from it, the page lists and explains it, and the tests iterate
 // over it. Adding a scenario is adding an entry here, its handler in the
@@ -17,12 +19,36 @@ type Scenario struct {
 	// Header holds request headers the scenario needs (If-None-Match).
 	Header map[string]string
 	// Proto is the HTTP version it needs when the browser cannot send it
-	// ("HTTP/1.0"): the page then shows the wire probe's run only.
+	// (wire.ProtoHTTP10 or wire.ProtoHTTP2, spelled as the probe reports
+	// it): the page then shows the wire probe's run only.
 	Proto string
 }
 
-// Scenarios returns the scenario table, in the order the page lists it.
-func Scenarios() []Scenario {
+// The protocols a scenario may need (Scenario.Proto), re-exported for the
+// server, which has its own wire.
+const (
+	ProtoHTTP10 = wire.ProtoHTTP10
+	ProtoHTTP2  = wire.ProtoHTTP2
+)
+
+// Scenarios returns the scenario table, in the order the page lists it. It
+// is built once: the page asks for it on every render. The slice is shared:
+// callers read it, never change it.
+func Scenarios() []Scenario { return table }
+
+// table is the scenario table; byName indexes it.
+var (
+	table  = buildTable()
+	byName = func() map[string]int {
+		m := make(map[string]int, len(table))
+		for i, sc := range table {
+			m[sc.Name] = i
+		}
+		return m
+	}()
+)
+
+func buildTable() []Scenario {
 	return []Scenario{
 		{
 			Name:  "buffered",
@@ -52,7 +78,7 @@ func Scenarios() []Scenario {
 				"it). HTTP/1.0 has no chunked encoding, so Go answers HTTP/1.0 without Content-Length or chunking, " +
 				"and the body ends when the connection closes. The flushed groups still arrive as they are produced.",
 			Verdict: "streamed",
-			Proto:   "HTTP/1.0",
+			Proto:   wire.ProtoHTTP10,
 		},
 		{
 			Name:  "http2",
@@ -63,7 +89,7 @@ func Scenarios() []Scenario {
 				"in DATA frames, and its end is a flag on the last one. It still streams: each flush sends a DATA " +
 				"frame at once (Go's HTTP/2 response buffer is 4 KB), so the frames arrive as the groups are produced.",
 			Verdict: "streamed",
-			Proto:   "HTTP/2",
+			Proto:   wire.ProtoHTTP2,
 		},
 		{
 			Name:  "content-length",
@@ -192,18 +218,25 @@ func Scenarios() []Scenario {
 
 // Lookup finds a scenario by name.
 func Lookup(name string) (Scenario, bool) {
-	for _, sc := range Scenarios() {
-		if sc.Name == name {
-			return sc, true
-		}
+	i, ok := byName[name]
+	if !ok {
+		return Scenario{}, false
 	}
-	return Scenario{}, false
+	return table[i], true
+}
+
+// Index is a scenario's place in the table, -1 for none.
+func Index(name string) int {
+	if i, ok := byName[name]; ok {
+		return i
+	}
+	return -1
 }
 
 // Names lists the scenario names, for error messages.
 func Names() []string {
-	var names []string
-	for _, sc := range Scenarios() {
+	names := make([]string, 0, len(table))
+	for _, sc := range table {
 		names = append(names, sc.Name)
 	}
 	return names

@@ -5,8 +5,9 @@ import (
 	"slices"
 
 	"chunkscope/app/browser"
-	"chunkscope/app/chart"
 	"chunkscope/app/record"
+	"chunkscope/app/scene"
+	"chunkscope/app/wire"
 )
 
 // benchFrame measures what every live frame costs at a given chunk count:
@@ -15,35 +16,41 @@ import (
 // the drawing that a batch triggers. It draws on the page's own canvas and
 // redraws the current view afterwards. make bench calls it through
 // window.chunkscope.benchFrame to check the chart stays under 33 ms a frame
-// at 100,000 chunks.
+// at 100,000 chunks. A frame is what a live batch costs: the verdict, the
+// scene (binning and layout, app/scene), its encoding and the painting.
 func (p *Page) benchFrame(chunks, frames int) string {
 	chunks, frames = max(1, min(chunks, 10_000_000)), max(1, min(frames, 1000))
 	const spanMs = 60_000
-	r := &record.Run{Scenario: "streaming", Headers: map[string]string{"transfer-encoding": "chunked"}}
+	r := &record.Run{Scenario: "streaming", Headers: map[string]string{"transfer-encoding": "chunked"}, Status: 200, EndMs: spanMs}
 	for i := 0; i < chunks; i++ {
 		r.Append(record.Chunk{T: spanMs * float64(i+1) / float64(chunks), N: 1024})
 	}
 	for t := 0.0; t <= spanMs; t += 10 {
-		m := record.MemSample{T: t, Heap: uint64(4<<20 + int(t)*10), RSS: 40 << 20, JSHeap: 9 << 20}
+		m := wire.Sample{T: t, Heap: uint64(4<<20 + int(t)*10), RSS: 40 << 20, JSHeap: 9 << 20}
 		r.ServerMem = append(r.ServerMem, m)
 		r.ClientMem = append(r.ClientMem, m)
 	}
-	lanes := []chart.Lane{{Run: r, EndMs: spanMs, Label: "bench", Color: laneColor("streaming")}}
+	lanes := []scene.Lane{{Run: r, Label: "bench", Color: scene.Palette[scene.Blue]}}
 	canvas := browser.Canvas{ID: chartID}
 	times := make([]float64, frames)
+	layout := make([]float64, frames) // the Go part: verdict, binning, layout
 	for i := range times {
 		start := browser.Now()
 		r.Verdict = record.Explain(r)
-		canvas.Draw(chart.Build(lanes, canvas.Columns()))
+		sc := scene.Build(lanes, scene.Options{Width: canvas.Width()})
+		layout[i] = browser.Now() - start
+		canvas.Paint(sc)
 		times[i] = browser.Now() - start
 	}
-	p.draw()
+	p.paint()
 	slices.Sort(times)
+	slices.Sort(layout)
 	b, _ := json.Marshal(map[string]any{ // numbers only: cannot fail
 		"chunks":   chunks,
 		"frames":   frames,
 		"medianMs": times[len(times)/2],
 		"maxMs":    times[len(times)-1],
+		"layoutMs": layout[len(layout)/2],
 	})
 	return string(b)
 }

@@ -3,24 +3,23 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
+	"chunkscope/app/runner"
+	"chunkscope/app/scene"
 	"chunkscope/app/spec"
 )
 
 // pageParams are the page's own URL parameters, beside the body parameters
-// that spec parses.
-var pageParams = []string{"scenario", "compare", "autorun", "read", "wire", "url"}
+// that spec parses (run excepted: the page chooses run ids itself).
+var pageParams = []string{"scenario", "compare", "url", "read", "wire", "align", "autorun"}
 
-// Read modes: how the page reads a body.
-const (
-	readAuto   = "auto"   // buffer-read for buffered, stream-read for streaming
-	readStream = "stream" // count each piece and drop it
-	readBuffer = "buffer" // keep every piece until the end, as response.arrayBuffer() would
-)
+// bodyParams are the body parameters a link may give.
+var bodyParams = []string{"rows", "delay", "per", "pad"}
 
-var readModes = []string{readAuto, readStream, readBuffer}
+var readModes = []string{runner.ReadAuto, runner.ReadStream, runner.ReadBuffer}
 
 // form is what the controls hold, as typed. An empty field means the
 // parameter's default.
@@ -35,64 +34,77 @@ type form struct {
 	Pad      string
 }
 
-// view is what the page shows and runs: one scenario, or a comparison of
-// buffered and streaming with the same body.
+// view is what a link asks the page to show and run: one lane per
+// scenario, then the upstream's, all with the same body, read mode and
+// wire probe.
 type view struct {
-	Scenario string
-	Compare  bool
-	Wire     bool   // also probe the wire, after each run
-	Read     string // one of readModes
-	Upstream string // read this -upstream URL instead of a scenario
-	Spec     spec.Spec
+	Scenarios []string
+	Upstream  string // read this -upstream URL too (last), "" for none
+	Wire      bool   // also probe the wire, after each run
+	Read      string // one of readModes
+	Align     string // scene.AlignStart or scene.AlignFirstByte
+	Spec      spec.Spec
 }
 
-// readMode is the read mode a scenario's run uses in this view.
-func (v view) readMode(scenario string) string {
-	if v.Read != readAuto {
-		return v.Read
+// plans is the view's runs, in lane order.
+func (v view) plans() []runner.Plan {
+	var out []runner.Plan
+	for _, name := range v.Scenarios {
+		out = append(out, runner.Plan{Scenario: name, Spec: v.Spec, Read: v.Read, Wire: v.Wire})
 	}
-	if scenario == "buffered" {
-		return readBuffer
+	if v.Upstream != "" {
+		out = append(out, runner.Plan{Upstream: v.Upstream, Read: v.Read, Wire: v.Wire})
 	}
-	return readStream
+	return out
 }
 
 func checkRead(mode string) error {
-	for _, m := range readModes {
-		if mode == m {
-			return nil
-		}
+	if slices.Contains(readModes, mode) {
+		return nil
 	}
 	return fmt.Errorf("read: %q is not one of %s", mode, strings.Join(readModes, ", "))
 }
 
-// parse checks the form with the server's own parser, so the page refuses
-// exactly what the server would refuse, with the same words.
-func (f form) parse() (view, error) {
-	if _, ok := spec.Lookup(f.Scenario); !ok {
-		return view{}, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
+func checkScenario(param, name string) error {
+	if _, ok := spec.Lookup(name); !ok {
+		return fmt.Errorf("%s: %q is not one of %s", param, name, strings.Join(spec.Names(), ", "))
 	}
-	if err := checkRead(f.Read); err != nil {
-		return view{}, err
-	}
+	return nil
+}
+
+// body checks the form's body fields with the server's own parser, so the
+// page refuses exactly what the server would refuse, with the same words.
+func (f form) body() (spec.Spec, error) {
 	q := url.Values{}
 	for name, v := range map[string]string{"rows": f.Rows, "delay": f.Delay, "per": f.Per, "pad": f.Pad} {
 		if v = strings.TrimSpace(v); v != "" {
 			q.Set(name, v)
 		}
 	}
-	s, err := spec.Parse(q)
-	if err != nil {
-		return view{}, err
-	}
-	if s.Run != "" {
-		return view{}, fmt.Errorf("run: the page chooses run ids itself")
+	return spec.Parse(q)
+}
+
+// plan is the one run the form names: its upstream URL when one is given
+// (the scenario fields do not apply to it), else its scenario.
+func (f form) plan() (runner.Plan, error) {
+	if err := checkRead(f.Read); err != nil {
+		return runner.Plan{}, err
 	}
 	up, err := checkUpstream(f.Upstream)
 	if err != nil {
-		return view{}, err
+		return runner.Plan{}, err
 	}
-	return view{Scenario: f.Scenario, Read: f.Read, Wire: f.Wire, Upstream: up, Spec: s}, nil
+	if up != "" {
+		return runner.Plan{Upstream: up, Read: f.Read, Wire: f.Wire}, nil
+	}
+	if err := checkScenario("scenario", f.Scenario); err != nil {
+		return runner.Plan{}, err
+	}
+	s, err := f.body()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	return runner.Plan{Scenario: f.Scenario, Spec: s, Read: f.Read, Wire: f.Wire}, nil
 }
 
 // checkUpstream checks the form of an upstream URL; whether the server
@@ -118,12 +130,29 @@ func formFromSpec(scenario, read string, s spec.Spec) form {
 	return f
 }
 
-// parseURL reads the page's state from its URL. On error it still returns
-// the form as typed in the URL, so the page can show what was wrong.
+// legacyPair is what compare=1 has always meant.
+var legacyPair = []string{"buffered", "streaming"}
+
+// parseURL reads the page's state from its URL. A link whose parameters
+// conflict is refused with a sentence rather than read one way while the
+// controls say another. On error it still returns the form as typed in the
+// URL, so the page can show what was wrong.
 func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
-	f = formFromSpec("streaming", readAuto, spec.Default())
-	for _, name := range pageParams {
-		if len(q[name]) > 1 {
+	f = formFromSpec("streaming", runner.ReadAuto, spec.Default())
+	known := append(slices.Clone(pageParams), bodyParams...)
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range q {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		switch {
+		case name == "run":
+			return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
+		case !slices.Contains(known, name):
+			return view{}, false, f, fmt.Errorf("%s: unknown parameter (this page's parameters: %s)", spec.ParamName(name), strings.Join(known, ", "))
+		case len(q[name]) > 1:
 			return view{}, false, f, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
 		}
 	}
@@ -138,38 +167,105 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 			*dst = vals[0]
 		}
 	}
-	compare, err := parseFlag(q, "compare")
-	if err != nil {
-		return view{}, false, f, err
-	}
-	autorun, err = parseFlag(q, "autorun")
-	if err != nil {
+	f.Upstream = q.Get("url")
+	if autorun, err = parseFlag(q, "autorun"); err != nil {
 		return view{}, false, f, err
 	}
 	if f.Wire, err = parseFlag(q, "wire"); err != nil {
 		return view{}, false, f, err
 	}
-	f.Upstream = q.Get("url")
-	up, err := checkUpstream(f.Upstream)
-	if err != nil {
+	v.Wire = f.Wire
+	if v.Upstream, err = checkUpstream(f.Upstream); err != nil {
 		return view{}, false, f, err
-	}
-	if _, ok := spec.Lookup(f.Scenario); !ok {
-		return view{}, false, f, fmt.Errorf("scenario: %q is not one of %s", f.Scenario, strings.Join(spec.Names(), ", "))
 	}
 	if err := checkRead(f.Read); err != nil {
 		return view{}, false, f, err
+	}
+	v.Read = f.Read
+	switch a := q.Get("align"); a {
+	case "", scene.AlignStart:
+		v.Align = scene.AlignStart
+	case scene.AlignFirstByte:
+		v.Align = a
+	default:
+		return view{}, false, f, fmt.Errorf("align: %q is not %s or %s", a, scene.AlignStart, scene.AlignFirstByte)
+	}
+	if v.Scenarios, err = parseCompare(q, v.Upstream); err != nil {
+		return view{}, false, f, err
+	}
+	if len(v.Scenarios) > 0 {
+		f.Scenario = v.Scenarios[len(v.Scenarios)-1]
+		if sc := q.Get("scenario"); sc != "" && slices.Contains(v.Scenarios, sc) {
+			f.Scenario = sc
+		}
 	}
 	s, err := spec.ParseAllowing(q, pageParams...)
 	if err != nil {
 		return view{}, false, f, err
 	}
-	if s.Run != "" {
-		return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
-	}
+	v.Spec = s
 	nf := formFromSpec(f.Scenario, f.Read, s)
-	nf.Wire, nf.Upstream = f.Wire, up
-	return view{Scenario: f.Scenario, Compare: compare, Read: f.Read, Wire: f.Wire, Upstream: up, Spec: s}, autorun, nf, nil
+	nf.Wire, nf.Upstream = f.Wire, v.Upstream
+	return v, autorun, nf, nil
+}
+
+// parseCompare reads which scenarios a link names: compare=1 (buffered
+// then streaming, as links shared before keep meaning), compare=a,b,…, or
+// scenario=NAME; with url= alone, none.
+func parseCompare(q url.Values, upstream string) ([]string, error) {
+	sc, cmp := q.Get("scenario"), q.Get("compare")
+	var names []string
+	switch cmp {
+	case "", "0":
+	case "1":
+		names = slices.Clone(legacyPair)
+	default:
+		for name := range strings.SplitSeq(cmp, ",") {
+			name = strings.TrimSpace(name)
+			if err := checkScenario("compare", name); err != nil {
+				return nil, err
+			}
+			if slices.Contains(names, name) {
+				return nil, fmt.Errorf("compare: %s is named twice", name)
+			}
+			names = append(names, name)
+		}
+	}
+	lanes := len(names)
+	if upstream != "" {
+		lanes++
+	}
+	if lanes > runner.MaxLanes {
+		return nil, fmt.Errorf("compare: %d runs; a view holds at most %d", lanes, runner.MaxLanes)
+	}
+	switch {
+	case sc != "" && checkScenario("scenario", sc) != nil:
+		return nil, checkScenario("scenario", sc)
+	case names != nil && sc != "" && !slices.Contains(names, sc):
+		what := "compare=" + cmp + " reads " + strings.Join(names, " then ")
+		return nil, fmt.Errorf("%s, but scenario=%s names another: write compare=%s,%s to read them all, or drop one of the two", what, sc, strings.Join(names, ","), sc)
+	case names != nil:
+		return names, nil
+	case upstream != "":
+		// Links written by earlier pages always carried scenario=streaming
+		// (the menu's default) beside url=: read as the upstream alone.
+		if sc != "" && sc != "streaming" {
+			return nil, fmt.Errorf("scenario=%s and url=… each name something to read: write compare=%s&url=… to read both, or drop one", sc, sc)
+		}
+		var given []string
+		for _, name := range bodyParams {
+			if q.Has(name) {
+				given = append(given, name)
+			}
+		}
+		if len(given) > 0 {
+			return nil, fmt.Errorf("%s: these shape this server's scenarios, not an upstream's body; drop them, or add compare=NAME to read a scenario beside the upstream", strings.Join(given, ", "))
+		}
+		return nil, nil
+	case sc != "":
+		return []string{sc}, nil
+	}
+	return []string{"streaming"}, nil
 }
 
 func parseFlag(q url.Values, name string) (bool, error) {
@@ -185,19 +281,29 @@ func parseFlag(q url.Values, name string) (bool, error) {
 
 // query encodes the view as the page's URL query, so a link reproduces it.
 func (v view) query(autorun bool) url.Values {
-	q := v.Spec.Values()
-	q.Set("scenario", v.Scenario)
-	if v.Read != readAuto {
-		q.Set("read", v.Read)
+	q := url.Values{}
+	if len(v.Scenarios) > 0 {
+		q = v.Spec.Values()
 	}
-	if v.Compare {
+	switch {
+	case slices.Equal(v.Scenarios, legacyPair):
 		q.Set("compare", "1")
+	case len(v.Scenarios) == 1 && v.Upstream == "":
+		q.Set("scenario", v.Scenarios[0])
+	case len(v.Scenarios) > 0:
+		q.Set("compare", strings.Join(v.Scenarios, ","))
+	}
+	if v.Read != runner.ReadAuto && v.Read != "" {
+		q.Set("read", v.Read)
 	}
 	if v.Wire {
 		q.Set("wire", "1")
 	}
 	if v.Upstream != "" {
 		q.Set("url", v.Upstream)
+	}
+	if v.Align == scene.AlignFirstByte {
+		q.Set("align", v.Align)
 	}
 	if autorun {
 		q.Set("autorun", "1")

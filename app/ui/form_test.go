@@ -2,33 +2,54 @@ package ui
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"chunkscope/app/runner"
+	"chunkscope/app/scene"
 )
 
 func TestParseURL(t *testing.T) {
+	const up = "url=http%3A%2F%2F127.0.0.1%3A9000%2Fx"
 	tests := []struct {
-		query   string
-		wantErr string // a part of the error, "" for none
-		scen    string
-		compare bool
-		autorun bool
-		rows    int
-		delay   time.Duration
+		query     string
+		wantErr   string // a part of the error, "" for none
+		scenarios []string
+		upstream  string
+		autorun   bool
+		rows      int
+		delay     time.Duration
+		align     string
 	}{
-		{query: "", scen: "streaming", rows: 1000},
-		{query: "scenario=buffered&rows=20&delay=100ms&autorun=1", scen: "buffered", autorun: true, rows: 20, delay: 100 * time.Millisecond},
-		{query: "compare=1&rows=5", scen: "streaming", compare: true, rows: 5},
+		{query: "", scenarios: []string{"streaming"}, rows: 1000},
+		{query: "scenario=buffered&rows=20&delay=100ms&autorun=1", scenarios: []string{"buffered"}, autorun: true, rows: 20, delay: 100 * time.Millisecond},
+		// Links shared before compare took a list keep their meaning,
+		// scenario=streaming or buffered beside them included (the old
+		// "link to this view" wrote it).
+		{query: "compare=1&rows=5", scenarios: []string{"buffered", "streaming"}, rows: 5},
+		{query: "compare=1&scenario=streaming&rows=5", scenarios: []string{"buffered", "streaming"}, rows: 5},
+		{query: "compare=streaming,gzip-streaming,proxy-length,no-flush&rows=20&delay=50ms&autorun=1",
+			scenarios: []string{"streaming", "gzip-streaming", "proxy-length", "no-flush"}, autorun: true, rows: 20, delay: 50 * time.Millisecond},
+		{query: "compare=streaming&" + up, scenarios: []string{"streaming"}, upstream: "http://127.0.0.1:9000/x", rows: 1000},
+		{query: "compare=1&scenario=gzip-streaming", wantErr: "compare=1 reads buffered then streaming, but scenario=gzip-streaming names another"},
+		{query: "compare=streaming,nope", wantErr: `compare: "nope" is not one of buffered, streaming`},
+		{query: "compare=streaming,streaming", wantErr: "compare: streaming is named twice"},
+		{query: "compare=buffered,streaming,http10,http2,content-length,head-streaming,head-buffered,no-content&" + up, wantErr: "compare: 9 runs; a view holds at most 8"},
+		{query: up + "&rows=99&delay=1s", wantErr: "rows, delay: these shape this server's scenarios, not an upstream's body"},
+		{query: up + "&scenario=gzip-streaming", wantErr: "scenario=gzip-streaming and url=… each name something to read"},
+		{query: up + "&scenario=streaming&wire=1", upstream: "http://127.0.0.1:9000/x", rows: 1000},
+		{query: "align=first-byte&scenario=buffered", scenarios: []string{"buffered"}, rows: 1000, align: scene.AlignFirstByte},
+		{query: "align=middle", wantErr: `align: "middle" is not start or first-byte`},
 		{query: "scenario=nope", wantErr: `scenario: "nope" is not one of buffered, streaming`},
 		{query: "autorun=yes", wantErr: `autorun: "yes" is not 0 or 1`},
 		{query: "rows=-1", wantErr: "rows:"},
 		{query: "delay=fast", wantErr: "delay:"},
-		{query: "rowz=1", wantErr: "rowz: unknown parameter"},
+		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, read, wire, align, autorun, rows, delay, per, pad)"},
 		{query: "scenario=buffered&scenario=streaming", wantErr: "scenario: given 2 times"},
-		{query: "read=stream&scenario=buffered", scen: "buffered", rows: 1000},
-		{query: "wire=1&rows=3", scen: "streaming", rows: 3},
-		{query: "url=http%3A%2F%2F127.0.0.1%3A9000%2Fx&wire=1", scen: "streaming", rows: 1000},
+		{query: "read=stream&scenario=buffered", scenarios: []string{"buffered"}, rows: 1000},
+		{query: "wire=1&rows=3", scenarios: []string{"streaming"}, rows: 3},
 		{query: "url=ftp%3A%2F%2Fx", wantErr: `url: "ftp://x" is not an http://host:port/path URL`},
 		{query: "wire=2", wantErr: `wire: "2" is not 0 or 1`},
 		{query: "read=all", wantErr: `read: "all" is not one of auto, stream, buffer`},
@@ -45,38 +66,49 @@ func TestParseURL(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v; want it to contain %q", err, tc.wantErr)
 				}
-				if f.Scenario == "" {
-					t.Errorf("form lost its scenario on error")
+				// What the link said stays in the controls, to be mended.
+				if rows := q.Get("rows"); rows != "" && f.Rows != rows {
+					t.Errorf("form rows = %q; want %q as the link typed it", f.Rows, rows)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatalf("error = %v", err)
 			}
-			if v.Scenario != tc.scen || v.Compare != tc.compare || autorun != tc.autorun || v.Spec.Rows != tc.rows || v.Spec.Delay != tc.delay {
-				t.Errorf("got %+v autorun=%v; want scenario %s compare %v autorun %v rows %d delay %s", v, autorun, tc.scen, tc.compare, tc.autorun, tc.rows, tc.delay)
+			align := tc.align
+			if align == "" {
+				align = scene.AlignStart
+			}
+			if !slices.Equal(v.Scenarios, tc.scenarios) || v.Upstream != tc.upstream || autorun != tc.autorun || v.Spec.Rows != tc.rows || v.Spec.Delay != tc.delay || v.Align != align {
+				t.Errorf("got %+v autorun=%v; want scenarios %v upstream %q autorun %v rows %d delay %s align %s", v, autorun, tc.scenarios, tc.upstream, tc.autorun, tc.rows, tc.delay, align)
+			}
+			if n := len(v.plans()); n != len(tc.scenarios)+min(1, len(tc.upstream)) {
+				t.Errorf("%d plans; want one per scenario and one for the upstream", n)
 			}
 			// The URL the page writes back parses to the same view.
 			again, _, _, err := parseURL(v.query(autorun))
-			if err != nil || again != v {
-				t.Errorf("round trip: got %+v, %v; want %+v", again, err, v)
+			if err != nil || !slices.Equal(again.Scenarios, v.Scenarios) || again.Upstream != v.Upstream || again.Spec != v.Spec || again.Align != v.Align || again.Read != v.Read || again.Wire != v.Wire {
+				t.Errorf("round trip of %s: got %+v, %v; want %+v", v.query(autorun).Encode(), again, err, v)
 			}
 		})
 	}
 }
 
 func TestFormTreatsEmptyFieldsAsDefaults(t *testing.T) {
-	v, err := form{Scenario: "buffered", Read: readAuto, Rows: " 12 ", Delay: ""}.parse()
+	p, err := form{Scenario: "buffered", Read: runner.ReadAuto, Rows: " 12 ", Delay: ""}.plan()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Spec.Rows != 12 || v.Spec.Per != 1 || v.Spec.Delay != 0 {
-		t.Errorf("got %+v; want rows 12, per 1, delay 0", v.Spec)
+	if p.Spec.Rows != 12 || p.Spec.Per != 1 || p.Spec.Delay != 0 {
+		t.Errorf("got %+v; want rows 12, per 1, delay 0", p.Spec)
 	}
-	if v.readMode("buffered") != readBuffer || v.readMode("streaming") != readStream {
-		t.Errorf("auto read modes = %s, %s; want buffer for buffered, stream for streaming", v.readMode("buffered"), v.readMode("streaming"))
-	}
-	if _, err := (form{Scenario: "buffered", Read: readAuto, Per: "0"}).parse(); err == nil || !strings.HasPrefix(err.Error(), "per:") {
+	if _, err := (form{Scenario: "buffered", Read: runner.ReadAuto, Per: "0"}).plan(); err == nil || !strings.HasPrefix(err.Error(), "per:") {
 		t.Errorf("per=0: error = %v; want one starting with per:", err)
+	}
+	// With an upstream URL, the scenario fields do not apply: a bad rows
+	// there is not the upstream's problem.
+	p, err = form{Scenario: "buffered", Read: runner.ReadAuto, Rows: "lots", Upstream: " http://127.0.0.1:9000/x "}.plan()
+	if err != nil || p.Upstream != "http://127.0.0.1:9000/x" || p.Scenario != "" {
+		t.Errorf("upstream plan = %+v, %v; want the upstream alone", p, err)
 	}
 }

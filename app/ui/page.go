@@ -1,139 +1,75 @@
 package ui
 
 import (
-	"cmp"
-	"context"
-	"fmt"
 	"net/url"
-	"strconv"
-	"time"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/browser"
-	"chunkscope/app/chart"
 	"chunkscope/app/record"
-	"chunkscope/app/spec"
+	"chunkscope/app/runner"
 )
 
-// chartID is the canvas the runs are drawn on.
-const chartID = "chart"
+// actionName is the action the page's components send it: what a person
+// asked for (see act).
+const actionName = "chunkscope"
 
-// palette gives each scenario the same color everywhere: by its place in
-// the scenario table, on the canvas and, as the class lane-N, in
-// web/chunkscope.css (which has the same colors: the CSP allows no inline
-// style). Buffered is orange and streaming blue, the first two.
-var palette = []string{"#d4580b", "#0969da", "#1a7f37", "#8250df", "#bf3989", "#9a6700", "#0a7480", "#cf222e",
-	"#6639ba", "#116329", "#953800", "#57606a"}
-
-// laneClass and laneColor are a scenario's color class and color.
-func laneClass(name string) string { return "lane-" + strconv.Itoa(scenarioIndex(name)%len(palette)) }
-func laneColor(name string) string { return palette[scenarioIndex(name)%len(palette)] }
-
-func scenarioIndex(name string) int {
-	for i, sc := range spec.Scenarios() {
-		if sc.Name == name {
-			return i
-		}
-	}
-	return len(palette) - 1
+// act is an action's value: an operation and, for remove and put-back, a
+// run id; for align, the mode.
+type act struct {
+	Op  string
+	Arg string
 }
 
-// Page is chunkscope's one page: controls, the live chart, one summary per
-// run, and the scenario explanations.
+// Operations of act.
+const (
+	opRun     = "run"     // read the form's run alone
+	opCompare = "compare" // read buffered then streaming
+	opAdd     = "add"     // add the form's run to the view
+	opStop    = "stop"
+	opClear   = "clear"
+	opRemove  = "remove"  // Arg: a run id
+	opPutBack = "putback" // Arg: a run id
+	opAlign   = "align"   // Arg: scene.AlignStart or scene.AlignFirstByte
+)
+
+// Page is chunkscope's one page. It holds the form and the view's
+// settings; the runs are the runner's; its children render from both:
+// controls, chart, comparison table, run cards, scenario explanations.
 type Page struct {
 	app.Compo
 
 	form    form
 	formErr string
-	view    view
-	lanes   []*lane // the runs of the current view, drawn together
-	running bool
-	cancel  context.CancelFunc
-	runs    *runStore
-	seq     int
+	align   string
+	runs    runner.Runner
 	// memSources says which client memory figures this browser offers.
 	memSources string
-	ctx        app.Context // the page's context, from OnMount
-	rendered   time.Time   // when a batch last re-rendered the page
-	drawn      time.Time   // when a batch last redrew the chart
 }
 
-// drawEvery is how often a run in progress redraws the chart: 10 frames a
-// second. Drawing costs the main thread (canvas raster in software mode),
-// which the reader shares: redrawing at every 16 ms batch cut a 256 MiB
-// stream-read to ~0.55 of a plain JS loop's throughput, every 100 ms keeps it
-// near 0.8 (make bench; runs in progress only, a finished run is drawn once).
-const drawEvery = 100 * time.Millisecond
+// host adapts go-app's context to the runner's Host.
+type host struct{ ctx app.Context }
 
-// renderEvery is how often a run in progress re-renders the summaries.
-const renderEvery = 250 * time.Millisecond
-
-// lane is one run being (or having been) read, with what the chart needs.
-type lane struct {
-	run       *record.Run
-	title     string
-	color     string
-	elapsedMs float64 // how far the lane reaches: the time read so far, then the last sample
-	// serverProblem says why the server's samples are missing, if they are.
-	serverProblem string
-	// wireURL is the /wire stream to follow after the body; "" for none.
-	wireURL string
-	// runTag is the request's run=ID tag, "" when the request is not
-	// ours to sample (an upstream's).
-	runTag string
+func (h host) Async(f func())    { h.ctx.Async(f) }
+func (h host) Dispatch(f func()) { h.ctx.Dispatch(func(app.Context) { f() }) }
+func (h host) Next(f func()) {
+	h.ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: h.ctx.Src(), Function: func(app.Context) { f() }})
 }
 
-// newUpstreamLane reads an origin allowed by the server's -upstream, through
-// the server (the page is cross-origin isolated: it cannot fetch another
-// origin itself). The server's memory is not the upstream's, so none is
-// sampled; the wire probe, when asked for, reads the upstream directly.
-func (p *Page) newUpstreamLane(v view) *lane {
-	p.seq++
-	id := "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq)
-	l := &lane{
-		title: "Upstream " + v.Upstream,
-		color: palette[len(palette)-1],
-		run: &record.Run{
-			Version:   record.Version,
-			ID:        id,
-			Scenario:  "upstream",
-			Method:    "GET",
-			URL:       "/upstream?" + url.Values{"url": {v.Upstream}}.Encode(),
-			Params:    map[string]string{"url": v.Upstream},
-			ReadMode:  v.readMode("upstream"),
-			StartedAt: time.Now().UTC().Format(time.RFC3339Nano),
-			Headers:   map[string]string{},
-			Chunks:    []record.Chunk{},
-			ServerMem: []record.MemSample{},
-			ClientMem: []record.MemSample{},
-			Source:    "browser",
-		},
-	}
-	if v.Wire {
-		l.wireURL = "/wire?" + url.Values{"url": {v.Upstream}}.Encode()
-	}
-	return l
-}
-
-// OnMount installs window.chunkscope.runs().
+// OnMount installs window.chunkscope and the page's action handler.
 func (p *Page) OnMount(ctx app.Context) {
-	p.ctx = ctx
+	p.runs.Draw = p.paint
+	p.runs.Render = p.Update
+	ctx.Handle(actionName, p.onAction)
 	if !app.IsClient {
 		return
 	}
-	browser.Expose(browser.API{RunsJSON: p.store().JSON, BenchFrame: p.benchFrame})
+	browser.Expose(browser.API{RunsJSON: p.runs.Store().JSON, SceneJSON: sceneJSON, BenchFrame: p.benchFrame})
 	p.memSources = browser.MemorySources()
 }
 
-func (p *Page) store() *runStore {
-	if p.runs == nil {
-		p.runs = &runStore{}
-	}
-	return p.runs
-}
-
-// OnNav reads the state from the URL and, with autorun=1, starts the run.
+// OnNav reads the state from the URL and, with autorun=1, starts the runs.
 func (p *Page) OnNav(ctx app.Context) {
 	v, autorun, f, err := parseURL(ctx.Page().URL().Query())
 	p.form = f
@@ -141,477 +77,160 @@ func (p *Page) OnNav(ctx app.Context) {
 		p.formErr = "This link's parameters are wrong: " + err.Error()
 		return
 	}
-	p.view = v
+	p.align = v.Align
 	if autorun && app.IsClient {
-		p.start(ctx, v)
+		if err := p.runs.Start(host{ctx}, v.plans()); err != nil {
+			p.formErr = err.Error()
+		}
 	}
 }
 
 // OnResize redraws the chart at the new width (a projector, a split
 // screen): otherwise the browser would stretch the old drawing.
-func (p *Page) OnResize(ctx app.Context) {
-	p.draw()
-}
+func (p *Page) OnResize(ctx app.Context) { p.paint() }
 
 // OnAppUpdate reloads into a freshly built page, unless a run would be cut.
 func (p *Page) OnAppUpdate(ctx app.Context) {
-	if !p.running {
+	if !p.runs.Running {
 		ctx.Reload()
 	}
 }
 
-func (p *Page) onRun(ctx app.Context, e app.Event)     { p.submit(ctx, false) }
-func (p *Page) onCompare(ctx app.Context, e app.Event) { p.submit(ctx, true) }
-
-func (p *Page) onWire(ctx app.Context, e app.Event) {
-	p.form.Wire = ctx.JSSrc().Get("checked").Bool()
-}
-
-func (p *Page) onStop(ctx app.Context, e app.Event) {
-	if p.cancel != nil {
-		p.cancel()
+// onAction does what a component asked for, on the UI goroutine. A
+// refusal is one sentence in #form-error; nothing already shown is lost.
+func (p *Page) onAction(ctx app.Context, a app.Action) {
+	do, _ := a.Value.(act)
+	p.formErr = ""
+	var err error
+	switch do.Op {
+	case opRun:
+		var plan runner.Plan
+		if plan, err = p.form.plan(); err == nil {
+			err = p.runs.Start(host{ctx}, []runner.Plan{plan})
+		}
+	case opCompare:
+		var plans []runner.Plan
+		s, e := p.form.body()
+		if err = e; err == nil {
+			if err = checkRead(p.form.Read); err == nil {
+				for _, name := range legacyPair {
+					plans = append(plans, runner.Plan{Scenario: name, Spec: s, Read: p.form.Read, Wire: p.form.Wire})
+				}
+				err = p.runs.Start(host{ctx}, plans)
+			}
+		}
+	case opAdd:
+		var plan runner.Plan
+		if plan, err = p.form.plan(); err == nil {
+			err = p.runs.Add(host{ctx}, []runner.Plan{plan})
+		}
+	case opStop:
+		p.runs.Stop()
+	case opClear:
+		p.runs.Clear()
+	case opRemove:
+		p.runs.Remove(do.Arg)
+	case opPutBack:
+		err = p.runs.PutBack(do.Arg)
+	case opAlign:
+		p.align = do.Arg
+		p.paint()
 	}
-}
-
-func (p *Page) submit(ctx app.Context, compare bool) {
-	v, err := p.form.parse()
 	if err != nil {
 		p.formErr = err.Error()
 		return
 	}
-	v.Compare = compare
-	p.view = v
+	p.writeURL(ctx)
+}
+
+// current is the view as a link would name it: its runs' scenarios and
+// upstream, with the form's body, read mode and wire probe.
+func (p *Page) current() view {
+	v := view{Read: p.form.Read, Wire: p.form.Wire, Align: p.align}
+	if s, err := p.form.body(); err == nil {
+		v.Spec = s
+	}
+	for _, r := range p.runs.View {
+		switch {
+		case r.Scenario == record.Upstream && v.Upstream == "":
+			v.Upstream = r.Params["url"]
+		case r.Scenario != record.Upstream && !contains(v.Scenarios, r.Scenario):
+			v.Scenarios = append(v.Scenarios, r.Scenario)
+		}
+	}
+	return v
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// writeURL keeps the address bar equal to the view, so a reload or a
+// copied address shows the same.
+func (p *Page) writeURL(ctx app.Context) {
+	if len(p.runs.View) == 0 {
+		return
+	}
 	u := *ctx.Page().URL()
-	u.RawQuery = v.query(false).Encode()
+	u.RawQuery = p.current().query(false).Encode()
 	ctx.Page().ReplaceURL(&u)
-	p.start(ctx, v)
 }
 
-// start reads the view's runs one after the other (a comparison reads
-// buffered, then streaming) so that each has the server and the browser to
-// itself: run side by side, their memory and timings would mix.
-func (p *Page) start(ctx app.Context, v view) {
-	p.formErr = ""
-	if p.cancel != nil {
-		p.cancel()
-	}
-	names := []string{v.Scenario}
-	if v.Compare {
-		names = []string{"buffered", "streaming"}
-	}
-	p.lanes = nil
-	for _, name := range names {
-		p.lanes = append(p.lanes, p.newLane(name, v))
-	}
-	if v.Upstream != "" {
-		p.lanes = []*lane{p.newUpstreamLane(v)}
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	p.cancel, p.running = cancel, true
-	lanes := p.lanes
-	ctx.Async(func() {
-		for _, l := range lanes {
-			p.read(ctx, runCtx, l)
-		}
-		ctx.Dispatch(func(ctx app.Context) {
-			if len(p.lanes) > 0 && p.lanes[0] == lanes[0] {
-				p.running = false
-			}
-		})
-	})
-	p.draw()
-}
+// lanes is the view's runs with their colors.
+func (p *Page) lanes() []lane { return colorLanes(p.runs.View) }
 
-func (p *Page) newLane(name string, v view) *lane {
-	sc, _ := spec.Lookup(name)
-	p.seq++
-	params := map[string]string{}
-	for k, vals := range v.Spec.Values() {
-		params[k] = vals[0]
-	}
-	tagged := v.Spec
-	tagged.Run = "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(p.seq)
-	source, wireURL := "browser", ""
-	if sc.Proto != "" {
-		source = "wire" // the browser cannot send it: the probe reads it
-	}
-	if v.Wire || sc.Proto != "" {
-		wireURL = "/wire?scenario=" + url.QueryEscape(name) + "&" + v.Spec.Values().Encode()
-	}
-	return &lane{
-		title:   sc.Title,
-		color:   laneColor(name),
-		wireURL: wireURL,
-		runTag:  tagged.Run,
-		run: &record.Run{
-			Version:   record.Version,
-			ID:        tagged.Run,
-			Scenario:  name,
-			Method:    cmp.Or(sc.Method, "GET"),
-			URL:       sc.Path + "?" + tagged.Values().Encode(),
-			Params:    params,
-			ReadMode:  v.readMode(name),
-			StartedAt: time.Now().UTC().Format(time.RFC3339Nano),
-			Headers:   map[string]string{},
-			Chunks:    []record.Chunk{},
-			ServerMem: []record.MemSample{},
-			ClientMem: []record.MemSample{},
-			Source:    source,
-		},
+// paint draws the chart of the view now.
+func (p *Page) paint() {
+	if app.IsClient {
+		paintChart(p.runs.View, p.align)
 	}
 }
 
-// read runs on a goroutine (ctx.Async); every change to the record happens
-// on the UI goroutine through ctx.Dispatch. The page reads the body first;
-// the wire probe, when asked for or needed (HTTP/1.0), comes after it, so
-// the two requests never share the server.
-func (p *Page) read(ctx app.Context, runCtx context.Context, l *lane) {
-	if runCtx.Err() != nil {
-		// Shown as stopped, but not recorded: no request was ever sent.
-		ctx.Dispatch(func(ctx app.Context) {
-			l.run.Done, l.run.Error = true, "stopped before it started"
-			l.run.Verdict = record.Explain(l.run)
-		})
-		return
-	}
-	sc, _ := spec.Lookup(l.run.Scenario)
-	var res browser.Result
-	var err error
-	if sc.Proto == "" {
-		res, err = p.readBody(ctx, runCtx, l, sc)
-	}
-	// A refused request (400, 413, 503) is not probed again.
-	if l.wireURL != "" && err == nil && res.ErrorBody == "" {
-		p.readWire(ctx, runCtx, l)
-	}
-	ctx.Dispatch(func(ctx app.Context) { p.complete(l, res, err) })
-}
-
-// readBody reads the body in the browser: fetch, the pump, the memory.
-func (p *Page) readBody(ctx app.Context, runCtx context.Context, l *lane, sc spec.Scenario) (browser.Result, error) {
-	req := browser.Request{URL: l.run.URL, Method: l.run.Method, Header: sc.Header, RunID: l.runTag, Keep: l.run.ReadMode == readBuffer}
-	return browser.Read(runCtx, req, browser.Progress{
-		OnResponse: func(r browser.Response) {
-			ctx.Dispatch(func(ctx app.Context) {
-				l.run.Status, l.run.Headers, l.run.HeadersMs = r.Status, r.Headers, r.HeadersMs
-				l.elapsedMs = r.HeadersMs
-				p.draw()
-			})
-		},
-		OnBatch: func(b browser.Batch) {
-			p.onUI(ctx, func() {
-				r := l.run
-				r.Append(b.Chunks...)
-				r.ClientMem = append(r.ClientMem, b.Client...)
-				r.ServerMem = append(r.ServerMem, b.Server...)
-				l.elapsedMs = max(l.elapsedMs, b.ElapsedMs)
-			})
-		},
-	})
-}
-
-// readWire follows the server's raw probe of the same request into
-// run.Wire.
-func (p *Page) readWire(ctx app.Context, runCtx context.Context, l *lane) {
-	ctx.Dispatch(func(ctx app.Context) { l.run.Wire = &record.Wire{Events: []record.WireEvent{}, ContentLength: -1} })
-	sum, err := browser.ReadWire(runCtx, l.wireURL, func(events []record.WireEvent) {
-		p.onUI(ctx, func() {
-			l.run.Wire.Events = append(l.run.Wire.Events, events...)
-			l.elapsedMs = max(l.elapsedMs, events[len(events)-1].T)
-		})
-	})
-	ctx.Dispatch(func(ctx app.Context) {
-		w := l.run.Wire
-		if err != nil {
-			w.Error = err.Error()
-			if l.run.Source == "wire" {
-				l.run.Error = "wire: " + err.Error() // the probe was the whole run
-			}
-			return
-		}
-		w.Status, w.Proto, w.Framing, w.Chunks = sum.Status, sum.Proto, sum.Framing, sum.Chunks
-		w.ContentLength, w.BodyBytes, w.Complete = sum.ContentLength, sum.BodyBytes, sum.Complete
-		w.TTFBMs, w.TotalMs, w.Error = sum.TTFBMs, sum.TotalMs, sum.Err
-		l.elapsedMs = max(l.elapsedMs, w.TotalMs)
-		if l.run.Source == "wire" {
-			l.run.FillFromWire(sum.Headers)
-		}
-	})
-}
-
-// onUI applies a batch on the UI goroutine without re-rendering the page: a
-// Next dispatch (ctx.Dispatch always re-renders; PreventUpdate inside it is
-// overridden). Re-rendering at every batch took main-thread time the reader
-// needs: the chart is redrawn every drawEvery, the summaries' text
-// refreshed every renderEvery (see make bench).
-func (p *Page) onUI(ctx app.Context, apply func()) {
-	ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: p, Function: func(ctx app.Context) {
-		apply()
-		if time.Since(p.drawn) >= drawEvery {
-			p.drawn = time.Now()
-			p.draw()
-		}
-		if time.Since(p.rendered) >= renderEvery {
-			p.rendered = time.Now()
-			for _, l := range p.lanes {
-				if !l.run.Done {
-					l.run.Verdict = record.Explain(l.run)
-				}
-			}
-			p.Update()
-		}
-	}})
-}
-
-// complete finishes a run: its totals, its verdict, the record.
-func (p *Page) complete(l *lane, res browser.Result, err error) {
-	r := l.run
-	if r.Source == "browser" {
-		r.TotalMs, r.ErrorBody = res.TotalMs, res.ErrorBody
-		r.ClockOffsetMs, r.ClockErrorMs = res.ClockOffsetMs, res.ClockErrorMs
-		if len(r.Chunks) == 0 {
-			r.TTFBMs = r.HeadersMs
-		}
-		l.elapsedMs = max(l.elapsedMs, r.TotalMs)
-	}
-	r.Done = true
-	if err != nil {
-		r.Error = err.Error()
-	}
-	if len(r.ServerMem) > 0 {
-		r.ServerPeakGrowth = record.PeakGrowth(r.ServerMem)
-	}
-	if len(r.ClientMem) > 0 {
-		r.ClientPeakGrowth = record.PeakGrowth(r.ClientMem)
-	}
-	l.serverProblem = res.ServerProblem
-	r.Verdict = record.Explain(r)
-	p.save(r)
-	p.draw()
-	if res.UA != nil {
-		// Its figure comes seconds later: add it to the record then.
-		p.ctx.Async(func() {
-			m, err := res.UA.Wait(p.ctx)
-			if err != nil {
-				return // the page went away
-			}
-			p.ctx.Dispatch(func(ctx app.Context) {
-				r.UAMemory = &m
-				p.save(r)
-			})
-		})
-	}
-}
-
-func (p *Page) save(r *record.Run) {
-	if err := p.store().add(r); err != nil {
-		p.formErr = "Could not record the run: " + err.Error()
-	}
-}
-
-func (p *Page) draw() {
-	if !app.IsClient {
-		return
-	}
-	canvas := browser.Canvas{ID: chartID}
-	lanes := make([]chart.Lane, len(p.lanes))
-	for i, l := range p.lanes {
-		lanes[i] = chart.Lane{Run: l.run, EndMs: l.elapsedMs, Label: l.run.Scenario, Color: l.color}
-	}
-	canvas.Draw(chart.Build(lanes, canvas.Columns()))
-}
-
-// Render draws the controls, the chart, the summaries and the explanations.
+// Render draws the controls, the chart, the table, the run cards and the
+// explanations.
 func (p *Page) Render() app.UI {
+	lanes := p.lanes()
+	link := url.URL{Path: "/"}
+	if len(lanes) > 0 {
+		link.RawQuery = p.current().query(true).Encode()
+	}
+	var names, classes []string
+	for _, l := range lanes {
+		names, classes = append(names, l.Run.Scenario), append(classes, l.class())
+	}
 	return app.Div().Class("page").Body(
 		app.Header().Body(
 			app.H1().Text("chunkscope"),
-			app.P().Class("tagline").Text("See an HTTP response arrive, piece by piece: buffered versus streaming."),
+			app.P().Class("tagline").Text("See an HTTP response arrive, piece by piece: buffered versus streaming — or any runs side by side."),
 		),
-		p.renderControls(),
+		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Link(link.String()).Problem(serverGone(p.runs.View)),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
-		app.Canvas().ID(chartID).Class("chart"),
+		newChart().Runs(p.runs.View).Align(p.align),
 		app.P().ID("mem-sources").Class("note").Text(p.memSources),
+		newTable().Lanes(lanes).Version(p.runs.Version),
+		newEarlier().Runs(p.runs.Earlier()).Full(len(lanes) >= runner.MaxLanes).Running(p.runs.Running),
 		app.Div().Class("summaries").Body(
-			app.Range(p.lanes).Slice(func(i int) app.UI { return renderSummary(p.lanes[i]) }),
-		),
-		p.renderExplanations(),
-	)
-}
-
-func (p *Page) renderControls() app.UI {
-	opts := make([]app.UI, 0, len(spec.Scenarios()))
-	for _, sc := range spec.Scenarios() {
-		opts = append(opts, app.Option().Value(sc.Name).Text(sc.Title).Selected(sc.Name == p.form.Scenario))
-	}
-	link := url.URL{Path: "/", RawQuery: p.view.query(true).Encode()}
-	return app.Section().Class("controls").Body(
-		app.Label().Body(app.Span().Text("scenario"),
-			app.Select().ID("scenario").Body(opts...).OnChange(p.ValueTo(&p.form.Scenario))),
-		app.Label().Body(app.Span().Text("read mode"),
-			app.Select().ID("read").Body(
-				app.Option().Value(readAuto).Text("auto: buffer buffered, stream streaming").Selected(p.form.Read == readAuto),
-				app.Option().Value(readStream).Text("stream-read: count and drop").Selected(p.form.Read == readStream),
-				app.Option().Value(readBuffer).Text("buffer-read: keep it all").Selected(p.form.Read == readBuffer),
-			).OnChange(p.ValueTo(&p.form.Read))),
-		app.Label().Class("check").Body(
-			app.Input().ID("wire").Type("checkbox").Checked(p.form.Wire).OnChange(p.onWire),
-			app.Span().Text("probe the wire too"),
-		),
-		field("rows", "rows", &p.form.Rows, p, "1000"),
-		field("delay", "delay (e.g. 100ms)", &p.form.Delay, p, "0"),
-		field("per", "rows per flush", &p.form.Per, p, "1"),
-		field("pad", "pad bytes per row", &p.form.Pad, p, "0"),
-		app.Label().Class("wide").Body(
-			app.Span().Text("or an upstream URL (allowed with -upstream)"),
-			app.Input().ID("upstream").Type("text").Value(p.form.Upstream).Placeholder("http://127.0.0.1:9000/download_csv_streaming").
-				Size(40).OnChange(p.ValueTo(&p.form.Upstream)),
-		),
-		app.Div().Class("buttons").Body(
-			app.Button().ID("run").Text("Run").OnClick(p.onRun),
-			app.Button().ID("compare").Text("Compare buffered vs streaming").OnClick(p.onCompare),
-			app.Button().ID("stop").Text("Stop").Disabled(!p.running).OnClick(p.onStop),
-			app.A().ID("permalink").Href(link.String()).Text("link to this view"),
-		),
-	)
-}
-
-func field(id, label string, dst *string, p *Page, placeholder string) app.UI {
-	return app.Label().Body(
-		app.Span().Text(label),
-		app.Input().ID(id).Type("text").Value(*dst).Placeholder(placeholder).
-			Size(10).OnChange(p.ValueTo(dst)),
-	)
-}
-
-func renderSummary(l *lane) app.UI {
-	r := l.run
-	status := "waiting"
-	if r.Status != 0 {
-		status = strconv.Itoa(r.Status)
-	}
-	if r.Error != "" && r.Status == 0 {
-		status = "failed"
-	}
-	header := func(name string) string {
-		if v := r.Header(name); v != "" {
-			return v
-		}
-		return "—"
-	}
-	ms := func(v float64, ok bool) string {
-		if !ok {
-			return "—"
-		}
-		return record.Ms(v)
-	}
-	rows := [][2]string{
-		{"status", status},
-		{"Transfer-Encoding", header("transfer-encoding")},
-		{"Content-Length", header("content-length")},
-		{"Content-Type", header("content-type")},
-		{"Content-Encoding", header("content-encoding")},
-		{"headers after", ms(r.HeadersMs, r.Status != 0)},
-		{"first byte (TTFB)", ms(r.TTFBMs, len(r.Chunks) > 0 || r.Done)},
-		{"total", ms(r.TotalMs, r.Done)},
-		{"reads", strconv.Itoa(len(r.Chunks))},
-		{"bytes", record.Size(r.Bytes) + " (" + strconv.FormatInt(r.Bytes, 10) + ")"},
-		{"read mode", r.ReadMode + "-read"},
-		{"server peak heap growth", growth(r.ServerPeakGrowth, r.Done && len(r.ServerMem) > 0)},
-		{"client peak heap growth", growth(r.ClientPeakGrowth, r.Done && len(r.ClientMem) > 0)},
-		{"server clock offset", clock(r)},
-		{"page memory (browser's estimate)", uaMemory(r)},
-	}
-	if w := r.Wire; w != nil {
-		rows = append(rows,
-			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
-			[2]string{"wire first byte / end", fmt.Sprintf("%s / %s", record.Ms(w.TTFBMs), record.Ms(w.TotalMs))},
-		)
-		if w.Error != "" {
-			rows = append(rows, [2]string{"wire error", w.Error})
-		}
-	}
-	// Colors come from classes, not style attributes: the page's CSP allows
-	// no inline style.
-	return app.Div().Class("summary", laneClass(r.Scenario)).DataSet("scenario", r.Scenario).Body(
-		app.H3().Text(l.title),
-		app.Code().Class("url").Text(r.Method+" "+r.URL+sourceNote(r)),
-		app.Table().Body(
-			app.Range(rows).Slice(func(i int) app.UI {
-				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
+			app.Range(lanes).Slice(func(i int) app.UI {
+				return newCard().Lane(lanes[i]).Folded(len(lanes) > 2).Version(p.runs.Version)
 			}),
 		),
-		app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
-		app.If(l.serverProblem != "", app.P().Class("warning").Text("Server memory: "+l.serverProblem)),
+		newExplanations().Current(names, classes),
 	)
 }
 
-func uaMemory(r *record.Run) string {
-	switch {
-	case r.UAMemory == nil:
-		return "—"
-	case r.UAMemory.Error != "":
-		return "failed: " + r.UAMemory.Error
-	}
-	return fmt.Sprintf("%s (resolved at %s)", record.Size(int64(r.UAMemory.Bytes)), record.Sec(r.UAMemory.T))
-}
-
-// method prefixes a path with its method when it is not GET.
-func method(sc spec.Scenario) string {
-	if sc.Method == "" {
-		return ""
-	}
-	return sc.Method + " "
-}
-
-func sourceNote(r *record.Run) string {
-	if r.Source == "wire" && r.Wire != nil {
-		return " — read by the server's raw probe in " + r.Wire.Proto + ": the browser cannot speak it here"
-	}
-	return ""
-}
-
-func growth(n int64, ok bool) string {
-	if !ok {
-		return "—"
-	}
-	return record.Size(n)
-}
-
-// clock states the clock estimate and its error: the two clocks are never
-// pretended to be one.
-func clock(r *record.Run) string {
-	if !r.Done || len(r.ServerMem) == 0 {
-		return "—"
-	}
-	return fmt.Sprintf("+%.2f ms ± %.2f ms (half a /clock round trip)", r.ClockOffsetMs, r.ClockErrorMs)
-}
-
-// renderExplanations explains what the current view runs, right under
-// its summaries, then keeps the whole scenario table one click away.
-func (p *Page) renderExplanations() app.UI {
-	var current []spec.Scenario
-	for _, l := range p.lanes {
-		if sc, ok := spec.Lookup(l.run.Scenario); ok {
-			current = append(current, sc)
+// serverGone is the sentence to show beside Run when the server stopped
+// answering: the browser's own words ("Failed to fetch") say nothing of
+// where to look.
+func serverGone(runs []*record.Run) string {
+	for _, r := range runs {
+		if r.Status == 0 && r.Done && (strings.Contains(r.Error, "Failed to fetch") || strings.Contains(r.Error, "NetworkError")) {
+			return "The server did not answer: is chunkscope still running? Start it again (make run) and press Run. (" + r.Error + ")"
 		}
 	}
-	all := spec.Scenarios()
-	paragraph := func(sc spec.Scenario) app.UI {
-		return app.Div().Class("scenario").Body(
-			app.H4().Class(laneClass(sc.Name)).Text(sc.Title+" — "+method(sc)+sc.Path),
-			app.P().Text(sc.Explain),
-		)
-	}
-	return app.Section().Class("explain").Body(
-		app.Range(current).Slice(func(i int) app.UI { return paragraph(current[i]) }),
-		app.P().Class("note").Text("What the chart shows: each tick is one reader.read() that returned bytes in the browser, "+
-			"stamped with performance.now() from the moment the request was sent. Browser read() pieces are not HTTP chunks: "+
-			"the network stack merges what arrives close together and splits large chunks, so a fast stream of many small "+
-			"chunks shows as a few large reads. The wire itself is what shows the chunks: tick \"probe the wire too\"."),
-		app.Details().ID("all-scenarios").Body(
-			app.Summary().Text(fmt.Sprintf("Every scenario (%d)", len(all))),
-			app.Range(all).Slice(func(i int) app.UI { return paragraph(all[i]) }),
-		),
-	)
+	return ""
 }

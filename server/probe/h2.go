@@ -13,13 +13,15 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"chunkscope/app/wire"
 )
 
 // HTTP/2 event kinds and framing: no chunks, frames.
 const (
-	KindFrame     = "frame"      // a frame other than DATA on the response's stream: Text is its type and flags
-	KindDataFrame = "data-frame" // a DATA frame of the response: Bytes and Size are its payload length
-	FramingH2     = "h2-frames"
+	KindFrame     = wire.KindFrame     // a frame other than DATA on the response's stream: Text is its type and flags
+	KindDataFrame = wire.KindDataFrame // a DATA frame of the response: Bytes and Size are its payload length
+	FramingH2     = wire.FramingH2
 )
 
 // Limits that keep a hostile or broken HTTP/2 server from growing the

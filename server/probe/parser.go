@@ -8,31 +8,30 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+
+	"chunkscope/app/wire"
 )
 
-// Kinds of Event, in the order they can appear in a response.
+// Kinds of Event and framings: aliases of app/wire's, the one vocabulary
+// the probe, the record and the chart share.
 const (
-	KindRead       = "read"        // one socket read; Bytes = n
-	KindStatus     = "status"      // the status line; Text = the line
-	KindHeader     = "header"      // one header line (or obs-fold continuation); Text = the line
-	KindHeadersEnd = "headers-end" // the blank line; Text = the framing, or "interim" after a 1xx
-	KindChunkSize  = "chunk-size"  // a chunk-size line; Size = the size, Text = the line
-	KindChunkData  = "chunk-data"  // data of a chunk seen in one read
-	KindLastChunk  = "last-chunk"  // the final 0 chunk-size line; Text = the line
-	KindTrailer    = "trailer"     // one trailer line; Text = the line
-	KindBody       = "body"        // non-chunked body bytes seen in one read
-	KindEnd        = "end"         // the message is complete per its framing
-	KindClose      = "close"       // the server closed the connection
-	KindError      = "error"       // malformed or truncated framing; Text says what
-)
+	KindRead       = wire.KindRead
+	KindStatus     = wire.KindStatus
+	KindHeader     = wire.KindHeader
+	KindHeadersEnd = wire.KindHeadersEnd
+	KindChunkSize  = wire.KindChunkSize
+	KindChunkData  = wire.KindChunkData
+	KindLastChunk  = wire.KindLastChunk
+	KindTrailer    = wire.KindTrailer
+	KindBody       = wire.KindBody
+	KindEnd        = wire.KindEnd
+	KindClose      = wire.KindClose
+	KindError      = wire.KindError
 
-// Framings of a response body (RFC 9112 §6.3), as Summary.Framing and as
-// the Text of the final headers-end event.
-const (
-	FramingChunked       = "chunked"        // Transfer-Encoding ending in chunked
-	FramingContentLength = "content-length" // a Content-Length and no Transfer-Encoding
-	FramingClose         = "close"          // the body runs until the server closes
-	FramingNone          = "none"           // no body: HEAD, 204 or 304
+	FramingChunked       = wire.FramingChunked
+	FramingContentLength = wire.FramingContentLength
+	FramingClose         = wire.FramingClose
+	FramingNone          = wire.FramingNone
 )
 
 // Limits that keep a hostile or broken server from growing the parser's

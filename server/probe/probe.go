@@ -30,16 +30,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"chunkscope/app/wire"
 )
 
-// Event is one thing seen on the wire.
-type Event struct {
-	T     float64 `json:"t"`              // ms since the request was written
-	Kind  string  `json:"kind"`           // one of the Kind* constants
-	Bytes int     `json:"bytes"`          // wire bytes this event covers
-	Size  int64   `json:"size,omitempty"` // chunk size for chunk-size events, declared length for headers-end
-	Text  string  `json:"text,omitempty"` // the status, header, trailer or chunk-size line as sent (no CRLF); the framing for headers-end; the reason for error
-}
+// Event is one thing seen on the wire. It is defined once, in app/wire,
+// beside its kinds, so the page decodes what /wire sends with the same type.
+type Event = wire.Event
 
 // DefaultMaxEvents is how many events Do keeps in Result.Events unless
 // told otherwise: about 100 MB at worst, and hours of a slow stream.

@@ -1,0 +1,361 @@
+// Package runner starts, reads, stops and finishes runs, and owns their
+// records: every run of this page load (window.chunkscope.runs()) and the
+// ones in the current view. Components render from it; none of them reads a
+// body. It changes records only on the UI goroutine (Host.Dispatch and
+// Host.Next), and reads bodies on goroutines (Host.Async).
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"chunkscope/app/browser"
+	"chunkscope/app/record"
+	"chunkscope/app/spec"
+	"chunkscope/app/wire"
+)
+
+// MaxLanes is how many runs one view compares: beyond eight, lanes and
+// colors stop being told apart on a projector.
+const MaxLanes = 8
+
+// Host is how the runner reaches go-app: blocking work off the UI
+// goroutine, and changes on it.
+type Host interface {
+	Async(func())
+	Dispatch(func()) // on the UI goroutine, then re-render
+	Next(func())     // on the UI goroutine, without re-rendering
+}
+
+// Read modes: how the page reads a body.
+const (
+	ReadAuto   = "auto"   // buffer-read for buffered, stream-read for the others
+	ReadStream = "stream" // count each piece and drop it
+	ReadBuffer = "buffer" // keep every piece until the end, as response.arrayBuffer() would
+)
+
+// Plan is one run to read: a scenario of this server, or an upstream URL.
+type Plan struct {
+	Scenario string // a scenario's name; "" with Upstream
+	Upstream string // an -upstream URL, read through /upstream
+	Spec     spec.Spec
+	Read     string // one of the Read* modes
+	Wire     bool   // also probe the wire, after the body
+}
+
+// Label is what the plan reads, as a lane names it.
+func (p Plan) Label() string {
+	if p.Upstream != "" {
+		return p.Upstream
+	}
+	return p.Scenario
+}
+
+// readMode is the read mode the plan's run uses.
+func (p Plan) readMode() string {
+	switch {
+	case p.Read != ReadAuto && p.Read != "":
+		return p.Read
+	case p.Scenario == "buffered":
+		return ReadBuffer
+	}
+	return ReadStream
+}
+
+// drawEvery is how often a run in progress redraws the chart: 10 frames a
+// second. Drawing costs the main thread (canvas raster in software mode),
+// which the reader shares: redrawing at every 16 ms batch cut a 256 MiB
+// stream-read to ~0.55 of a plain JS loop's throughput, every 100 ms keeps it
+// near 0.8 (make bench; runs in progress only, a finished run is drawn once).
+const drawEvery = 100 * time.Millisecond
+
+// renderEvery is how often a run in progress re-renders the page's text.
+const renderEvery = 250 * time.Millisecond
+
+// Runner owns the runs. Its fields change only on the UI goroutine.
+type Runner struct {
+	// View holds the runs drawn together, in lane order.
+	View []*record.Run
+	// Running is true while runs of the view are being read.
+	Running bool
+	// Version changes with every change to a record of the view: the
+	// components hold the same *record.Run pointers, so go-app's
+	// comparison of their fields needs it to see a change.
+	Version int
+
+	// Draw repaints the chart; Render re-renders the page. Both are
+	// called on the UI goroutine, throttled while a run is read.
+	Draw   func()
+	Render func()
+
+	store    Store
+	cancel   context.CancelFunc
+	seq      int
+	drawn    time.Time
+	rendered time.Time
+	wireURLs map[string]string // run id → the /wire URL to follow after the body
+}
+
+// Store is the finished runs of this page load, for window.chunkscope.runs().
+func (rn *Runner) Store() *Store { return &rn.store }
+
+// Earlier is the finished runs of this page load that are not in the view,
+// newest first: they can be put back beside the current ones.
+func (rn *Runner) Earlier() []*record.Run {
+	var out []*record.Run
+	for i := len(rn.store.all) - 1; i >= 0; i-- {
+		r := rn.store.all[i]
+		if !rn.inView(r.ID) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (rn *Runner) inView(id string) bool {
+	for _, r := range rn.View {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Start replaces the view with the planned runs and reads them.
+func (rn *Runner) Start(h Host, plans []Plan) error {
+	if len(plans) > MaxLanes {
+		return fmt.Errorf("compare: %d runs; a view holds at most %d", len(plans), MaxLanes)
+	}
+	rn.Stop()
+	rn.View = nil
+	return rn.Add(h, plans)
+}
+
+// Add puts the planned runs into the view beside those already there and
+// reads them, one after the other, after any still being read. Runs are
+// never read side by side: each has the server and the browser to itself,
+// or their memory and timings would mix.
+func (rn *Runner) Add(h Host, plans []Plan) error {
+	if rn.Running {
+		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before adding another")
+	}
+	if n := len(rn.View) + len(plans); n > MaxLanes {
+		return fmt.Errorf("this view holds %d runs; at most %d fit (remove one, or Clear)", len(rn.View), MaxLanes)
+	}
+	runs := make([]*record.Run, len(plans))
+	for i, p := range plans {
+		runs[i] = rn.newRun(p)
+	}
+	rn.View = append(rn.View, runs...)
+	runCtx, cancel := context.WithCancel(context.Background())
+	rn.cancel, rn.Running = cancel, true
+	rn.Version++
+	h.Async(func() {
+		for _, r := range runs {
+			rn.read(h, runCtx, r)
+		}
+		h.Dispatch(func() {
+			if rn.cancel != nil && runCtx.Err() == nil {
+				rn.Running = false
+			}
+			cancel()
+		})
+	})
+	rn.draw()
+	return nil
+}
+
+// PutBack adds an earlier run of this page load to the view.
+func (rn *Runner) PutBack(id string) error {
+	if rn.inView(id) {
+		return nil
+	}
+	if len(rn.View) >= MaxLanes {
+		return fmt.Errorf("this view holds %d runs; at most %d fit (remove one, or Clear)", len(rn.View), MaxLanes)
+	}
+	for _, r := range rn.store.all {
+		if r.ID == id {
+			rn.View = append(rn.View, r)
+			rn.Version++
+			rn.draw()
+			return nil
+		}
+	}
+	return fmt.Errorf("no earlier run %q in this page load", id)
+}
+
+// Remove takes a finished run out of the view (it stays in runs()).
+func (rn *Runner) Remove(id string) {
+	for i, r := range rn.View {
+		if r.ID == id && r.Done {
+			rn.View = append(rn.View[:i:i], rn.View[i+1:]...)
+			rn.Version++
+			rn.draw()
+			return
+		}
+	}
+}
+
+// Clear stops what is read and empties the view.
+func (rn *Runner) Clear() {
+	rn.Stop()
+	rn.View = nil
+	rn.Version++
+	rn.draw()
+}
+
+// Stop cancels the runs being read; the one in flight ends as stopped, the
+// ones not begun are shown as stopped and not recorded.
+func (rn *Runner) Stop() {
+	if rn.cancel != nil {
+		rn.cancel()
+		rn.cancel = nil
+	}
+	rn.Running = false
+}
+
+// newRun builds a plan's record: the one constructor, record.New.
+func (rn *Runner) newRun(p Plan) *record.Run {
+	rn.seq++
+	id := "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(rn.seq)
+	if rn.wireURLs == nil {
+		rn.wireURLs = map[string]string{}
+	}
+	if p.Upstream != "" {
+		// An origin allowed by the server's -upstream, read through the
+		// server (the page is cross-origin isolated: it cannot fetch another
+		// origin itself). The server's memory is not the upstream's, so none
+		// is sampled; the wire probe reads the upstream directly.
+		if p.Wire {
+			rn.wireURLs[id] = "/wire?" + url.Values{"url": {p.Upstream}}.Encode()
+		}
+		return record.New(record.Plan{
+			ID: id, Scenario: record.Upstream,
+			URL:      "/upstream?" + url.Values{"url": {p.Upstream}}.Encode(),
+			Params:   map[string]string{"url": p.Upstream},
+			ReadMode: p.readMode(), Started: time.Now(),
+		})
+	}
+	sc, _ := spec.Lookup(p.Scenario)
+	params := map[string]string{}
+	for k, vals := range p.Spec.Values() {
+		params[k] = vals[0]
+	}
+	tagged := p.Spec
+	tagged.Run = id
+	source := record.SourceBrowser
+	if sc.Proto != "" {
+		source = record.SourceWire // the browser cannot send it: the probe reads it
+	}
+	if p.Wire || sc.Proto != "" {
+		rn.wireURLs[id] = "/wire?scenario=" + url.QueryEscape(p.Scenario) + "&" + p.Spec.Values().Encode()
+	}
+	return record.New(record.Plan{
+		ID: id, Scenario: p.Scenario, Method: sc.Method,
+		URL:    sc.Path + "?" + tagged.Values().Encode(),
+		Params: params, ReadMode: p.readMode(), Source: source, Started: time.Now(),
+	})
+}
+
+// read runs on a goroutine (Host.Async); every change to the record
+// happens on the UI goroutine. The page reads the body first; the wire
+// probe, when asked for or needed (HTTP/1.0, HTTP/2), comes after it, so the
+// two requests never share the server.
+func (rn *Runner) read(h Host, runCtx context.Context, r *record.Run) {
+	if runCtx.Err() != nil {
+		// Shown as stopped, but not recorded: no request was ever sent.
+		h.Dispatch(func() { r.Abandon("stopped before it started"); rn.changed() })
+		return
+	}
+	var res browser.Result
+	var err error
+	if r.Source == record.SourceBrowser {
+		res, err = rn.readBody(h, runCtx, r)
+	}
+	// A refused request (400, 413, 503) is not probed again.
+	if u := rn.wireURLs[r.ID]; u != "" && err == nil && res.ErrorBody == "" {
+		rn.readWire(h, runCtx, r, u)
+	}
+	h.Dispatch(func() {
+		r.Finish(record.End{TotalMs: res.TotalMs, ErrorBody: res.ErrorBody, ClockOffsetMs: res.ClockOffsetMs,
+			ClockErrorMs: res.ClockErrorMs, ServerProblem: res.ServerProblem, Err: err})
+		rn.store.Add(r)
+		rn.changed()
+		rn.draw()
+		if res.UA != nil {
+			// Its figure comes seconds later: add it to the record then.
+			h.Async(func() {
+				m, err := res.UA.Wait(context.Background())
+				if err != nil {
+					return
+				}
+				h.Dispatch(func() {
+					r.UAMemory = &m
+					rn.store.Add(r)
+					rn.changed()
+				})
+			})
+		}
+	})
+}
+
+// readBody reads the body in the browser: fetch, the pump, the memory.
+func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (browser.Result, error) {
+	sc, _ := spec.Lookup(r.Scenario)
+	runTag := r.ID
+	if r.Scenario == record.Upstream {
+		runTag = "" // not ours to sample
+	}
+	req := browser.Request{URL: r.URL, Method: r.Method, Header: sc.Header, RunID: runTag, Keep: r.ReadMode == ReadBuffer}
+	return browser.Read(runCtx, req, browser.Progress{
+		OnResponse: func(resp browser.Response) {
+			h.Dispatch(func() {
+				r.Respond(resp.Status, resp.Headers, resp.HeadersMs)
+				rn.changed()
+				rn.draw()
+			})
+		},
+		OnBatch: func(b browser.Batch) {
+			rn.batch(h, func() { r.Progress(b.Chunks, b.Client, b.Server, b.ElapsedMs) })
+		},
+	})
+}
+
+// readWire follows the server's raw probe of the same request.
+func (rn *Runner) readWire(h Host, runCtx context.Context, r *record.Run, u string) {
+	h.Dispatch(func() { r.StartWire() })
+	sum, err := browser.ReadWire(runCtx, u, func(events []wire.Event) {
+		rn.batch(h, func() { r.AddWire(events) })
+	})
+	h.Dispatch(func() { r.FinishWire(sum, err); rn.changed() })
+}
+
+// batch applies a batch on the UI goroutine without re-rendering (a Next
+// dispatch: ctx.Dispatch always re-renders). Re-rendering at every batch
+// took main-thread time the reader needs: the chart is redrawn every
+// drawEvery, the text re-rendered every renderEvery (see make bench).
+func (rn *Runner) batch(h Host, apply func()) {
+	h.Next(func() {
+		apply()
+		rn.Version++
+		if time.Since(rn.drawn) >= drawEvery {
+			rn.draw()
+		}
+		if time.Since(rn.rendered) >= renderEvery && rn.Render != nil {
+			rn.rendered = time.Now()
+			rn.Render()
+		}
+	})
+}
+
+func (rn *Runner) changed() { rn.Version++ }
+
+func (rn *Runner) draw() {
+	rn.drawn = time.Now()
+	if rn.Draw != nil {
+		rn.Draw()
+	}
+}

@@ -1,0 +1,520 @@
+// Package scene lays out the chart: from run records and a width it
+// computes every line, curve, rect and text the chart is made of, with its
+// position, size, color and anchor. A painter only paints the list: the
+// canvas painter (web/chunkscope.js, fed by app/browser) today, an SVG
+// writer later — one layout, two painters. Binning to pixel columns is
+// app/chart's; the margins, ticks, labels, number formats and markers are
+// here, in Go, so that they are tested and the same for every painter.
+package scene
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"chunkscope/app/chart"
+	"chunkscope/app/record"
+)
+
+// Kind is what a primitive is.
+type Kind uint8
+
+// Primitive kinds. Pts holds, by kind:
+const (
+	Line  Kind = 1 // x1, y1, x2, y2: stroked
+	Poly  Kind = 2 // x, y pairs: one stroked polyline
+	Rect  Kind = 3 // x, y, w, h: filled
+	Rects Kind = 4 // x, y, w, h per rect: filled, all the same color (a lane's ticks)
+	Text  Kind = 5 // x, y: the anchor point; vertically centred on y
+	Fill  Kind = 6 // x, y pairs: a filled polygon (a marker)
+)
+
+// Dash is a stroke's dash pattern.
+type Dash uint8
+
+// Dash patterns.
+const (
+	Solid Dash = 0
+	Short Dash = 1 // 4 on, 4 off: first-byte lines
+	Long  Dash = 2 // 5 on, 4 off: the second curve of a memory panel
+)
+
+// Font is a text's face and size.
+type Font uint8
+
+// Fonts, by index in the painters' tables.
+const (
+	Normal Font = 0 // 13 px sans-serif
+	Bold   Font = 1 // bold 13 px
+	Italic Font = 2 // italic 13 px
+	Mono   Font = 3 // 11 px monospace: hex chunk sizes
+	Small  Font = 4 // 12 px sans-serif: markers' labels
+)
+
+// Align is where a text's anchor is: its left end, centre or right end.
+type Align uint8
+
+// Anchors.
+const (
+	Left   Align = 0
+	Center Align = 1
+	Right  Align = 2
+)
+
+// Prim is one primitive of the scene.
+type Prim struct {
+	Kind  Kind
+	Color string    // CSS color: stroke for Line and Poly, fill otherwise
+	Width float64   // stroke width (Line, Poly)
+	Dash  Dash      // Line, Poly
+	Font  Font      // Text
+	Align Align     // Text
+	Text  string    // Text
+	Pts   []float64 // see Kind
+}
+
+// Scene is the whole chart: its size in CSS pixels and what to paint, in
+// painting order.
+type Scene struct {
+	W, H  float64
+	Prims []Prim
+}
+
+// Lane is one run to draw.
+type Lane struct {
+	Run   *record.Run
+	Label string
+	Color string
+}
+
+// Align modes of a view.
+const (
+	AlignStart     = "start"      // every lane from its request's start
+	AlignFirstByte = "first-byte" // every lane from its own first byte
+)
+
+// Options shape a scene.
+type Options struct {
+	Width float64 // CSS pixels available
+	Align string  // AlignStart (default) or AlignFirstByte
+}
+
+// Layout constants, in CSS pixels.
+const (
+	marginLeft   = 150
+	marginRight  = 24
+	marginTop    = 30
+	marginBottom = 50
+	cumHeight    = 220
+	laneHeight   = 46
+	laneBand     = 15 // the top of a lane, kept for its labels: never over ticks
+	memHeight    = 120
+	memGap       = 34
+	emptyMem     = 8 // an empty memory panel: its title line only
+	minCols      = 50
+	labelRunes   = 17 // a lane label longer than this loses its middle: it must fit the left margin
+)
+
+// Colors of the frame.
+const (
+	grid  = "#e3e6ea"
+	muted = "#57606a"
+	ink   = "#24292f"
+	band0 = "#f6f8fa"
+	band1 = "#ffffff"
+)
+
+// Columns is how many pixel columns a scene of this width bins to.
+func Columns(width float64) int {
+	return max(minCols, int(math.Floor(width))-marginLeft-marginRight)
+}
+
+// Shift is how far a run's times move left in an align mode: to its first
+// byte (its headers, when no body came), or not at all.
+func Shift(r *record.Run, align string) float64 {
+	if align != AlignFirstByte {
+		return 0
+	}
+	switch {
+	case len(r.Chunks) > 0:
+		return r.TTFBMs
+	case r.Status != 0:
+		return r.HeadersMs
+	}
+	return 0
+}
+
+// Build lays out the lanes.
+func Build(lanes []Lane, o Options) Scene {
+	cols := Columns(o.Width)
+	cl := make([]chart.Lane, len(lanes))
+	for i, l := range lanes {
+		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: Shift(l.Run, o.Align)}
+	}
+	return Lay(chart.Build(cl, cols), lanes, o)
+}
+
+// Lay lays out lanes already binned (Build does both; the bench times them
+// together).
+func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
+	cols := float64(Columns(o.Width))
+	var s builder
+	x0 := float64(marginLeft)
+	xOf := func(ms float64) float64 { return x0 + (ms-b.TMin)/(b.TMax-b.TMin)*cols }
+
+	serverEmpty, clientEmpty := true, true
+	for _, l := range b.Lanes {
+		if l.ServerHeap != nil || l.ServerRSS != nil {
+			serverEmpty = false
+		}
+		if l.ClientHeap != nil || l.ClientJS != nil {
+			clientEmpty = false
+		}
+	}
+	panel := func(empty bool) float64 {
+		if empty {
+			return emptyMem
+		}
+		return memHeight
+	}
+	cumTop := float64(marginTop)
+	cumBottom := cumTop + cumHeight
+	lanesTop := cumBottom + 16
+	serverTop := lanesTop + float64(len(b.Lanes))*laneHeight + memGap
+	clientTop := serverTop + panel(serverEmpty) + memGap
+	axisY := clientTop + panel(clientEmpty)
+	s.W, s.H = cols+marginLeft+marginRight, axisY+marginBottom
+
+	// Grid and time axis.
+	span := b.TMax - b.TMin
+	step := niceStep(span, 8)
+	for t := math.Ceil(b.TMin/step-1e-9) * step; t <= b.TMax+1e-9; t += step {
+		x := math.Round(xOf(t)) + 0.5
+		s.line(grid, 1, Solid, x, cumTop, x, axisY)
+		s.text(muted, Normal, Center, x, axisY+16, FormatTime(t, step))
+	}
+	axisText := "time since the request was sent →"
+	if o.Align == AlignFirstByte {
+		axisText = "time since each run's first byte (its headers when it has no body) →"
+	}
+	s.text(muted, Normal, Left, x0, axisY+36, axisText)
+
+	// Cumulative bytes.
+	s.text(ink, Normal, Right, x0-10, cumTop-14, "bytes received")
+	yMax := b.YMax
+	if yMax <= 1 {
+		// No byte at all (a refused request, HEAD, 204): one honest 0 B, no
+		// made-up scale.
+		y := math.Round(cumBottom) + 0.5
+		s.text(muted, Normal, Right, x0-10, cumBottom, "0 B")
+		s.line(grid, 1, Solid, x0, y, x0+cols, y)
+		if len(b.Lanes) > 0 {
+			s.text(muted, Normal, Left, x0+10, cumTop+cumHeight/2, "no body bytes in these runs")
+		}
+	} else {
+		if yMax < 1024 {
+			yMax = math.Ceil(yMax/2) * 2 // the middle label is a whole number of bytes
+		}
+		for _, frac := range []float64{0, 0.5, 1} {
+			y := cumBottom - frac*cumHeight
+			s.text(muted, Normal, Right, x0-10, y, FormatBytes(frac*yMax))
+			s.line(grid, 1, Solid, x0, math.Round(y)+0.5, x0+cols, math.Round(y)+0.5)
+		}
+	}
+	for _, l := range b.Lanes {
+		if l.Cum == nil {
+			continue // a wire lane: its own request, no curve
+		}
+		for _, seg := range segments(l.Cum, x0, func(v float64) float64 { return cumBottom - v/yMax*cumHeight }, cumBottom) {
+			s.poly(l.Color, 2.5, Solid, seg)
+		}
+		if !math.IsNaN(l.TTFB) {
+			x := math.Round(xOf(l.TTFB)) + 0.5
+			s.line(l.Color, 1.5, Short, x, cumTop, x, cumBottom)
+		}
+	}
+
+	// One lane per run: a tick per column that received pieces.
+	for i, l := range b.Lanes {
+		top := lanesTop + float64(i)*laneHeight
+		band := band0
+		if i%2 == 1 {
+			band = band1
+		}
+		s.rect(band, x0, top, cols, laneHeight)
+		font := Bold
+		if l.Wire {
+			font = Italic
+		}
+		s.text(l.Color, font, Right, x0-10, top+laneHeight/2+laneBand/2, shorten(l.Label))
+		tickTop, tickH := top+laneBand, float64(laneHeight-laneBand-3)
+		mid := tickTop + tickH/2
+		maxTicks := 1.0
+		for _, n := range l.Ticks {
+			maxTicks = math.Max(maxTicks, n)
+		}
+		ticked := 0
+		for _, n := range l.Ticks {
+			if n != 0 {
+				ticked++
+			}
+		}
+		rects := make([]float64, 0, 4*ticked)
+		for c, n := range l.Ticks {
+			if n == 0 {
+				continue
+			}
+			// Taller where more pieces landed in the same pixel column.
+			h := 8 + (tickH-8)*(math.Log1p(n)/math.Log1p(maxTicks))
+			rects = append(rects, x0+float64(c), mid-h/2, 1.5, h)
+		}
+		if ticked > 0 {
+			s.Prims = append(s.Prims, Prim{Kind: Rects, Color: l.Color, Pts: rects})
+		}
+		labelY := top + laneBand/2 + 1
+		for _, lb := range l.Labels {
+			// A wire lane: each HTTP chunk's hex size, in the lane's band.
+			s.text(ink, Mono, Left, x0+float64(lb.Col)+3, labelY, lb.Text)
+		}
+		if l.Wire {
+			continue
+		}
+		run := lanes[laneRun(b.Lanes, i)].Run
+		switch {
+		case !math.IsNaN(l.TTFB):
+			s.marker(l.Color, xOf(l.TTFB), top, x0+cols, labelY, "first byte "+FormatTime(l.TTFB+Shift(run, o.Align), 10))
+		case !math.IsNaN(l.Headers):
+			// No body (HEAD, 204, 304, a refusal): the headers' arrival is
+			// all there is to mark.
+			what := "headers after " + FormatTime(l.Headers+Shift(run, o.Align), 10)
+			switch {
+			case run.Status < 200 || run.Status > 299:
+				what = strconv.Itoa(run.Status) + " after " + FormatTime(l.Headers+Shift(run, o.Align), 10)
+			case run.Done:
+				what += " — no body"
+			}
+			s.marker(l.Color, xOf(l.Headers), top, x0+cols, labelY, what)
+			x := math.Round(xOf(l.Headers)) + 0.5
+			s.line(l.Color, 2, Solid, x, tickTop+2, x, tickTop+tickH-2)
+		}
+	}
+
+	s.memPanel(serverTop, serverEmpty, x0, cols, "server memory", "heap (solid), RSS (dashed)", b.ServerMax, b.Lanes,
+		func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }, serverWhy(lanes))
+	s.memPanel(clientTop, clientEmpty, x0, cols, "browser memory", "Go wasm heap (solid), JS heap (dashed)", b.ClientMax, b.Lanes,
+		func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }, "")
+	return s.Scene
+}
+
+// laneRun is the index of the run a binned lane belongs to: wire lanes
+// follow their run's lane.
+func laneRun(binned []chart.Binned, i int) int {
+	run := -1
+	for j := 0; j <= i; j++ {
+		if !binned[j].Wire {
+			run++
+		}
+	}
+	return run
+}
+
+// serverWhy says why no server memory is drawn, from the records.
+func serverWhy(lanes []Lane) string {
+	for _, l := range lanes {
+		if l.Run.ServerProblem != "" {
+			return l.Run.ServerProblem
+		}
+	}
+	for _, l := range lanes {
+		if l.Run.Scenario == record.Upstream {
+			return "an upstream's memory is not ours to sample"
+		}
+	}
+	return ""
+}
+
+// memPanel draws one memory plot: per lane, a solid curve and a dashed one
+// (either may be missing). With no curve at all it is one line of text.
+func (s *builder) memPanel(top float64, empty bool, x0, cols float64, title, legend string, yMax float64, lanes []chart.Binned,
+	curves func(chart.Binned) ([]float64, []float64), why string) {
+	s.text(ink, Bold, Left, x0, top-12, title)
+	if empty {
+		note := "no samples for these runs"
+		if why != "" {
+			note += ": " + why
+		}
+		if len(lanes) == 0 {
+			note = legend
+		}
+		s.text(muted, Normal, Left, x0+textWidth(title, Bold)+24, top-12, note)
+		return
+	}
+	s.text(muted, Normal, Left, x0+textWidth(title, Bold)+24, top-12, legend)
+	for _, frac := range []float64{0, 0.5, 1} {
+		y := math.Round(top+memHeight-frac*memHeight) + 0.5
+		s.text(muted, Normal, Right, x0-10, y, FormatBytes(frac*yMax))
+		s.line(grid, 1, Solid, x0, y, x0+cols, y)
+	}
+	yOf := func(v float64) float64 { return top + memHeight - v/yMax*memHeight }
+	for _, l := range lanes {
+		solid, dashed := curves(l)
+		for _, seg := range segments(solid, x0, yOf, math.NaN()) {
+			s.poly(l.Color, 2.5, Solid, seg)
+		}
+		for _, seg := range segments(dashed, x0, yOf, math.NaN()) {
+			s.poly(l.Color, 1.5, Long, seg)
+		}
+	}
+}
+
+// segments turns a binned curve into polylines, one per run of columns
+// that have a value: column c spans x0+c to x0+c+1. When base is a number,
+// each polyline starts from it (the cumulative curve rises from 0). Points
+// in the middle of a horizontal stretch are left out: they change nothing
+// drawn, and a flat memory curve or a stream's pause costs the painter two
+// points instead of one per column.
+func segments(vals []float64, x0 float64, yOf func(float64) float64, base float64) [][]float64 {
+	var out [][]float64
+	var cur []float64
+	for c, v := range vals {
+		if math.IsNaN(v) {
+			if cur != nil {
+				out = append(out, cur)
+				cur = nil
+			}
+			continue
+		}
+		y := yOf(v)
+		if cur == nil {
+			start := y
+			if !math.IsNaN(base) {
+				start = base
+			}
+			cur = append(make([]float64, 0, 2*(len(vals)-c)+2), x0+float64(c), start)
+		}
+		if n := len(cur); n >= 4 && cur[n-1] == y && cur[n-3] == y {
+			cur[n-2] = x0 + float64(c+1) // extend the flat stretch
+			continue
+		}
+		cur = append(cur, x0+float64(c+1), y)
+	}
+	if cur != nil {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// builder appends primitives.
+type builder struct{ Scene }
+
+func (s *builder) line(color string, width float64, dash Dash, x1, y1, x2, y2 float64) {
+	s.Prims = append(s.Prims, Prim{Kind: Line, Color: color, Width: width, Dash: dash, Pts: []float64{x1, y1, x2, y2}})
+}
+
+func (s *builder) poly(color string, width float64, dash Dash, pts []float64) {
+	s.Prims = append(s.Prims, Prim{Kind: Poly, Color: color, Width: width, Dash: dash, Pts: pts})
+}
+
+func (s *builder) rect(color string, x, y, w, h float64) {
+	s.Prims = append(s.Prims, Prim{Kind: Rect, Color: color, Pts: []float64{x, y, w, h}})
+}
+
+func (s *builder) text(color string, font Font, align Align, x, y float64, text string) {
+	s.Prims = append(s.Prims, Prim{Kind: Text, Color: color, Font: font, Align: align, Text: text, Pts: []float64{x, y}})
+}
+
+// marker draws a small triangle at x in a lane's band and its label beside
+// it, in the band above the ticks; near the right edge the label goes to
+// the marker's left.
+func (s *builder) marker(color string, x, top, right, labelY float64, label string) {
+	s.Prims = append(s.Prims, Prim{Kind: Fill, Color: color, Pts: []float64{x, top + laneBand - 1, x - 5, top + 3, x + 5, top + 3}})
+	if x+8+textWidth(label, Small) > right {
+		s.text(ink, Small, Right, x-8, labelY, label)
+		return
+	}
+	s.text(ink, Small, Left, x+8, labelY, label)
+}
+
+// textWidth estimates a text's width: the scene does not measure text (a
+// painter would have to answer), so labels keep clear of the edges by this
+// generous estimate.
+func textWidth(text string, f Font) float64 {
+	per := 7.0
+	switch f {
+	case Bold:
+		per = 7.6
+	case Mono:
+		per = 6.7
+	case Small:
+		per = 6.6
+	}
+	return per * float64(len([]rune(text)))
+}
+
+// shorten cuts the middle out of a long lane label: an upstream's host
+// and the end of its path are what tell lanes apart.
+func shorten(label string) string {
+	rs := []rune(label)
+	if len(rs) <= labelRunes {
+		return label
+	}
+	head := (labelRunes - 1) / 2
+	return string(rs[:head]) + "…" + string(rs[len(rs)-(labelRunes-1-head):])
+}
+
+// niceStep is a round step that cuts span into about target pieces.
+func niceStep(span, target float64) float64 {
+	raw := span / target
+	pow := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if raw <= m*pow {
+			return m * pow
+		}
+	}
+	return 10 * pow
+}
+
+// FormatTime formats an axis time: in seconds once the step or the time
+// reaches a second, with as many decimals as the step needs.
+func FormatTime(ms, step float64) string {
+	if step >= 1000 || math.Abs(ms) >= 1000 {
+		digits := 2
+		switch {
+		case step >= 1000:
+			digits = 0
+		case step >= 100:
+			digits = 1
+		}
+		return fixed(ms/1000, digits) + " s"
+	}
+	digits := 1
+	if step >= 1 {
+		digits = 0
+	}
+	return fixed(ms, digits) + " ms"
+}
+
+// fixed formats v with digits decimals, never as "-0".
+func fixed(v float64, digits int) string {
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+// FormatBytes formats an axis byte count in binary units: whole bytes, one
+// decimal below 10 of a larger unit.
+func FormatBytes(n float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB"}
+	u := 0
+	for n >= 1024 && u < len(units)-1 {
+		n /= 1024
+		u++
+	}
+	digits := 0
+	if u > 0 && n < 10 {
+		digits = 1
+	}
+	return strconv.FormatFloat(n, 'f', digits, 64) + " " + units[u]
+}

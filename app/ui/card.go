@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"chunkscope/app/record"
+	"chunkscope/app/spec"
+)
+
+// card is one run's detail: its request, headers, timings, memory and
+// verdict, all from its record. With more than two lanes the cards start
+// folded: the comparison table is the overview then.
+type card struct {
+	app.Compo
+
+	Ilane    lane
+	Ifolded  bool
+	Iversion int
+}
+
+func newCard() *card { return &card{} }
+
+func (c *card) Lane(l lane) *card   { c.Ilane = l; return c }
+func (c *card) Folded(f bool) *card { c.Ifolded = f; return c }
+func (c *card) Version(v int) *card { c.Iversion = v; return c }
+
+// title is a run's heading: its scenario's title, or the upstream.
+func title(r *record.Run) string {
+	if r.Scenario == record.Upstream {
+		return "Upstream " + r.Params["url"]
+	}
+	if sc, ok := spec.Lookup(r.Scenario); ok {
+		return sc.Title
+	}
+	return r.Scenario
+}
+
+func (c *card) Render() app.UI {
+	r := c.Ilane.Run
+	header := func(name string) string {
+		if v := r.Header(name); v != "" {
+			return v
+		}
+		return "—"
+	}
+	rows := [][2]string{
+		{"status", status(r)},
+		{"Transfer-Encoding", header("transfer-encoding")},
+		{"Content-Length", header("content-length")},
+		{"Content-Type", header("content-type")},
+		{"Content-Encoding", header("content-encoding")},
+		{"headers after", msOr(r.HeadersMs, r.Status != 0)},
+		{"first byte (TTFB)", msOr(r.TTFBMs, len(r.Chunks) > 0 || r.Done && r.Status != 0)},
+		{"total", msOr(r.TotalMs, r.Done && r.Status != 0)},
+		{"reads", strconv.Itoa(len(r.Chunks))},
+		{"bytes", record.Size(r.Bytes) + " (" + strconv.FormatInt(r.Bytes, 10) + ")"},
+		{"read mode", r.ReadMode + "-read"},
+		{"server peak heap growth", growth(r.ServerPeakGrowth, r.Done && len(r.ServerMem) > 0)},
+		{"client peak heap growth", growth(r.ClientPeakGrowth, r.Done && len(r.ClientMem) > 0)},
+		{"server clock offset", clock(r)},
+		{"page memory (browser's estimate)", uaMemory(r)},
+	}
+	if w := r.Wire; w != nil {
+		rows = append(rows,
+			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
+			[2]string{"wire first byte / end", fmt.Sprintf("%s / %s", record.Ms(w.TTFBMs), record.Ms(w.TotalMs))},
+		)
+		if w.Error != "" {
+			rows = append(rows, [2]string{"wire error", w.Error})
+		}
+	}
+	// Colors come from classes, not style attributes: the page's CSP allows
+	// no inline style.
+	return app.Details().Class("summary", c.Ilane.class()).DataSet("scenario", r.Scenario).Open(!c.Ifolded).Body(
+		app.Summary().Body(
+			app.H3().Text(title(r)),
+			app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
+		),
+		app.Code().Class("url").Text(r.Method+" "+r.URL+sourceNote(r)),
+		app.Table().Body(
+			app.Range(rows).Slice(func(i int) app.UI {
+				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
+			}),
+		),
+		app.If(r.ServerProblem != "", app.P().Class("warning").Text("Server memory: "+r.ServerProblem)),
+	)
+}
+
+func uaMemory(r *record.Run) string {
+	switch {
+	case r.UAMemory == nil:
+		return "—"
+	case r.UAMemory.Error != "":
+		return "failed: " + r.UAMemory.Error
+	}
+	return fmt.Sprintf("%s (resolved at %s)", record.Size(int64(r.UAMemory.Bytes)), record.Sec(r.UAMemory.T))
+}
+
+func sourceNote(r *record.Run) string {
+	if r.Source == record.SourceWire && r.Wire != nil {
+		return " — read by the server's raw probe in " + r.Wire.Proto + ": the browser cannot speak it here"
+	}
+	return ""
+}
+
+// clock states the clock estimate and its error: the two clocks are never
+// pretended to be one.
+func clock(r *record.Run) string {
+	if !r.Done || len(r.ServerMem) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("+%.2f ms ± %.2f ms (half a /clock round trip)", r.ClockOffsetMs, r.ClockErrorMs)
+}
