@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"chunkscope/app/spec"
 )
 
-// maxSampleIndex bounds Last-Event-ID: no run has that many samples (a
-// 5-minute run at 10 ms has 30,000), and n+1 must not overflow.
+// maxSampleIndex bounds the numbers in Last-Event-ID: no run takes that
+// many samples or sends, and n+1 must not overflow.
 const maxSampleIndex = 1 << 30
 
 // waitForRun is how long /events waits for the tagged request to arrive:
@@ -51,14 +52,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		serveError(w, http.StatusBadRequest, "run: "+err.Error())
 		return
 	}
-	next := 0
-	if last := r.Header.Get("Last-Event-ID"); last != "" {
-		n, err := strconv.Atoi(last)
-		if err != nil || n < 0 || n >= maxSampleIndex {
-			serveError(w, http.StatusBadRequest, fmt.Sprintf("Last-Event-ID: %q is not a sample index", last))
-			return
-		}
-		next = n + 1
+	next, err := parseLastEventID(r.Header.Get("Last-Event-ID"))
+	if err != nil {
+		serveError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	release, ok := s.admit(w, r, s.others)
 	if !ok {
@@ -67,7 +64,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	ctx, cancel := s.streamDeadline(w, r)
 	defer cancel()
-	samples, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
+	got, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
 	if err != nil {
 		if ctx.Err() == nil {
 			serveError(w, http.StatusNotFound, err.Error())
@@ -80,13 +77,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	rc := http.NewResponseController(w)
 	for {
-		for _, sm := range samples {
+		for _, sm := range got.samples {
 			b, _ := json.Marshal(sm.Sample) // a struct of numbers always encodes
-			fmt.Fprintf(w, "id: %d\nevent: sample\ndata: %s\n\n", sm.n, b)
-			next = sm.n + 1
+			next.sample = sm.n + 1
+			fmt.Fprintf(w, "id: %s\nevent: sample\ndata: %s\n\n", next, b)
+		}
+		for _, sd := range got.sends {
+			b, _ := json.Marshal(sd.Send)
+			next.send = sd.n + 1
+			fmt.Fprintf(w, "id: %s\nevent: sent\ndata: %s\n\n", next, b)
 		}
 		if done {
-			fmt.Fprintf(w, "event: end\ndata: {\"samples\":%d}\n\n", next)
+			fmt.Fprintf(w, "event: end\ndata: {\"samples\":%d,\"sent\":%d}\n\n", next.sample, next.send)
 			rc.Flush()
 			return
 		}
@@ -98,11 +100,38 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		}
-		samples, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
+		got, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
 		if err != nil {
 			return // evicted under us: the stream just ends
 		}
 	}
+}
+
+// String is the SSE id of the last event sent: the number of the last
+// sample seen, and after a dot that of the last send, once there is one
+// ("12", "12.40"). A reader sends it back as Last-Event-ID to resume.
+func (c cursor) String() string {
+	if c.send == 0 {
+		return strconv.Itoa(c.sample - 1)
+	}
+	return strconv.Itoa(c.sample-1) + "." + strconv.Itoa(c.send-1)
+}
+
+// parseLastEventID reads a cursor.String back: where to resume.
+func parseLastEventID(v string) (cursor, error) {
+	if v == "" {
+		return cursor{}, nil
+	}
+	sample, send, hasSend := strings.Cut(v, ".")
+	n, err := strconv.Atoi(sample)
+	m := -1
+	if err == nil && hasSend {
+		m, err = strconv.Atoi(send)
+	}
+	if err != nil || n < 0 || n >= maxSampleIndex || (hasSend && (m < 0 || m >= maxSampleIndex)) {
+		return cursor{}, fmt.Errorf("Last-Event-ID: %q is not an event id of this stream (N or N.M)", v)
+	}
+	return cursor{sample: n + 1, send: m + 1}, nil
 }
 
 // clock serves /clock: an empty answer the page times to estimate the

@@ -38,6 +38,9 @@ func (s *Server) csv(b body) http.HandlerFunc {
 			return
 		}
 		defer s.runs.end(run)
+		if run != nil {
+			w = newSentWriter(w, s.runs, run) // the send log: what left the handler, when
+		}
 		b(ctx, w, r, sp, run)
 	}
 }

@@ -10,11 +10,20 @@ import (
 	"strings"
 	"testing"
 
+	appwire "chunkscope/app/wire"
 	"chunkscope/internal/sse"
 )
 
 // readEvents reads /events?run=id to its end and returns the samples.
 func readEvents(t *testing.T, ts *httptest.Server, id, lastEventID string) []Sample {
+	t.Helper()
+	samples, _ := readLogs(t, ts, id, lastEventID)
+	return samples
+}
+
+// readLogs reads /events?run=id to its end and returns the samples and the
+// sends.
+func readLogs(t *testing.T, ts *httptest.Server, id, lastEventID string) ([]Sample, []appwire.Send) {
 	t.Helper()
 	req, err := http.NewRequest("GET", ts.URL+"/events?run="+id, nil)
 	if err != nil {
@@ -33,6 +42,7 @@ func readEvents(t *testing.T, ts *httptest.Server, id, lastEventID string) []Sam
 		t.Fatalf("events: status %d, %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
 	var samples []Sample
+	var sends []appwire.Send
 	ended := false
 	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
 		switch event {
@@ -42,6 +52,12 @@ func readEvents(t *testing.T, ts *httptest.Server, id, lastEventID string) []Sam
 				return false, err
 			}
 			samples = append(samples, s)
+		case "sent":
+			var s appwire.Send
+			if err := json.Unmarshal([]byte(data), &s); err != nil {
+				return false, err
+			}
+			sends = append(sends, s)
 		case "end":
 			ended = true
 			return false, nil
@@ -51,7 +67,7 @@ func readEvents(t *testing.T, ts *httptest.Server, id, lastEventID string) []Sam
 	if err != nil || !ended {
 		t.Fatalf("events ended without an end event after %d samples (%v)", len(samples), err)
 	}
-	return samples
+	return samples, sends
 }
 
 func peakGrowth(samples []Sample) int64 {
@@ -144,7 +160,10 @@ func TestEvents(t *testing.T) {
 		{"run=a&run=b", "", "run: want exactly one run id"},
 		{"run=a%20b", "", "run: "},
 		{"run=x&rows=1", "", "rows: unknown parameter (known: run)"},
-		{"run=ev-1", "soon", `Last-Event-ID: "soon" is not a sample index`},
+		{"run=ev-1", "soon", `Last-Event-ID: "soon" is not an event id of this stream`},
+		{"run=ev-1", "-1", `Last-Event-ID: "-1" is not`},
+		{"run=ev-1", "1.-1", `Last-Event-ID: "1.-1" is not`},
+		{"run=ev-1", "1.2.3", `Last-Event-ID: "1.2.3" is not`},
 	} {
 		req, _ := http.NewRequest("GET", ts.URL+"/events?"+tc.query, nil)
 		if tc.lastID != "" {

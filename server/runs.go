@@ -51,10 +51,13 @@ type runLog struct {
 	start   time.Time
 	samples []numbered
 	taken   int // samples taken so far: the next one's number
-	stride  int // the sampler records every stride-th tick
-	ticks   int
-	done    bool
-	changed chan struct{} // closed (and replaced) whenever samples or done change
+	// sends is the send log (sent.go), numbered like the samples.
+	sends      []numberedSend
+	sendsTaken int
+	stride     int // the sampler records every stride-th tick
+	ticks      int
+	done       bool
+	changed    chan struct{} // closed (and replaced) whenever samples or done change
 }
 
 // runs is the registry of tagged runs and the sampler that feeds them. The
@@ -265,33 +268,47 @@ func (g *runs) lookup(id string) (*runLog, chan struct{}) {
 	return g.byID[id], g.newRun
 }
 
-// snapshot copies a run's samples numbered from on, with its state and its
-// change channel.
-func (g *runs) snapshot(l *runLog, from int) ([]numbered, bool, <-chan struct{}) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	i := sort.Search(len(l.samples), func(i int) bool { return l.samples[i].n >= from })
-	return append([]numbered(nil), l.samples[i:]...), l.done, l.changed
+// cursor is where a reader of a run's events stands: the numbers of the
+// next sample and the next send it has not seen.
+type cursor struct{ sample, send int }
+
+// logs is a copy of a run's samples and sends from a cursor on.
+type logs struct {
+	samples []numbered
+	sends   []numberedSend
 }
 
-// since returns the samples numbered from on, whether the run is done,
+// snapshot copies a run's samples and sends from c on, with its state and
+// its change channel.
+func (g *runs) snapshot(l *runLog, c cursor) (logs, bool, <-chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := sort.Search(len(l.samples), func(i int) bool { return l.samples[i].n >= c.sample })
+	j := sort.Search(len(l.sends), func(j int) bool { return l.sends[j].n >= c.send })
+	return logs{
+		samples: append([]numbered(nil), l.samples[i:]...),
+		sends:   append([]numberedSend(nil), l.sends[j:]...),
+	}, l.done, l.changed
+}
+
+// since returns the samples and sends from c on, whether the run is done,
 // and a channel closed at the next change. It waits up to wait for a run
 // that has not begun yet (the page subscribes before it sends the request).
-func (g *runs) since(ctx context.Context, id string, from int, wait time.Duration) (samples []numbered, done bool, changed <-chan struct{}, err error) {
+func (g *runs) since(ctx context.Context, id string, c cursor, wait time.Duration) (got logs, done bool, changed <-chan struct{}, err error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
 		l, newRun := g.lookup(id)
 		if l != nil {
-			samples, done, changed = g.snapshot(l, from)
-			return samples, done, changed, nil
+			got, done, changed = g.snapshot(l, c)
+			return got, done, changed, nil
 		}
 		select {
 		case <-newRun:
 		case <-deadline.C:
-			return nil, false, nil, fmt.Errorf("run: no request tagged %q arrived within %s", id, wait)
+			return logs{}, false, nil, fmt.Errorf("run: no request tagged %q arrived within %s", id, wait)
 		case <-ctx.Done():
-			return nil, false, nil, ctx.Err()
+			return logs{}, false, nil, ctx.Err()
 		}
 	}
 }

@@ -125,7 +125,8 @@ func TestSamplesAreBounded(t *testing.T) {
 		}
 	}
 	g.mu.Unlock()
-	all, _, _ := g.snapshot(l, 0)
+	got, _, _ := g.snapshot(l, cursor{})
+	all := got.samples
 	if len(all) > maxSamples || len(all) < maxSamples/2 {
 		t.Fatalf("%d samples kept; want between %d and %d", len(all), maxSamples/2, maxSamples)
 	}
@@ -139,7 +140,8 @@ func TestSamplesAreBounded(t *testing.T) {
 	}
 	last := all[len(all)-1].n
 	mid := all[len(all)/2].n
-	rest, _, _ := g.snapshot(l, mid)
+	got, _, _ = g.snapshot(l, cursor{sample: mid})
+	rest := got.samples
 	if rest[0].n != mid || rest[len(rest)-1].n != last {
 		t.Errorf("resuming from number %d gave %d…%d; want %d…%d", mid, rest[0].n, rest[len(rest)-1].n, mid, last)
 	}

@@ -99,3 +99,15 @@ type Sample struct {
 	Goroutines uint64  `json:"goroutines,omitempty"` // server
 	JSHeap     uint64  `json:"jsHeap,omitempty"`     // page: performance.memory.usedJSHeapSize
 }
+
+// Send is one write of a tagged run's response body as the server's handler
+// made it (the server's "sent" events on /events): what left the handler,
+// to set beside what arrived. Times are ms since the request arrived, on
+// the server's clock, like a Sample's.
+type Send struct {
+	T         float64 `json:"t"`                 // when the write returned
+	N         int64   `json:"n"`                 // bytes handed to net/http
+	BlockedMs float64 `json:"blockedMs"`         // how long the write took: long when the client reads slower than the handler writes
+	FlushMs   float64 `json:"flushMs,omitempty"` // when the flush that followed returned; absent: not flushed (yet)
+	Writes    int     `json:"writes,omitempty"`  // writes merged into this entry when a long run was thinned; absent: one
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"chunkscope/app/spec"
+)
+
+// TestSendLog: every write of a tagged run is logged with its time, bytes,
+// blocking and flush, and streamed on /events beside the memory samples.
+// What was sent adds up to the body, whatever the scenario.
+func TestSendLog(t *testing.T) {
+	ts := newTestServer(t)
+	tests := []struct {
+		path      string
+		minSends  int
+		flushed   bool    // every send was flushed
+		firstAtMs float64 // the first send returned no earlier
+		spreadMs  float64 // first to last send at least
+	}{
+		{"/csv/streaming?rows=5&delay=30ms", 5, true, 25, 100},
+		{"/csv/buffered?rows=5&delay=30ms", 1, false, 140, 0},
+		{"/csv/single-write?rows=5&delay=30ms", 1, false, 140, 0},
+		{"/csv/no-flush?rows=5&delay=30ms", 5, false, 25, 100},
+		{"/proxy/flush/csv/streaming?rows=5&delay=30ms", 5, true, 25, 100}, // the origin's sends, behind the proxy
+	}
+	for i, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			id := fmt.Sprintf("sent-%d", i)
+			body := get(t, ts.URL+tc.path+"&run="+id)
+			_, sends := readLogs(t, ts, id, "")
+			if len(sends) < tc.minSends {
+				t.Fatalf("%d sends; want ≥ %d", len(sends), tc.minSends)
+			}
+			var n int64
+			for j, s := range sends {
+				n += s.N
+				if j > 0 && s.T < sends[j-1].T {
+					t.Errorf("send %d at %.1f ms is before send %d at %.1f ms", j, s.T, j-1, sends[j-1].T)
+				}
+				if s.BlockedMs < 0 || s.BlockedMs > s.T {
+					t.Errorf("send %d blocked %.3f ms, returned at %.3f ms", j, s.BlockedMs, s.T)
+				}
+				if tc.flushed && s.FlushMs < s.T {
+					t.Errorf("send %d at %.1f ms: flushed at %.1f ms; want flushed after it", j, s.T, s.FlushMs)
+				}
+				if !tc.flushed && s.FlushMs != 0 {
+					t.Errorf("send %d flushed at %.1f ms; this scenario never flushes", j, s.FlushMs)
+				}
+			}
+			if want := (spec.Spec{Rows: 5, Per: 1}).BodySize(); n != int64(len(body)) || n != want {
+				t.Errorf("sends add up to %d bytes; the body has %d", n, len(body))
+			}
+			if first := sends[0].T; first < tc.firstAtMs {
+				t.Errorf("first send at %.1f ms; want ≥ %.0f ms", first, tc.firstAtMs)
+			}
+			if spread := sends[len(sends)-1].T - sends[0].T; spread < tc.spreadMs {
+				t.Errorf("sends spread over %.1f ms; want ≥ %.0f ms", spread, tc.spreadMs)
+			}
+		})
+	}
+	// A reader that saw some sends resumes after them.
+	_, all := readLogs(t, ts, "sent-0", "")
+	_, rest := readLogs(t, ts, "sent-0", "0.1")
+	if len(rest) != len(all)-2 || rest[0] != all[2] {
+		t.Errorf("after Last-Event-ID 0.1: %d sends starting %+v; want %d starting %+v", len(rest), rest[0], len(all)-2, all[2])
+	}
+}
+
+// TestSendLogIsBounded: a run writing far more than maxSends times keeps at
+// most maxSends entries, in order, adding up to every byte written.
+func TestSendLogIsBounded(t *testing.T) {
+	g := newRuns()
+	l, err := g.begin("many-writes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.end(l)
+	const writes = 10*maxSends + 7
+	start := l.start
+	for i := 0; i < writes; i++ {
+		at := start.Add(time.Duration(i) * time.Microsecond)
+		g.sent(l, at, at, 10)
+		if i%3 == 0 {
+			g.flushed(l, at)
+		}
+	}
+	got, _, _ := g.snapshot(l, cursor{})
+	if len(got.sends) > maxSends {
+		t.Fatalf("%d sends kept; want ≤ %d", len(got.sends), maxSends)
+	}
+	var n int64
+	merged := 0
+	for j, s := range got.sends {
+		n += s.N
+		merged += max(s.Writes, 1)
+		if j > 0 && (s.T < got.sends[j-1].T || got.sends[j].n <= got.sends[j-1].n) {
+			t.Fatalf("send %d (number %d, %.3f ms) does not follow number %d", j, s.n, s.T, got.sends[j-1].n)
+		}
+	}
+	if n != 10*writes || merged != writes {
+		t.Errorf("kept sends add up to %d bytes in %d writes; want %d in %d", n, merged, 10*writes, writes)
+	}
+	if last := got.sends[len(got.sends)-1].n; last != writes-1 {
+		t.Errorf("last send is number %d; want %d", last, writes-1)
+	}
+}
