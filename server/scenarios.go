@@ -13,16 +13,21 @@ import (
 // server cannot drift apart.
 func (s *Server) mountScenarios() error {
 	bodies := map[string]body{
-		"/csv/buffered":       s.buffered,
-		"/csv/streaming":      s.streaming,
-		"/csv/content-length": s.contentLength,
-		"/csv/accel-no":       s.accelNo,
-		"/csv/no-flush":       s.noFlush,
-		"/csv/single-write":   s.singleWrite,
-		"/csv/gzip-buffered":  s.gzipBuffered,
-		"/csv/gzip-streaming": s.gzipStreaming,
-		"/csv/no-content":     s.noContent,
-		"/csv/not-modified":   s.notModified,
+		"/csv/buffered":        s.buffered,
+		"/csv/streaming":       s.streaming,
+		"/csv/content-length":  s.contentLength,
+		"/csv/accel-no":        s.accelNo,
+		"/csv/no-flush":        s.noFlush,
+		"/csv/single-write":    s.singleWrite,
+		"/csv/gzip-buffered":   s.gzipBuffered,
+		"/csv/gzip-streaming":  s.gzipStreaming,
+		"/csv/no-content":      s.noContent,
+		"/csv/not-modified":    s.notModified,
+		"/csv/hidden-flush":    s.hiddenFlush,
+		"/csv/fixed-flush":     s.fixedFlush,
+		"/csv/timeout-handler": s.timeoutHandler,
+		"/csv/write-timeout":   s.writeTimeout,
+		"/csv/write-deadline":  s.writeDeadline,
 	}
 	for path, b := range bodies {
 		s.mux.HandleFunc(path, s.csv(b))

@@ -21,6 +21,7 @@ type wire struct {
 	minBodyReads  int    // reads that carried body bytes, at least
 	maxBodyReads  int    // at most (0: no bound)
 	bodyBytes     int64  // -1: not checked
+	cut           bool   // the response is cut mid-body: incomplete, minChunks..maxChunks before the cut
 }
 
 // TestScenariosOnTheWire runs every scenario of the table through the raw
@@ -56,6 +57,18 @@ func TestScenariosOnTheWire(t *testing.T) {
 		"proxy-chunked":  {{query: q, status: 200, framing: probe.FramingChunked, minChunks: 15, minBodyReads: 15, bodyBytes: 305}},
 		"proxy-length":   {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, maxBodyReads: 1, bodyBytes: 305}},
 		"proxy-flush":    {{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, minBodyReads: 15, bodyBytes: 305}},
+		"hidden-flush": {
+			{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, maxBodyReads: 1, bodyBytes: 305},
+			{query: "rows=1000&delay=2ms&per=10", status: 200, framing: probe.FramingChunked, minChunks: 2, maxChunks: 10, bodyBytes: -1},
+		},
+		"fixed-flush": {{query: q, status: 200, framing: probe.FramingChunked, minChunks: 20, maxChunks: 20, minBodyReads: 15, bodyBytes: 305}},
+		"timeout-handler": {
+			{query: q, status: 200, framing: probe.FramingContentLength, contentLength: true, maxChunks: -1, maxBodyReads: 1, bodyBytes: 305},
+			{query: "rows=1000&delay=1ms&per=10", status: 200, framing: probe.FramingChunked, minChunks: 1, maxChunks: 1, bodyBytes: -1},
+		},
+		// 20 groups 50 ms apart: about 10 leave before the 500 ms deadline.
+		"write-timeout":  {{query: "rows=20&delay=50ms", status: 200, framing: probe.FramingChunked, minChunks: 5, maxChunks: 15, cut: true}},
+		"write-deadline": {{query: "rows=20&delay=50ms", status: 200, framing: probe.FramingChunked, minChunks: 20, maxChunks: 20, minBodyReads: 15, bodyBytes: 305}},
 	}
 	ts := newTestServer(t)
 	for _, sc := range spec.Scenarios() {
@@ -74,6 +87,13 @@ func TestScenariosOnTheWire(t *testing.T) {
 					do = probe.DoH2
 				}
 				res, err := do(ctx, probe.Request{URL: ts.URL + sc.Path + "?" + w.query, HTTP10: sc.Proto == spec.ProtoHTTP10, Head: sc.Method == "HEAD", Header: sc.Header}, nil)
+				if w.cut {
+					if res.Complete || res.Status != w.status || res.Framing != w.framing || res.Chunks < w.minChunks || res.Chunks > w.maxChunks {
+						t.Fatalf("status %d, framing %s, %d chunks, complete %v (%v); want %d, %s, cut after %d..%d chunks",
+							res.Status, res.Framing, res.Chunks, res.Complete, err, w.status, w.framing, w.minChunks, w.maxChunks)
+					}
+					return
+				}
 				if err != nil {
 					t.Fatalf("probe: %v", err)
 				}

@@ -213,6 +213,58 @@ func buildTable() []Scenario {
 				"X-Accel-Buffering: no header.",
 			Verdict: "streamed",
 		},
+		{
+			Name:  "hidden-flush",
+			Path:  "/csv/hidden-flush",
+			Title: "A logging middleware that hides Flush",
+			Explain: "A middleware wraps the ResponseWriter to log the status, in a struct that has Header, Write " +
+				"and WriteHeader but no Flush and no Unwrap. The handler behind it flushes the usual way, " +
+				"`if f, ok := w.(http.Flusher); ok { f.Flush() }` — and the check fails silently, so nothing is " +
+				"flushed: Go's buffers coalesce the groups into chunks of about 2-4 KB, and a body that still fits " +
+				"the 2 KB buffer when the handler returns gets an automatic Content-Length (with rows=20 it arrives in " +
+				"one piece at the end).",
+			Verdict: "one-piece",
+		},
+		{
+			Name:  "fixed-flush",
+			Path:  "/csv/fixed-flush",
+			Title: "The same middleware, fixed",
+			Explain: "The logging wrapper passes Flush on and has an Unwrap method (so http.NewResponseController " +
+				"reaches the connection through it, for Flush and for deadlines): the same handler streams again, " +
+				"one chunk per group.",
+			Verdict: "streamed",
+		},
+		{
+			Name:  "timeout-handler",
+			Path:  "/csv/timeout-handler",
+			Title: "http.TimeoutHandler around a stream",
+			Explain: "http.TimeoutHandler (here with 1 minute) lets the handler write into a buffer of its own, so " +
+				"that it can answer 503 instead if time runs out; its writer has no Flush. The streaming handler " +
+				"inside it is buffered whole, and the body leaves in one write when the handler returns (with an " +
+				"automatic Content-Length under 2 KB, chunked in one chunk above). A run over a minute gets its 503.",
+			Verdict: "one-piece",
+		},
+		{
+			Name:  "write-timeout",
+			Path:  "/csv/write-timeout",
+			Title: "Server.WriteTimeout cutting a stream",
+			Explain: "A server started with WriteTimeout: 500ms (here set the way net/http sets it: one write " +
+				"deadline on the connection, 500 ms after the request was read). The stream starts well, and the " +
+				"first write after the deadline fails: the connection is closed mid-body, and the client sees a " +
+				"truncated response (an error), however fast it reads. WriteTimeout bounds the whole response, " +
+				"not a stall.",
+			Verdict: "error",
+		},
+		{
+			Name:  "write-deadline",
+			Path:  "/csv/write-deadline",
+			Title: "The fix: a deadline per write",
+			Explain: "The same 500 ms, moved forward before every write with " +
+				"http.NewResponseController(w).SetWriteDeadline(time.Now().Add(500*time.Millisecond)): a client that " +
+				"stops reading is still cut 500 ms after it stops, but a stream that keeps moving may last as long as " +
+				"it needs.",
+			Verdict: "streamed",
+		},
 	}
 }
 
