@@ -81,6 +81,12 @@ type Run struct {
 	// ServerProblem says why the server's memory samples are missing or
 	// incomplete ("" when they are all there, or none were asked for).
 	ServerProblem string `json:"serverProblem,omitempty"`
+
+	// Sent is the server's send log for this run (its "sent" events on
+	// /events): each write of the body as the handler made it, its times
+	// mapped onto the page's clock like ServerMem's. Absent when the
+	// server did not log it (an upstream, the probe's own requests).
+	Sent []wire.Send `json:"sent,omitempty"`
 }
 
 // Wire is what the raw probe saw. Its times are ms since the probe wrote
@@ -233,6 +239,18 @@ func (r *Run) FinishWire(sum wire.Summary, err error) {
 	r.EndMs = max(r.EndMs, w.TotalMs)
 	if r.Source == SourceWire {
 		r.FillFromWire(sum.Headers)
+	}
+	if r.Done {
+		r.Verdict = Explain(r) // the wire is evidence too
+	}
+}
+
+// AddSent appends entries of the server's send log, already on the page's
+// clock.
+func (r *Run) AddSent(sends ...wire.Send) {
+	r.Sent = append(r.Sent, sends...)
+	if r.Done {
+		r.Verdict = Explain(r)
 	}
 }
 

@@ -2,18 +2,27 @@ package record
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"chunkscope/app/wire"
 )
 
-// Verdict says in one sentence why a run did or did not stream, from what
-// the browser saw. Kind is one of the constants below; the diagnosis view
-// will add evidence from the server's send log and the wire.
+// Verdict says in a sentence or two why a run did or did not stream, from
+// everything the record holds — the reads, the headers, and where present
+// the wire (the probe's view of the same request) and the server's send log
+// — and lists that evidence. It never claims more than the evidence shows:
+// when only the arrivals are known, it says how the body arrived, not how
+// it was sent.
 type Verdict struct {
 	Kind   string `json:"kind"`
 	Detail string `json:"detail"`
+	// Layer names the layer that most likely held the bytes, in plain
+	// words ("" when nothing held them or nothing can tell).
+	Layer string `json:"layer,omitempty"`
+	// Evidence lists what the verdict was drawn from, one fact a line.
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 // Verdict kinds.
@@ -21,65 +30,292 @@ const (
 	KindRunning  = "running"
 	KindError    = "error"
 	KindNoBody   = "no-body"
-	KindOnePiece = "one-piece" // everything arrived together, late
-	KindStreamed = "streamed"  // pieces arrived spread over the run
-	KindBurst    = "burst"     // several pieces, but all within a moment
+	KindOnePiece = "one-piece" // everything arrived together, sent or held whole
+	KindStreamed = "streamed"  // pieces arrived spread over the run, as they were sent
+	KindBurst    = "burst"     // released in a few bursts by a buffer, though sent in many pieces
+	KindMerged   = "merged"    // sent in many pieces, seen by the client in few: nothing held them
+	KindDelayed  = "delayed-first-byte"
 )
 
-// burstMs is how close together all pieces may arrive before we call it one
-// burst rather than a stream: below a frame (16 ms) nobody sees a stream.
+// burstMs is how close together pieces may arrive and still count as one
+// burst: below a frame or three, nobody sees a stream.
 const burstMs = 50
 
-// Explain derives the verdict from the record. It never guesses beyond what
-// the record holds, and says so when the browser cannot see something.
+// evidence is what Explain reads, gathered once.
+type evidence struct {
+	reads          []Chunk
+	ttfb, spread   float64
+	total          float64
+	bursts         []int64 // bytes per burst of reads (reads less than burstMs apart)
+	wireN          int     // body pieces on the wire
+	wireSpread     float64
+	sentN, flushed int     // writes in the send log, and how many were flushed
+	sentSpread     float64 // first write to last, ms
+	firstSent      float64 // the first write, on the page's clock
+	maxSendGap     float64 // the longest pause between two writes
+	delays         []float64
+}
+
+func gather(r *Run) evidence {
+	e := evidence{reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs}
+	var burst int64
+	for i, c := range r.Chunks {
+		if i > 0 && c.T-r.Chunks[i-1].T >= burstMs {
+			e.bursts = append(e.bursts, burst)
+			burst = 0
+		}
+		burst += int64(c.N)
+	}
+	if len(r.Chunks) > 0 {
+		e.bursts = append(e.bursts, burst)
+	}
+	if r.Wire != nil {
+		var first, last float64
+		for _, ev := range r.Wire.Events {
+			if wire.IsBody(ev.Kind) && ev.Bytes > 0 {
+				if e.wireN == 0 {
+					first = ev.T
+				}
+				last = ev.T
+				e.wireN++
+			}
+		}
+		e.wireSpread = last - first
+	}
+	if n := len(r.Sent); n > 0 {
+		e.sentN = n
+		for _, s := range r.Sent {
+			if s.FlushMs > 0 {
+				e.flushed++
+			}
+		}
+		e.firstSent = r.Sent[0].T
+		e.sentSpread = r.Sent[n-1].T - r.Sent[0].T
+		for i := 1; i < n; i++ {
+			e.maxSendGap = max(e.maxSendGap, r.Sent[i].T-r.Sent[i-1].T)
+		}
+		e.delays = SendDelays(r)
+	}
+	return e
+}
+
+// SendDelays is, for each read, how long its first byte took from the
+// server's write to the browser's read: the read's time minus the time of
+// the write that carried the same fraction of the body (fractions, so a
+// compressed body sent and an inflated one read still line up). A read's
+// later bytes waited less; its first byte is the one that says whether
+// something held the body back. Sends are on the page's clock already
+// (mapped with the clock offset, good to ±ClockErrorMs). Nil without a
+// send log.
+func SendDelays(r *Run) []float64 {
+	var sentTotal int64
+	for _, s := range r.Sent {
+		sentTotal += s.N
+	}
+	if sentTotal == 0 || r.Bytes == 0 {
+		return nil
+	}
+	out := make([]float64, 0, len(r.Chunks))
+	var before, sent int64 // bytes read before this read; sent before send j
+	j := 0
+	for _, c := range r.Chunks {
+		// The write that holds this read's first byte: the first one
+		// that takes the sent fraction past the read fraction before it.
+		frac := float64(before) / float64(r.Bytes)
+		for j < len(r.Sent)-1 && float64(sent+r.Sent[j].N)/float64(sentTotal) <= frac+1e-12 {
+			sent += r.Sent[j].N
+			j++
+		}
+		out = append(out, c.T-r.Sent[j].T)
+		before += int64(c.N)
+	}
+	return out
+}
+
+// Explain derives the verdict from the record.
 func Explain(r *Run) Verdict {
 	switch {
 	case !r.Done:
-		return Verdict{KindRunning, fmt.Sprintf("Reading: %s in %s so far.", Size(r.Bytes), pieces(len(r.Chunks)))}
+		return Verdict{Kind: KindRunning, Detail: fmt.Sprintf("Reading: %s in %s so far.", Size(r.Bytes), pieces(len(r.Chunks)))}
 	case r.Error != "":
-		return Verdict{KindError, "The request failed: " + r.Error}
+		return Verdict{Kind: KindError, Detail: "The request failed: " + r.Error, Evidence: arrivals(r)}
 	case r.Status == 204 || r.Status == 304:
-		return Verdict{KindNoBody, fmt.Sprintf("%d: no body by definition, so no Content-Length and no chunked framing; the headers came after %s.", r.Status, Sec(r.HeadersMs))}
+		return Verdict{Kind: KindNoBody, Detail: fmt.Sprintf("%d: no body by definition, so no Content-Length and no chunked framing; the headers came after %s.", r.Status, Sec(r.HeadersMs))}
 	case r.Status < 200 || r.Status > 299:
 		reason := Excerpt(r.ErrorBody, r.Header("content-type"))
 		if reason == "" {
 			reason = "no reason given"
 		}
-		return Verdict{KindError, fmt.Sprintf("The server answered %d: %s", r.Status, reason)}
+		return Verdict{Kind: KindError, Detail: fmt.Sprintf("The server answered %d: %s", r.Status, reason)}
 	case r.Method == "HEAD":
-		return Verdict{KindNoBody, fmt.Sprintf("HEAD: the headers a GET would get (after %s), and no body by definition.", Sec(r.HeadersMs))}
+		return Verdict{Kind: KindNoBody, Detail: fmt.Sprintf("HEAD: the headers a GET would get (after %s), and no body by definition.", Sec(r.HeadersMs))}
 	case len(r.Chunks) == 0:
-		return Verdict{KindNoBody, fmt.Sprintf("No body arrived; the headers came after %s.", Ms(r.HeadersMs))}
+		return Verdict{Kind: KindNoBody, Detail: fmt.Sprintf("No body arrived; the headers came after %s.", Ms(r.HeadersMs))}
 	}
-	cl, te := r.Header("content-length"), r.Header("transfer-encoding")
-	framing := "neither Content-Length nor chunked framing was visible to the browser"
+	e := gather(r)
+	v := judge(r, e)
+	v.Evidence = append(arrivals(r), e.facts(r)...)
+	return v
+}
+
+// judge picks the kind, the sentence and the layer.
+func judge(r *Run, e evidence) Verdict {
+	framing := capitalize(framingOf(r))
+	manyWire := e.wireN >= 2 && e.wireSpread >= burstMs
+	manySent := e.sentN >= 2 && e.sentSpread >= burstMs
+	held := len(e.delays) > 0 && e.delays[0] >= burstMs // the first bytes waited somewhere
+	atOnce := len(e.reads) == 1 || e.spread < burstMs
+	// sentLate: nothing was written until (about) when it arrived: the
+	// handler produced the body whole first.
+	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(burstMs, 0.2*e.ttfb)
 	switch {
-	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP2 && r.Source == "wire":
-		framing = fmt.Sprintf("HTTP/2 has no chunked encoding: the body came in %d DATA frames", r.Wire.Chunks)
-	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP10 && cl == "":
-		framing = "HTTP/1.0 has no chunked encoding: there was no Content-Length, and the body ended when the connection closed"
-	case cl != "":
-		framing = "Content-Length was set (" + cl + " bytes)"
-	case strings.Contains(te, "chunked"):
-		framing = "there was no Content-Length, so it was sent with Transfer-Encoding: chunked"
-	}
-	spread := r.Spread()
-	switch {
-	case len(r.Chunks) == 1 || (spread < burstMs && r.TTFBMs > 0.8*r.TotalMs):
-		return Verdict{KindOnePiece, fmt.Sprintf("%s, so the body was sent in one piece after %s: it arrived all at once (%s in %s).",
-			capitalize(framing), Sec(r.TTFBMs), Size(r.Bytes), pieces(len(r.Chunks)))}
-	case cl != "" && r.TTFBMs >= spread:
+	case atOnce && manySent && held:
+		who, layer := heldBy(e)
+		return Verdict{Kind: KindOnePiece, Layer: layer, Detail: fmt.Sprintf(
+			"%s. The handler wrote %d pieces over %s%s, yet the body arrived at once after %s (%s in %s): %s held it.",
+			framing, e.sentN, Sec(e.sentSpread), flushedPart(e), Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), who)}
+	case atOnce && (e.sentN >= 2 || manyWire) && !held:
+		n, spread, where := e.sentN, e.sentSpread, "the handler wrote it"
+		if e.sentN < 2 {
+			n, spread, where = e.wireN, e.wireSpread, "it left the server"
+		}
+		return Verdict{Kind: KindMerged, Layer: "nobody: the client merged what arrived", Detail: fmt.Sprintf(
+			"%s. %s in %d pieces over %s, and they reached the browser close enough together that its reader saw %s: "+
+				"not a server problem — nothing held the bytes back, they were produced faster than a reader sees a stream.",
+			framing, capitalize(where), n, Sec(spread), pieces(len(e.reads)))}
+	case atOnce:
+		return Verdict{Kind: KindOnePiece, Layer: sentWhole(e), Detail: fmt.Sprintf("%s. The body arrived all at once after %s (%s in %s)%s.",
+			framing, Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), howSent(e))}
+	case e.ttfb >= e.spread && sentLate && !manyWire && (r.Header("content-length") != "" || e.sentN > 0) && e.maxSendGap < burstMs:
 		// Nothing for most of the run, then the whole announced body back
 		// to back: a large body sent in one piece takes a while to read.
-		return Verdict{KindOnePiece, fmt.Sprintf("%s, so the body was sent in one piece after %s; reading its %s then took %s more (%s).",
-			capitalize(framing), Sec(r.TTFBMs), Size(r.Bytes), Sec(spread), pieces(len(r.Chunks)))}
-	case spread < burstMs:
-		return Verdict{KindBurst, fmt.Sprintf("%s, but the %s arrived within %s of each other: the body was produced faster than it could be seen streaming.",
-			capitalize(framing), pieces(len(r.Chunks)), Ms(spread))}
+		return Verdict{Kind: KindOnePiece, Layer: sentWhole(e), Detail: fmt.Sprintf("%s. Nothing arrived for %s, then the whole %s in %s over %s%s.",
+			framing, Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), Sec(e.spread), howSent(e))}
+	case len(e.bursts) >= 2 && held && (e.sentN >= 2*len(e.bursts)):
+		who, layer := heldBy(e)
+		return Verdict{Kind: KindBurst, Layer: layer, Detail: fmt.Sprintf(
+			"%s. The handler wrote %d pieces over %s%s, but they arrived in %d bursts of about %s: %s released them each time about that much had gathered.",
+			framing, e.sentN, Sec(e.sentSpread), flushedPart(e), len(e.bursts), Size(medianBurst(e.bursts)), who)}
+	case e.ttfb >= 0.5*e.total:
+		layer, why := "", "nothing reached the browser before"
+		if held {
+			who, l := heldBy(e)
+			layer, why = l, "the first bytes were sent early but "+who+" held them until"
+		} else if e.sentN > 0 {
+			layer, why = "the handler: it wrote nothing for a while", "the handler wrote nothing before"
+		}
+		return Verdict{Kind: KindDelayed, Layer: layer, Detail: fmt.Sprintf("%s. The first byte came only after %s of %s (%s), then %s over %s.",
+			framing, Sec(e.ttfb), Sec(e.total), why+" "+Sec(e.ttfb), pieces(len(e.reads)), Sec(e.spread))}
 	default:
-		return Verdict{KindStreamed, fmt.Sprintf("%s, and the body streamed: the first byte after %s, then %s spread over %s.",
-			capitalize(framing), Sec(r.TTFBMs), pieces(len(r.Chunks)), Sec(spread))}
+		return Verdict{Kind: KindStreamed, Detail: fmt.Sprintf("%s, and the body streamed: the first byte after %s, then %s spread over %s.",
+			framing, Sec(e.ttfb), pieces(len(e.reads)), Sec(e.spread))}
 	}
+}
+
+// heldBy names what held bytes the handler wrote: net/http's own response
+// buffer when the handler never flushed, something between otherwise.
+func heldBy(e evidence) (who, layer string) {
+	if e.flushed == 0 {
+		return "net/http's response buffer (the handler never flushed)", "the handler: it never flushed"
+	}
+	return "a layer between the handler and the browser (a proxy or a middleware that buffers)", "a proxy or middleware between the handler and the client"
+}
+
+func flushedPart(e evidence) string {
+	switch {
+	case e.flushed == 0:
+		return ", never flushed"
+	case e.flushed >= e.sentN:
+		return ", each flushed"
+	default:
+		return fmt.Sprintf(", %d of them flushed", e.flushed)
+	}
+}
+
+// howSent says what is known of how a body that arrived whole was sent.
+func howSent(e evidence) string {
+	switch {
+	case e.sentN == 1:
+		return "; the handler wrote it in one write"
+	case e.sentN > 1:
+		return fmt.Sprintf("; the handler wrote it in %d pieces within %s", e.sentN, Ms(e.sentSpread))
+	case e.wireN == 1:
+		return "; it left the server in one piece (wire)"
+	case e.wireN > 1:
+		return fmt.Sprintf("; on the wire it came in %d pieces within %s", e.wireN, Ms(e.wireSpread))
+	}
+	return "; how it was sent is not measured here (the wire lane and the send log would show it)"
+}
+
+func sentWhole(e evidence) string {
+	if e.sentN >= 1 || e.wireN >= 1 {
+		return "the handler: it produced the body whole"
+	}
+	return ""
+}
+
+func framingOf(r *Run) string {
+	cl, te := r.Header("content-length"), r.Header("transfer-encoding")
+	switch {
+	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP2 && r.Source == SourceWire:
+		return fmt.Sprintf("HTTP/2 has no chunked encoding: the body came in %d DATA frames", r.Wire.Chunks)
+	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP10 && cl == "":
+		return "HTTP/1.0 has no chunked encoding: there was no Content-Length, and the body ended when the connection closed"
+	case cl != "":
+		return "Content-Length was set (" + cl + " bytes)"
+	case strings.Contains(te, "chunked"):
+		return "there was no Content-Length, so the response used Transfer-Encoding: chunked"
+	}
+	return "neither Content-Length nor chunked framing was visible to the browser"
+}
+
+func medianBurst(b []int64) int64 {
+	s := append([]int64(nil), b...)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// arrivals is the first line of evidence: what the browser read.
+func arrivals(r *Run) []string {
+	if len(r.Chunks) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("arrived: %s in %s, from %s to %s", Size(r.Bytes), pieces(len(r.Chunks)), Sec(r.TTFBMs), Sec(r.Chunks[len(r.Chunks)-1].T))}
+}
+
+// facts lists the rest of the evidence and the hints the headers give.
+func (e evidence) facts(r *Run) []string {
+	var out []string
+	if len(e.bursts) > 1 {
+		out = append(out, fmt.Sprintf("bursts: %d, of about %s each (reads %d ms or more apart start a new one)", len(e.bursts), Size(medianBurst(e.bursts)), burstMs))
+	}
+	if e.sentN > 0 {
+		out = append(out, fmt.Sprintf("sent: %d writes over %s%s", e.sentN, Sec(e.sentSpread), flushedPart(e)))
+	}
+	if len(e.delays) > 0 {
+		d := append([]float64(nil), e.delays...)
+		slices.Sort(d)
+		out = append(out, fmt.Sprintf("send→arrival delay: median %s, worst %s (clock offset ± %s)", Ms(d[len(d)/2]), Ms(d[len(d)-1]), Ms(r.ClockErrorMs)))
+	}
+	if r.Wire != nil && r.Wire.Framing != "" {
+		out = append(out, fmt.Sprintf("on the wire: %s, %d body pieces over %s", r.Wire.Framing, e.wireN, Sec(e.wireSpread)))
+	}
+	if cl := r.Header("content-length"); cl != "" {
+		out = append(out, "Content-Length: "+cl)
+	}
+	if te := r.Header("transfer-encoding"); te != "" {
+		out = append(out, "Transfer-Encoding: "+te)
+	}
+	if ce := r.Header("content-encoding"); ce != "" {
+		out = append(out, "Content-Encoding: "+ce+" (a compressor must flush for the body to stream)")
+	}
+	if xa := r.Header("x-accel-buffering"); xa != "" {
+		out = append(out, "X-Accel-Buffering: "+xa+" (nginx does not buffer this response)")
+	}
+	if ct := r.Header("content-type"); ct != "" && !strings.EqualFold(r.Header("x-content-type-options"), "nosniff") {
+		out = append(out, "Content-Type: "+ct+" without X-Content-Type-Options: nosniff (a browser may hold the first bytes to sniff the type)")
+	}
+	return out
 }
 
 func pieces(n int) string {
@@ -94,6 +330,14 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Dur formats a duration for a sentence: in ms below 0.1 s, in s above.
+func Dur(ms float64) string {
+	if ms < 100 {
+		return Ms(ms)
+	}
+	return Sec(ms)
 }
 
 // Sec formats milliseconds as seconds for sentences ("2.00 s").
