@@ -8,11 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"chunkscope/internal/harness"
+	"chunkscope/internal/testnet"
 )
 
 // TestForgedHost: the real binary, asked for go-app's three fetched paths
@@ -29,23 +29,7 @@ func TestForgedHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var conns atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nContent-Length: 11\r\n\r\nalert('xss')")
-			c.Close()
-		}
-	}()
+	other, conns := testnet.Listener(t)
 	own, err := os.ReadFile("../web/robots.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +43,7 @@ func TestForgedHost(t *testing.T) {
 		{"/sitemap.xml", 404, []byte("not found: /sitemap.xml\n")},
 		{"/ads.txt", 404, []byte("not found: /ads.txt\n")},
 	} {
-		for _, host := range []string{ln.Addr().String(), ""} {
+		for _, host := range []string{other, ""} {
 			req, _ := http.NewRequest("GET", srv.Base+tc.path, nil)
 			if host != "" {
 				req.Host = host

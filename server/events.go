@@ -57,13 +57,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	release, ok := s.admit(w, r, s.others)
+	ctx, finish, ok := s.lasting(w, r, s.others)
 	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := s.streamDeadline(w, r)
-	defer cancel()
+	defer finish()
 	got, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -114,18 +115,27 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, p *pool) (release
 	}
 }
 
-// guard admits every request to h through p and bounds it in time: for
-// the handlers that do no validation of their own first (static files, the
-// page).
+// lasting admits r through p and bounds it in time: what every response
+// that can last does first. On ok, the caller serves within ctx and calls
+// done when it returns.
+func (s *Server) lasting(w http.ResponseWriter, r *http.Request, p *pool) (ctx context.Context, done func(), ok bool) {
+	release, ok := s.admit(w, r, p)
+	if !ok {
+		return nil, nil, false
+	}
+	ctx, cancel := s.streamDeadline(w, r)
+	return ctx, func() { cancel(); release() }, true
+}
+
+// guard serves h through lasting: for the handlers that do no validation
+// of their own first (static files, the page).
 func (s *Server) guard(p *pool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		release, ok := s.admit(w, r, p)
+		ctx, done, ok := s.lasting(w, r, p)
 		if !ok {
 			return
 		}
-		defer release()
-		ctx, cancel := s.streamDeadline(w, r)
-		defer cancel()
+		defer done()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -262,13 +262,11 @@ func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler 
 			serveError(w, http.StatusInternalServerError, "proxy: no local address to reach the upstream on")
 			return
 		}
-		release, ok := s.admit(w, r, s.measured)
+		ctx, done, ok := s.lasting(w, r, s.measured)
 		if !ok {
 			return
 		}
-		defer release()
-		ctx, cancel := s.streamDeadline(w, r)
-		defer cancel()
+		defer done()
 		rp.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -323,13 +321,11 @@ func (s *Server) upstream() http.Handler {
 			serveError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
 			return
 		}
-		release, ok := s.admit(w, r, s.measured)
+		ctx, done, ok := s.lasting(w, r, s.measured) // a stalled upstream must not hold its slot forever
 		if !ok {
 			return
 		}
-		defer release()
-		ctx, cancel := s.streamDeadline(w, r) // a stalled upstream must not hold its slot forever
-		defer cancel()
+		defer done()
 		rp.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -12,31 +12,9 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
-)
 
-// countingListener is a listener that counts the connections made to it:
-// the address a forged Host header names.
-func countingListener(t *testing.T) (addr string, conns *atomic.Int64) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns = new(atomic.Int64)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nContent-Length: 11\r\n\r\nalert('xss')")
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return ln.Addr().String(), conns
-}
+	"chunkscope/internal/testnet"
+)
 
 func testWeb() fstest.MapFS {
 	return fstest.MapFS{
@@ -70,7 +48,7 @@ func startServer(t *testing.T, cfg Config) *httptest.Server {
 // binary's own file (or 404), never what the named host would have sent.
 func TestForgedHostFetchesNothing(t *testing.T) {
 	ts := startServer(t, Config{})
-	other, conns := countingListener(t)
+	other, conns := testnet.Listener(t)
 	tests := []struct {
 		path   string
 		status int

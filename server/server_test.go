@@ -20,21 +20,9 @@ import (
 
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	h, err := New(Config{Web: fstest.MapFS{
-		"app.wasm":       {Data: []byte("\x00asm fake")},
-		"chunkscope.js":  {Data: []byte("// js")},
-		"chunkscope.css": {Data: []byte("/* css */")},
-		"icon.png":       {Data: []byte("png")},
-		"sub/file.txt":   {Data: []byte("in a folder")},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(h)
-	ts.Config.Protocols = Protocols()
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts
+	web := testWeb()
+	web["sub/file.txt"] = &fstest.MapFile{Data: []byte("in a folder")}
+	return startServer(t, Config{Web: web})
 }
 
 func TestNewNeedsTheWasm(t *testing.T) {

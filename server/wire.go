@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -37,12 +38,12 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 	}
 	// The probe's stream takes the slot; the /csv/ request it makes to
 	// this server carries the hop secret and takes none of its own.
-	release, ok := s.admit(w, r, s.measured)
+	ctx, done, ok := s.lasting(w, r, s.measured)
 	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := s.streamDeadline(w, r)
+	defer done()
+	ctx, cancel := context.WithCancel(ctx) // to stop probing once nobody listens
 	defer cancel()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

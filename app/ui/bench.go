@@ -7,7 +7,6 @@ import (
 	"chunkscope/app/browser"
 	"chunkscope/app/record"
 	"chunkscope/app/scene"
-	"chunkscope/app/wire"
 )
 
 // benchFrame measures what every live frame costs at a given chunk count:
@@ -20,16 +19,7 @@ import (
 // scene (binning and layout, app/scene), its encoding and the painting.
 func (p *Page) benchFrame(chunks, frames int) string {
 	chunks, frames = max(1, min(chunks, 10_000_000)), max(1, min(frames, 1000))
-	const spanMs = 60_000
-	r := &record.Run{Scenario: "streaming", Headers: map[string]string{"transfer-encoding": "chunked"}, Status: 200, EndMs: spanMs}
-	for i := 0; i < chunks; i++ {
-		r.Append(record.Chunk{T: spanMs * float64(i+1) / float64(chunks), N: 1024})
-	}
-	for t := 0.0; t <= spanMs; t += 10 {
-		m := wire.Sample{T: t, Heap: uint64(4<<20 + int(t)*10), RSS: 40 << 20, JSHeap: 9 << 20}
-		r.ServerMem = append(r.ServerMem, m)
-		r.ClientMem = append(r.ClientMem, m)
-	}
+	r := scene.BenchRun(chunks)
 	lanes := []scene.Lane{{Run: r, Label: "bench", Color: scene.Palette[scene.Blue]}}
 	canvas := browser.Canvas{ID: chartID}
 	times := make([]float64, frames)
