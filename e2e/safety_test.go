@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"bytes"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -44,18 +42,9 @@ func TestForgedHost(t *testing.T) {
 		{"/ads.txt", 404, []byte("not found: /ads.txt\n")},
 	} {
 		for _, host := range []string{other, ""} {
-			req, _ := http.NewRequest("GET", srv.Base+tc.path, nil)
-			if host != "" {
-				req.Host = host
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.status || !bytes.Equal(b, tc.body) {
-				t.Errorf("%s with Host %q: %d %q; want %d %q", tc.path, host, resp.StatusCode, b, tc.status, tc.body)
+			status, body, _ := testnet.GetAs(t, srv.Base+tc.path, host)
+			if status != tc.status || body != string(tc.body) {
+				t.Errorf("%s with Host %q: %d %q; want %d %q", tc.path, host, status, body, tc.status, tc.body)
 			}
 		}
 	}

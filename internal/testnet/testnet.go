@@ -4,6 +4,7 @@ package testnet
 import (
 	"io"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"testing"
 )
@@ -31,4 +32,27 @@ func Listener(t *testing.T) (addr string, conns *atomic.Int64) {
 	}()
 	t.Cleanup(func() { ln.Close() })
 	return ln.Addr().String(), conns
+}
+
+// GetAs sends GET url with the Host header set to host ("" leaves it
+// alone) and returns the status, the body and the Content-Type.
+func GetAs(t *testing.T, url, host string) (status int, body, contentType string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b), resp.Header.Get("Content-Type")
 }
