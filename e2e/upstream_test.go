@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"chunkscope/internal/harness"
 )
 
@@ -34,7 +36,13 @@ func TestUpstream(t *testing.T) {
 	defer func() { env.base = saved }()
 
 	target := up.Base + "/csv/streaming?rows=20&delay=50ms"
-	r := runsAfter(t, tab(t), "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)[0]
+	ctx0 := tab(t)
+	r := runsAfter(t, ctx0, "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)[0]
+	// The scenario's fields do not apply to an upstream: they are disabled.
+	const fieldsOff = `["scenario", "rows", "delay", "per", "pad"].every(id => document.getElementById(id).disabled)`
+	if off, err := chromedp.Run(ctx0, chromedp.Evaluate[bool](fieldsOff)); err != nil || !off {
+		t.Errorf("with url= the scenario, rows, delay, per and pad fields are not all disabled (%v)", err)
+	}
 	if r.Scenario != "upstream" || r.Status != 200 || r.Bytes != 305 || len(r.Chunks) < 15 || r.Verdict.Kind != "streamed" {
 		t.Errorf("upstream run: %s %d, %d bytes in %d reads, %s; want upstream 200, 305 bytes streamed in ≥ 15 reads", r.Scenario, r.Status, r.Bytes, len(r.Chunks), r.Verdict.Kind)
 	}
