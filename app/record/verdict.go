@@ -244,7 +244,7 @@ func howSent(e evidence) string {
 	case e.wireN > 1:
 		return fmt.Sprintf("; on the wire it came in %d pieces within %s", e.wireN, Ms(e.wireSpread))
 	}
-	return "; how it was sent is not measured here (the wire lane and the send log would show it)"
+	return "; how it left the server is not measured here (tick “probe the wire too” to see it)"
 }
 
 func sentWhole(e evidence) string {

@@ -23,7 +23,7 @@ func TestExplain(t *testing.T) {
 		contains string
 	}{
 		{"buffered", run(map[string]string{"content-length": "305"}, 200, Chunk{2026, 305}),
-			KindOnePiece, "Content-Length was set (305 bytes). The body arrived all at once after 2.03 s (305 B in 1 read); how it was sent is not measured here"},
+			KindOnePiece, "Content-Length was set (305 bytes). The body arrived all at once after 2.03 s (305 B in 1 read); how it left the server is not measured here"},
 		{"streamed", run(chunked, 200, Chunk{100, 30}, Chunk{1100, 15}, Chunk{2000, 15}),
 			KindStreamed, "Transfer-Encoding: chunked, and the body streamed: the first byte after 0.10 s, then 3 reads spread over 1.90 s"},
 		{"fast, nothing else known", run(chunked, 200, Chunk{3, 3000}, Chunk{4, 3000}, Chunk{20, 3000}),

@@ -19,6 +19,7 @@ type card struct {
 	Ilane    lane
 	Ifolded  bool
 	Iversion int
+	showJSON bool // the record's JSON is laid out
 }
 
 func newCard() *card { return &card{} }
@@ -86,6 +87,26 @@ func (c *card) Render() app.UI {
 			}),
 		),
 		app.If(r.ServerProblem != "", app.P().Class("warning").Text("Server memory: "+r.ServerProblem)),
+		app.If(r.Verdict.Layer != "", app.P().Class("layer").Text("Held by: "+r.Verdict.Layer)),
+		app.If(len(r.Verdict.Evidence) > 0, app.Ul().Class("evidence").Body(
+			app.Range(r.Verdict.Evidence).Slice(func(i int) app.UI { return app.Li().Text(r.Verdict.Evidence[i]) }),
+		)),
+		app.If(r.Done, c.renderReproduce(r)),
+	)
+}
+
+// renderReproduce is the run's reproduction, folded: the commands that show
+// the same outside the page, and the record for a bug report — laid out
+// only when asked for, since a long run's record is megabytes of text.
+func (c *card) renderReproduce(r *record.Run) app.UI {
+	u := app.Window().URL()
+	rp := reproduce(r, u.Scheme+"://"+u.Host)
+	return app.Details().Class("reproduce").Body(
+		app.Summary().Text("Reproduce: curl, chunkscope probe, the record"),
+		app.Pre().Class("command").Text(rp.Curl),
+		app.Pre().Class("command").Text(rp.Probe),
+		app.If(!c.showJSON, app.Button().Class("show-json").Text("Show the record (JSON)").OnClick(func(ctx app.Context, e app.Event) { c.showJSON = true })),
+		app.If(c.showJSON, app.Pre().Class("record-json").Text(recordJSON(r))),
 	)
 }
 

@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+
+	"chunkscope/app/record"
+	"chunkscope/app/spec"
+)
+
+// reproduction is what a bug report needs to show a run outside the page:
+// the request as curl sends it (raw, so the framing shows), and the same
+// through chunkscope's probe (every chunk with its time). recordJSON is the
+// rest: the run's record.
+type reproduction struct {
+	Curl  string
+	Probe string
+}
+
+// reproduce builds a run's reproduction for the server at origin
+// (http://host:port). The run tag is left out: it only names the page's
+// memory samples, and an id is used once.
+func reproduce(r *record.Run, origin string) reproduction {
+	target := r.Params["url"] // an upstream: its own URL
+	var curl, probe []string
+	headers := map[string]string{}
+	if r.Scenario != record.Upstream {
+		sc, _ := spec.Lookup(r.Scenario)
+		q := url.Values{}
+		for k, v := range r.Params {
+			q.Set(k, v)
+		}
+		target = origin + sc.Path
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		switch sc.Proto {
+		case spec.ProtoHTTP10:
+			curl, probe = append(curl, "--http1.0"), append(probe, "-http1.0")
+		case spec.ProtoHTTP2:
+			curl, probe = append(curl, "--http2-prior-knowledge"), append(probe, "-http2")
+		}
+		if sc.Method == "HEAD" {
+			curl, probe = append(curl, "--head"), append(probe, "-head")
+		}
+		for k, v := range sc.Header {
+			headers[k] = v
+		}
+	}
+	names := make([]string, 0, len(headers))
+	for k := range headers {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		h := shellQuote(k + ": " + headers[k])
+		curl, probe = append(curl, "-H", h), append(probe, "-H", h)
+	}
+	return reproduction{
+		// -N: no buffering in curl; --raw: chunk sizes as sent; -v: headers.
+		Curl:  strings.Join(append(append([]string{"curl", "-svN", "--raw"}, curl...), shellQuote(target), "-o", "-"), " "),
+		Probe: strings.Join(append(append([]string{"chunkscope", "probe"}, probe...), shellQuote(target)), " "),
+	}
+}
+
+// recordJSON is the run's record as window.chunkscope.runs() gives it,
+// indented for a bug report.
+func recordJSON(r *record.Run) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // a URL's & stays readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return "the record could not be written: " + err.Error()
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
