@@ -37,16 +37,16 @@ const (
 	KindDelayed  = "delayed-first-byte"
 )
 
-// burstMs is how close together pieces may arrive and still count as one
+// BurstMs is how close together pieces may arrive and still count as one
 // burst: below a frame or three, nobody sees a stream.
-const burstMs = 50
+const BurstMs = 50
 
 // evidence is what Explain reads, gathered once.
 type evidence struct {
 	reads          []Chunk
 	ttfb, spread   float64
 	total          float64
-	bursts         []int64 // bytes per burst of reads (reads less than burstMs apart)
+	bursts         []int64 // bytes per burst of reads (reads less than BurstMs apart)
 	wireN          int     // body pieces on the wire
 	wireSpread     float64
 	sentN, flushed int     // writes in the send log, and how many were flushed
@@ -60,7 +60,7 @@ func gather(r *Run) evidence {
 	e := evidence{reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs}
 	var burst int64
 	for i, c := range r.Chunks {
-		if i > 0 && c.T-r.Chunks[i-1].T >= burstMs {
+		if i > 0 && c.T-r.Chunks[i-1].T >= BurstMs {
 			e.bursts = append(e.bursts, burst)
 			burst = 0
 		}
@@ -161,13 +161,13 @@ func Explain(r *Run) Verdict {
 // judge picks the kind, the sentence and the layer.
 func judge(r *Run, e evidence) Verdict {
 	framing := capitalize(framingOf(r))
-	manyWire := e.wireN >= 2 && e.wireSpread >= burstMs
-	manySent := e.sentN >= 2 && e.sentSpread >= burstMs
-	held := len(e.delays) > 0 && e.delays[0] >= burstMs // the first bytes waited somewhere
-	atOnce := len(e.reads) == 1 || e.spread < burstMs
+	manyWire := e.wireN >= 2 && e.wireSpread >= BurstMs
+	manySent := e.sentN >= 2 && e.sentSpread >= BurstMs
+	held := len(e.delays) > 0 && e.delays[0] >= BurstMs // the first bytes waited somewhere
+	atOnce := len(e.reads) == 1 || e.spread < BurstMs
 	// sentLate: nothing was written until (about) when it arrived: the
 	// handler produced the body whole first.
-	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(burstMs, 0.2*e.ttfb)
+	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(BurstMs, 0.2*e.ttfb)
 	switch {
 	case atOnce && manySent && held:
 		who, layer := heldBy(e)
@@ -186,7 +186,7 @@ func judge(r *Run, e evidence) Verdict {
 	case atOnce:
 		return Verdict{Kind: KindOnePiece, Layer: sentWhole(e), Detail: fmt.Sprintf("%s. The body arrived all at once after %s (%s in %s)%s.",
 			framing, Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), howSent(e))}
-	case e.ttfb >= e.spread && sentLate && !manyWire && (r.Header("content-length") != "" || e.sentN > 0) && e.maxSendGap < burstMs:
+	case e.ttfb >= e.spread && sentLate && !manyWire && (r.Header("content-length") != "" || e.sentN > 0) && e.maxSendGap < BurstMs:
 		// Nothing for most of the run, then the whole announced body back
 		// to back: a large body sent in one piece takes a while to read.
 		return Verdict{Kind: KindOnePiece, Layer: sentWhole(e), Detail: fmt.Sprintf("%s. Nothing arrived for %s, then the whole %s in %s over %s%s.",
@@ -287,7 +287,7 @@ func arrivals(r *Run) []string {
 func (e evidence) facts(r *Run) []string {
 	var out []string
 	if len(e.bursts) > 1 {
-		out = append(out, fmt.Sprintf("bursts: %d, of about %s each (reads %d ms or more apart start a new one)", len(e.bursts), Size(medianBurst(e.bursts)), burstMs))
+		out = append(out, fmt.Sprintf("bursts: %d, of about %s each (reads %d ms or more apart start a new one)", len(e.bursts), Size(medianBurst(e.bursts)), BurstMs))
 	}
 	if e.sentN > 0 {
 		out = append(out, fmt.Sprintf("sent: %d writes over %s%s", e.sentN, Sec(e.sentSpread), flushedPart(e)))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -32,7 +33,7 @@ func (t *table) Render() app.UI {
 	if len(t.Ilanes) == 0 {
 		return app.Div().ID("comparison").Class("empty")
 	}
-	heads := []string{"run", "status", "framing", "TTFB", "total", "reads", "bytes", "server peak", "client peak", "verdict", ""}
+	heads := []string{"run", "status", "framing", "TTFB", "total", "reads", "bytes", "largest burst", "sent→arrived", "server peak", "client peak", "verdict", ""}
 	return app.Table().ID("comparison").Class("comparison").Body(
 		app.THead().Body(app.Tr().Body(
 			app.Range(heads).Slice(func(i int) app.UI { return app.Th().Text(heads[i]) }),
@@ -49,6 +50,8 @@ func (t *table) Render() app.UI {
 					app.Td().Class("num").Text(msOr(r.TotalMs, r.Done && r.Status != 0)),
 					app.Td().Class("num").Text(strconv.Itoa(len(r.Chunks))),
 					app.Td().Class("num").Text(record.Size(r.Bytes)),
+					app.Td().Class("num").Title("the most bytes that arrived within 50 ms of each other").Text(largestBurst(r)),
+					app.Td().Class("num").Title("median and worst delay of a read's first byte behind the server's write of it").Text(sendDelay(r)),
 					app.Td().Class("num").Text(growth(r.ServerPeakGrowth, r.Done && len(r.ServerMem) > 0)),
 					app.Td().Class("num").Text(growth(r.ClientPeakGrowth, r.Done && len(r.ClientMem) > 0)),
 					app.Td().Class("verdict-kind").DataSet("kind", r.Verdict.Kind).Title(r.Verdict.Detail).Text(r.Verdict.Kind),
@@ -108,4 +111,32 @@ func name(r *record.Run) string {
 		return r.Params["url"]
 	}
 	return r.Scenario
+}
+
+// largestBurst is the most bytes that arrived as one burst (reads less
+// than 50 ms apart): how much a buffer on the way let go at once.
+func largestBurst(r *record.Run) string {
+	if len(r.Chunks) == 0 {
+		return "—"
+	}
+	var most, burst int64
+	for i, c := range r.Chunks {
+		if i > 0 && c.T-r.Chunks[i-1].T >= record.BurstMs {
+			burst = 0
+		}
+		burst += int64(c.N)
+		most = max(most, burst)
+	}
+	return record.Size(most)
+}
+
+// sendDelay is the median and worst send→arrival delay, where the server
+// logged its sends.
+func sendDelay(r *record.Run) string {
+	d := record.SendDelays(r)
+	if len(d) == 0 || !r.Done {
+		return "—"
+	}
+	slices.Sort(d)
+	return record.Ms(d[len(d)/2]) + " / " + record.Ms(d[len(d)-1])
 }
