@@ -30,7 +30,7 @@ func pageHandler(version string, static http.Handler) http.Handler {
 		ThemeColor:              "#10141a",
 		LoadingLabel:            "chunkscope is loading: {progress}%",
 		Styles:                  []string{"/web/chunkscope.css"},
-		Scripts:                 []string{"/web/chunkscope.js"},
+		Scripts:                 []string{"/web/chunkscope.js", "/web/keep.js"},
 		Version:                 version,
 		Resources:               embeddedResources{static},
 		WasmContentLengthHeader: wasmLengthHeader,

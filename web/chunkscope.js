@@ -199,10 +199,12 @@
   // [kind, color, width, dash, font, align, text, n, n numbers], and strs
   // the strings they index, joined by U+0001. It knows nothing of lanes or
   // axes: the layout is Go's, so another painter (SVG) draws the same list.
-  function paint(canvas, cssW, cssH, u8, strs) {
+  // scale, when given, is the device pixels per CSS pixel (an export at
+  // 2×); otherwise the screen's.
+  function paint(canvas, cssW, cssH, u8, strs, scale) {
     const f = new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength / 8);
     const S = strs.split("\u0001");
-    const dpr = window.devicePixelRatio || 1;
+    const dpr = scale || window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
       canvas.width = Math.round(cssW * dpr);
       canvas.height = Math.round(cssH * dpr);

@@ -87,6 +87,21 @@ type Run struct {
 	// mapped onto the page's clock like ServerMem's. Absent when the
 	// server did not log it (an upstream, the probe's own requests).
 	Sent []wire.Send `json:"sent,omitempty"`
+
+	// Loaded is set on a run that came from a file (app/keep): where it
+	// came from and when it was loaded. Its other fields are the file's,
+	// so it draws as it did when it was recorded (StartedAt).
+	Loaded *Loaded `json:"loaded,omitempty"`
+}
+
+// Loaded says where a loaded run came from.
+type Loaded struct {
+	From   string `json:"from"`   // the file's name, or "load()"
+	Format string `json:"format"` // "json" (a session file) or "har"
+	At     string `json:"at"`     // when it was loaded, RFC 3339
+	// Tool is the HAR's creator ("WebPageTest 21.07"), for runs made from
+	// another tool's _chunks.
+	Tool string `json:"tool,omitempty"`
 }
 
 // Wire is what the raw probe saw. Its times are ms since the probe wrote

@@ -78,7 +78,19 @@ type Prim struct {
 type Scene struct {
 	W, H  float64
 	Prims []Prim
+	// Axis maps times to x: a painter's notes on the time axis (replay's
+	// break marks) go where the layout put the times.
+	Axis Axis
 }
+
+// Axis is the time axis of a scene: time TMin (ms) at x X0, TMax at
+// X0+Cols; the axis line is at Y.
+type Axis struct {
+	X0, Cols, TMin, TMax, Y float64
+}
+
+// X is where time t (ms, on the axis) is drawn.
+func (a Axis) X(t float64) float64 { return a.X0 + (t-a.TMin)/(a.TMax-a.TMin)*a.Cols }
 
 // Lane is one run to draw.
 type Lane struct {
@@ -184,6 +196,7 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 	clientTop := serverTop + panel(serverEmpty) + memGap
 	axisY := clientTop + panel(clientEmpty)
 	s.W, s.H = cols+marginLeft+marginRight, axisY+marginBottom
+	s.Axis = Axis{X0: x0, Cols: cols, TMin: b.TMin, TMax: b.TMax, Y: axisY}
 
 	// Grid and time axis.
 	span := b.TMax - b.TMin

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -81,6 +82,9 @@ func (c *card) Render() app.UI {
 			app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
 		),
 		app.Code().Class("url").Text(r.Method+" "+r.URL+sourceNote(r)),
+		app.If(r.Loaded != nil, app.P().Class("loaded").Text(loadedNote(r))), // loadedNote is nil-safe: If evaluates its arguments
+		app.If(r.Done, app.Button().Class("save-run").Text("Save this run").Title("Download this run alone as a JSON file").
+			OnClick(sendAct(opSaveRun, r.ID))),
 		app.Table().Body(
 			app.Range(rows).Slice(func(i int) app.UI {
 				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
@@ -134,4 +138,25 @@ func clock(r *record.Run) string {
 		return "—"
 	}
 	return fmt.Sprintf("+%.2f ms ± %.2f ms (half a /clock round trip)", r.ClockOffsetMs, r.ClockErrorMs)
+}
+
+// loadedNote says where a loaded run came from and when it was recorded.
+func loadedNote(r *record.Run) string {
+	if r.Loaded == nil {
+		return ""
+	}
+	s := "Loaded from " + r.Loaded.From + " (" + r.Loaded.Format
+	if r.Loaded.Tool != "" {
+		s += ", written by " + r.Loaded.Tool
+	}
+	return s + "); recorded " + recorded(r)
+}
+
+// recorded is a run's recording date, as a person reads it.
+func recorded(r *record.Run) string {
+	s := strings.Replace(r.StartedAt, "T", " ", 1)
+	if len(s) > 19 {
+		s = s[:19]
+	}
+	return s + " UTC"
 }

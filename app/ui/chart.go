@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/browser"
+	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/scene"
 )
@@ -24,19 +25,27 @@ type chart struct {
 
 	Iruns  []*record.Run
 	Ialign string
+	Inote  *note // a replay's speed and gaps; nil when live
+}
+
+// note is what a replay adds to the chart (keep.Notes).
+type note struct {
+	Speed float64
+	Gaps  []keep.Gap
 }
 
 func newChart() *chart { return &chart{} }
 
 func (c *chart) Runs(r []*record.Run) *chart { c.Iruns = r; return c }
 func (c *chart) Align(a string) *chart       { c.Ialign = a; return c }
+func (c *chart) Note(n *note) *chart         { c.Inote = n; return c }
 func (c *chart) OnMount(ctx app.Context)     { c.paint() }
 func (c *chart) OnUpdate(ctx app.Context)    { c.paint() }
 func (c *chart) OnResize(ctx app.Context)    { c.paint() }
 
 func (c *chart) paint() {
 	if app.IsClient {
-		paintChart(c.Iruns, c.Ialign)
+		paintChart(c.Iruns, c.Ialign, c.Inote)
 	}
 }
 
@@ -46,11 +55,15 @@ func (c *chart) Render() app.UI {
 
 // paintChart lays the runs out (app/scene: from the records alone) for the
 // canvas's width and paints them. The last scene painted is kept for
-// window.chunkscope.scene().
-func paintChart(runs []*record.Run, align string) {
+// window.chunkscope.scene(). A replay's notes (its speed, its shortened
+// gaps) are drawn over the scene, after every primitive of the live one.
+func paintChart(runs []*record.Run, align string, n *note) {
 	canvas := browser.Canvas{ID: chartID}
 	o := scene.Options{Width: canvas.Width(), Align: align}
 	sc := scene.Build(scene.Lanes(runs), o)
+	if n != nil {
+		keep.Notes(&sc, n.Speed, n.Gaps)
+	}
 	canvas.Paint(sc)
 	painted.Store(&shown{Options: o, Scene: sc})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/browser"
+	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/runner"
 )
@@ -46,6 +47,18 @@ type Page struct {
 	runs    runner.Runner
 	// memSources says which client memory figures this browser offers.
 	memSources string
+
+	// Keeping runs (keep.go): what the last load did or why it was
+	// refused, the export scale, and the replay.
+	keepErr   string
+	keepNote  string
+	keepAdded int
+	skipped   []keep.Skipped
+	scale     float64
+	speed     float64
+	gapMs     float64
+	replay    *replaying
+	replayGen int
 }
 
 // host adapts go-app's context to the runner's Host.
@@ -61,11 +74,14 @@ func (h host) Next(f func()) {
 func (p *Page) OnMount(ctx app.Context) {
 	p.runs.Draw = p.paint
 	p.runs.Render = p.Update
+	p.scale, p.speed = 1, 1
 	ctx.Handle(actionName, p.onAction)
 	if !app.IsClient {
 		return
 	}
 	browser.Expose(browser.API{RunsJSON: p.runs.Store().JSON, SceneJSON: sceneJSON, BenchFrame: p.benchFrame})
+	p.exposeKeep(ctx)
+	app.Window().AddEventListener("keydown", p.onKey)
 	p.memSources = browser.MemorySources()
 }
 
@@ -100,7 +116,13 @@ func (p *Page) OnAppUpdate(ctx app.Context) {
 // refusal is one sentence in #form-error; nothing already shown is lost.
 func (p *Page) onAction(ctx app.Context, a app.Action) {
 	do, _ := a.Value.(act)
+	if p.keepAction(ctx, do) {
+		return
+	}
 	p.formErr = ""
+	if do.Op != opAlign {
+		p.stopReplay() // the view changes under it
+	}
 	var err error
 	switch do.Op {
 	case opRun:
@@ -182,12 +204,12 @@ func (p *Page) writeURL(ctx app.Context) {
 }
 
 // lanes is the view's runs with their colors.
-func (p *Page) lanes() []lane { return colorLanes(p.runs.View) }
+func (p *Page) lanes() []lane { return colorLanes(p.shownRuns()) }
 
 // paint draws the chart of the view now.
 func (p *Page) paint() {
 	if app.IsClient {
-		paintChart(p.runs.View, p.align)
+		paintChart(p.shownRuns(), p.align, p.replayNote())
 	}
 }
 
@@ -210,7 +232,9 @@ func (p *Page) Render() app.UI {
 		),
 		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Link(link.String()).Problem(serverGone(p.runs.View)),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
-		newChart().Runs(p.runs.View).Align(p.align),
+		newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
+		p.replaybar(),
+		newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
 		app.P().ID("mem-sources").Class("note").Text(p.memSources),
 		newTable().Lanes(lanes).Version(p.runs.Version),
 		newEarlier().Runs(p.runs.Earlier()).Full(len(lanes) >= runner.MaxLanes).Running(p.runs.Running),
@@ -221,6 +245,24 @@ func (p *Page) Render() app.UI {
 		),
 		newExplanations().Current(names, classes),
 	)
+}
+
+// replaybar is the replay's controls, as the replay stands.
+func (p *Page) replaybar() app.UI {
+	b := newReplaybar().Speed(p.speed).GapMs(p.gapMs).Disabled(p.runs.Running || len(p.runs.View) == 0)
+	if r := p.replay; r != nil {
+		t := r.tl.RunTime(r.pos)
+		k := r.step
+		if k < 0 {
+			k = r.tl.StepAt(t)
+		}
+		pos := scrubSteps
+		if d := r.tl.Duration(); d > 0 && r.pos < d {
+			pos = int(r.pos / d * scrubSteps)
+		}
+		b = b.Active(true).Playing(r.playing).Pos(pos).Step(k, r.tl.Reads()).At(t, r.tl.End())
+	}
+	return b
 }
 
 // serverGone is the sentence to show beside Run when the server stopped

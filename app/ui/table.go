@@ -43,7 +43,10 @@ func (t *table) Render() app.UI {
 				l := t.Ilanes[i]
 				r := l.Run
 				return app.Tr().Class(l.class()).DataSet("scenario", r.Scenario).DataSet("id", r.ID).Body(
-					app.Td().Class("name").Title(r.Method+" "+r.URL).Text(name(r)),
+					app.Td().Class("name").Title(r.Method+" "+r.URL).Body(
+						app.Text(name(r)),
+						app.If(r.Loaded != nil, app.Span().Class("loaded").Title(loadedNote(r)).Text("loaded · recorded "+recorded(r))),
+					),
 					app.Td().Class("num").Text(status(r)),
 					app.Td().Text(framing(r)),
 					app.Td().Class("num").Text(msOr(r.TTFBMs, len(r.Chunks) > 0 || r.Done && r.Status != 0)),

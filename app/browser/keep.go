@@ -1,0 +1,16 @@
+package browser
+
+// Keep is what the page offers scripts and files for keeping runs:
+// window.chunkscope.load(text) and export(format), and the files a person
+// picks or drops on the page (web/keep.js hands them over).
+type Keep struct {
+	// Load decodes a file's text and adds its runs to the view; name is
+	// the file's name ("load()" from a script), size its size in bytes
+	// (the text is empty when it is over the limit: it was not read). It
+	// returns how many runs joined the view, or the one sentence the page
+	// shows. It is called on a goroutine of its own, never on the UI one.
+	Load func(text, name string, size int) (int, error)
+	// Export returns the view as json, har, svg or png (a data: URL), at
+	// scale 1 (the size on screen) or 2. Called on a goroutine of its own.
+	Export func(format string, scale float64) (string, error)
+}

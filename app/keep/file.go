@@ -1,0 +1,353 @@
+// Package keep keeps runs: the session file (a versioned JSON schema whose
+// runs are the very records window.chunkscope.runs() returns), its strict
+// decoder, HAR 1.2 export and import (with the _chunks convention of
+// WebPageTest and sitespeed.io's chrome-har), the SVG painter of the
+// chart's scene, and the replay timeline. It is plain Go with no browser
+// code, so all of it is tested natively and the same in the wasm.
+package keep
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"chunkscope/app/record"
+	"chunkscope/app/wire"
+)
+
+// Format is the session file's "format": what tells our file from any
+// other JSON.
+const Format = "chunkscope-session"
+
+// Version is the session file's schema version. Its runs carry their own
+// (record.Version).
+const Version = 1
+
+// Limits of what a file may hold: a bigger one is refused before it is
+// decoded, so a wrong file cannot take the page's memory.
+const (
+	MaxBytes  = 256 << 20
+	MaxChunks = 10_000_000
+)
+
+// File is a saved session: the view's runs, in lane order, and its
+// settings.
+type File struct {
+	Format  string        `json:"format"`  // always Format
+	Version int           `json:"version"` // Version
+	SavedAt string        `json:"savedAt"` // RFC 3339, UTC
+	View    View          `json:"view"`
+	Runs    []*record.Run `json:"runs"`
+}
+
+// View is the settings a view is drawn with.
+type View struct {
+	Align string `json:"align"` // scene.AlignStart or scene.AlignFirstByte
+	// Link is the page's query for this view (scenario, rows, …), so the
+	// controls can be set as they were.
+	Link string `json:"link,omitempty"`
+}
+
+// Encode writes a session file of runs, indented so a person can read it
+// in a bug report.
+func Encode(runs []*record.Run, v View, now time.Time) ([]byte, error) {
+	if runs == nil {
+		runs = []*record.Run{}
+	}
+	f := File{Format: Format, Version: Version, SavedAt: now.UTC().Format(time.RFC3339Nano), View: v, Runs: runs}
+	b, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		// Only a NaN or an infinity could do this; no record holds one.
+		return nil, fmt.Errorf("the runs cannot be written as JSON: %w", err)
+	}
+	return b, nil
+}
+
+// Loaded is what a file gave: runs to draw, the view's settings when it
+// was a session file, and the HAR entries that could not be drawn, each
+// with the reason.
+type Loaded struct {
+	Kind    string // "json" or "har"
+	Runs    []*record.Run
+	View    *View
+	Skipped []Skipped
+}
+
+// Skipped is a HAR entry that cannot become a lane.
+type Skipped struct {
+	URL    string
+	Reason string
+}
+
+// Decode reads a session file, a bare runs() array, or a HAR. Whatever is
+// wrong with it is said in one sentence (the error's text); nothing is
+// returned then, so a caller changes nothing.
+func Decode(data []byte) (Loaded, error) {
+	if len(data) > MaxBytes {
+		return Loaded{}, fmt.Errorf("This file is %s; chunkscope loads files of at most 256 MiB.", record.Size(int64(len(data))))
+	}
+	if n := countChunks(data); n > MaxChunks {
+		return Loaded{}, fmt.Errorf("This file holds %s chunks; chunkscope loads at most %s.", thousands(n), thousands(MaxChunks))
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return Loaded{}, errors.New("This file is empty: there is nothing to load.")
+	}
+	if !json.Valid(trimmed) {
+		return Loaded{}, brokenJSON(trimmed)
+	}
+	if trimmed[0] == '[' {
+		var runs []*record.Run
+		if err := json.Unmarshal(trimmed, &runs); err != nil {
+			return Loaded{}, notOurs(err)
+		}
+		if err := checkRuns(runs); err != nil {
+			return Loaded{}, err
+		}
+		return Loaded{Kind: "json", Runs: runs}, nil
+	}
+	var head struct {
+		Format  *string         `json:"format"`
+		Version *int            `json:"version"`
+		Log     json.RawMessage `json:"log"`
+	}
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &head) != nil {
+		return Loaded{}, errors.New("This file is JSON, but neither a chunkscope session nor a HAR: there is nothing in it to draw.")
+	}
+	switch {
+	case head.Format != nil && *head.Format == Format:
+	case head.Log != nil:
+		return decodeHAR(trimmed)
+	default:
+		return Loaded{}, errors.New(`This file is JSON, but neither a chunkscope session (no "format": "chunkscope-session") nor a HAR (no "log"): there is nothing in it to draw.`)
+	}
+	if head.Version == nil || *head.Version != Version {
+		v := "no version"
+		if head.Version != nil {
+			v = "version " + strconv.Itoa(*head.Version)
+		}
+		return Loaded{}, fmt.Errorf("This session file has %s; this chunkscope reads version %d only (a newer chunkscope may read it).", v, Version)
+	}
+	var f File
+	if err := json.Unmarshal(trimmed, &f); err != nil {
+		return Loaded{}, notOurs(err)
+	}
+	if err := checkRuns(f.Runs); err != nil {
+		return Loaded{}, err
+	}
+	return Loaded{Kind: "json", Runs: f.Runs, View: &f.View}, nil
+}
+
+// brokenJSON names where the JSON breaks.
+func brokenJSON(data []byte) error {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("This file is not valid JSON: %s at byte %d.", strings.TrimPrefix(syn.Error(), "invalid character "), syn.Offset)
+	}
+	return fmt.Errorf("This file is not valid JSON: %v.", err)
+}
+
+// notOurs says what a well-formed file got wrong: a number no float holds
+// (JSON cannot spell NaN or infinity, but 1e999 is as bad), or a field of
+// the wrong type.
+func notOurs(err error) error {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		if strings.HasPrefix(typ.Value, "number") {
+			return fmt.Errorf("This file's %s is %s: not a finite number a run can hold.", typ.Field, typ.Value)
+		}
+		return fmt.Errorf("This file's %s is a %s where a run has a %s: it was not written by chunkscope.", typ.Field, typ.Value, typ.Type)
+	}
+	return fmt.Errorf("This file cannot be read as chunkscope runs: %v.", err)
+}
+
+// checkRuns refuses records no run could have produced: the drawing and
+// the verdict trust every figure of a record.
+func checkRuns(runs []*record.Run) error {
+	if len(runs) == 0 {
+		return errors.New("This file holds no runs: there is nothing to draw.")
+	}
+	total := 0
+	for i, r := range runs {
+		if r == nil {
+			return fmt.Errorf("Run %d of this file is null, not a run.", i+1)
+		}
+		total += len(r.Chunks)
+		if total > MaxChunks {
+			return fmt.Errorf("This file holds more than %s chunks; chunkscope loads at most %s.", thousands(MaxChunks), thousands(MaxChunks))
+		}
+		if err := checkRun(r); err != nil {
+			return fmt.Errorf("Run %d (%s) %s.", i+1, cmpOr(r.Scenario, "unnamed"), err.Error())
+		}
+	}
+	return nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// checkRun says what is absurd about one record, as the end of a sentence.
+func checkRun(r *record.Run) error {
+	switch {
+	case r.Version < 1 || r.Version > record.Version:
+		return fmt.Errorf("has record version %d; this chunkscope reads versions 1 to %d", r.Version, record.Version)
+	case r.ID == "":
+		return errors.New("has no id")
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"headersMs", r.HeadersMs}, {"ttfbMs", r.TTFBMs}, {"totalMs", r.TotalMs}, {"endMs", r.EndMs}} {
+		if err := checkTime(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if r.Bytes < 0 {
+		return fmt.Errorf("has %d bytes; a count cannot be negative", r.Bytes)
+	}
+	var sum int64
+	prev := 0.0
+	for i, c := range r.Chunks {
+		if err := checkTime("chunk "+strconv.Itoa(i+1)+"'s time", c.T); err != nil {
+			return err
+		}
+		if c.N < 0 {
+			return fmt.Errorf("has chunk %d of %d bytes; a count cannot be negative", i+1, c.N)
+		}
+		if c.T < prev {
+			return fmt.Errorf("has chunk %d at %s before chunk %d at %s; chunks must be in time order", i+1, record.Ms(c.T), i, record.Ms(prev))
+		}
+		prev = c.T
+		sum += int64(c.N)
+	}
+	if sum != r.Bytes {
+		return fmt.Errorf("has chunks that add up to %d bytes, but says it holds %d", sum, r.Bytes)
+	}
+	for _, list := range []struct {
+		name    string
+		samples []wire.Sample
+	}{{"serverMem", r.ServerMem}, {"clientMem", r.ClientMem}} {
+		for i, s := range list.samples {
+			if err := checkTime(list.name+" sample "+strconv.Itoa(i+1)+"'s time", s.T); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Wire != nil {
+		for i, e := range r.Wire.Events {
+			if err := checkTime("wire event "+strconv.Itoa(i+1)+"'s time", e.T); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Headers == nil {
+		r.Headers = map[string]string{}
+	}
+	if r.Params == nil {
+		r.Params = map[string]string{}
+	}
+	if r.Chunks == nil {
+		r.Chunks = []record.Chunk{}
+	}
+	if r.ServerMem == nil {
+		r.ServerMem = []wire.Sample{}
+	}
+	if r.ClientMem == nil {
+		r.ClientMem = []wire.Sample{}
+	}
+	return nil
+}
+
+// checkTime refuses a negative or non-finite time.
+func checkTime(name string, v float64) error {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return fmt.Errorf("has %s %v; times must be finite", name, v)
+	case v < 0:
+		return fmt.Errorf("has %s %s; times cannot be negative", name, record.Ms(v))
+	}
+	return nil
+}
+
+// thousands writes n with thousands separators.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// countChunks counts the elements of every "chunks" and "_chunks" array
+// in data without decoding it, so a file of absurdly many chunks is
+// refused before millions of records are allocated. It walks the bytes
+// once; on anything that is not JSON it stops and lets the decoder say so.
+func countChunks(data []byte) int {
+	// Nothing to count when the file cannot hold that many objects.
+	if bytes.Count(data, []byte("{")) <= MaxChunks {
+		return 0
+	}
+	count := 0
+	depth := 0
+	target := -1 // the depth of the chunks array being counted
+	lastKey := ""
+	inString := false
+	var str []byte
+	expectValue := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			default:
+				if len(str) < 16 {
+					str = append(str, c)
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString, str = true, str[:0]
+		case ':':
+			lastKey = string(str)
+			expectValue = true
+			continue
+		case '[':
+			depth++
+			if expectValue && target < 0 && (lastKey == "chunks" || lastKey == "_chunks") {
+				target = depth
+			}
+		case ']':
+			if depth == target {
+				target = -1
+			}
+			depth--
+		case '{':
+			depth++
+			if target >= 0 && depth == target+1 {
+				count++
+			}
+		case '}':
+			depth--
+		}
+		if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			expectValue = false
+		}
+	}
+	return count
+}

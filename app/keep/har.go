@@ -1,0 +1,351 @@
+package keep
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"chunkscope/app/record"
+)
+
+// HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), with two
+// custom fields per entry (HAR allows fields starting with "_"):
+//   - _chunks: [{ts, bytes}], the convention of WebPageTest and
+//     sitespeed.io's chrome-har (Browsertime): one element per piece of the
+//     body received, ts in ms from the page's start (the page's
+//     startedDateTime), bytes received in that piece.
+//   - _chunkscope: the whole run record, so a round trip loses nothing.
+type harFile struct {
+	Log *harLog `json:"log"`
+}
+
+type harLog struct {
+	Version string     `json:"version"`
+	Creator harCreator `json:"creator"`
+	Pages   []harPage  `json:"pages"`
+	Entries []harEntry `json:"entries"`
+}
+
+type harCreator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type harPage struct {
+	StartedDateTime string         `json:"startedDateTime"`
+	ID              string         `json:"id"`
+	Title           string         `json:"title"`
+	PageTimings     harPageTimings `json:"pageTimings"`
+}
+
+type harPageTimings struct {
+	OnContentLoad float64 `json:"onContentLoad"`
+	OnLoad        float64 `json:"onLoad"`
+}
+
+type harEntry struct {
+	Pageref         string      `json:"pageref,omitempty"`
+	StartedDateTime string      `json:"startedDateTime"`
+	Time            float64     `json:"time"`
+	Request         harRequest  `json:"request"`
+	Response        harResponse `json:"response"`
+	Cache           struct{}    `json:"cache"`
+	Timings         harTimings  `json:"timings"`
+	Chunks          []harChunk  `json:"_chunks,omitempty"`
+	Chunkscope      *record.Run `json:"_chunkscope,omitempty"`
+}
+
+type harRequest struct {
+	Method      string  `json:"method"`
+	URL         string  `json:"url"`
+	HTTPVersion string  `json:"httpVersion"`
+	Cookies     []harNV `json:"cookies"`
+	Headers     []harNV `json:"headers"`
+	QueryString []harNV `json:"queryString"`
+	HeadersSize int64   `json:"headersSize"`
+	BodySize    int64   `json:"bodySize"`
+}
+
+type harResponse struct {
+	Status      int        `json:"status"`
+	StatusText  string     `json:"statusText"`
+	HTTPVersion string     `json:"httpVersion"`
+	Cookies     []harNV    `json:"cookies"`
+	Headers     []harNV    `json:"headers"`
+	Content     harContent `json:"content"`
+	RedirectURL string     `json:"redirectURL"`
+	HeadersSize int64      `json:"headersSize"`
+	BodySize    int64      `json:"bodySize"`
+}
+
+type harContent struct {
+	Size     int64  `json:"size"`
+	MimeType string `json:"mimeType"`
+}
+
+type harNV struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// harTimings: -1 is the HAR spelling of "does not apply / not known".
+type harTimings struct {
+	Blocked float64 `json:"blocked"`
+	DNS     float64 `json:"dns"`
+	Connect float64 `json:"connect"`
+	SSL     float64 `json:"ssl"`
+	Send    float64 `json:"send"`
+	Wait    float64 `json:"wait"`
+	Receive float64 `json:"receive"`
+}
+
+type harChunk struct {
+	Ts    float64 `json:"ts"`
+	Bytes int64   `json:"bytes"`
+}
+
+// HAR writes the runs as a HAR 1.2 log: one page (the view), one entry per
+// run. origin ("http://127.0.0.1:8000") makes the runs' URLs absolute, as
+// HAR wants them. timings: wait is the TTFB (the browser cannot split it
+// into blocked, DNS, connect and send: those are -1, send 0), receive the
+// rest of the body.
+func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
+	start := pageStart(runs)
+	log := harLog{
+		Version: "1.2",
+		Creator: harCreator{Name: "chunkscope", Version: cmpOr(version, "dev")},
+		Pages: []harPage{{StartedDateTime: start.UTC().Format(time.RFC3339Nano), ID: "page_1", Title: "chunkscope view",
+			PageTimings: harPageTimings{OnContentLoad: -1, OnLoad: -1}}},
+		Entries: []harEntry{},
+	}
+	for _, r := range runs {
+		offset := 0.0
+		if t, err := time.Parse(time.RFC3339Nano, r.StartedAt); err == nil {
+			offset = float64(t.Sub(start)) / float64(time.Millisecond)
+		}
+		u := r.URL
+		if strings.HasPrefix(u, "/") {
+			u = origin + u
+		}
+		wait := r.TTFBMs
+		receive := math.Max(0, r.TotalMs-r.TTFBMs)
+		e := harEntry{
+			Pageref:         "page_1",
+			StartedDateTime: r.StartedAt,
+			Time:            wait + receive,
+			Request: harRequest{Method: r.Method, URL: u, HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: []harNV{},
+				QueryString: query(u), HeadersSize: -1},
+			Response: harResponse{Status: r.Status, HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: nvs(r.Headers),
+				Content:     harContent{Size: r.Bytes, MimeType: r.Header("content-type")},
+				HeadersSize: -1, BodySize: -1},
+			Timings:    harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Send: 0, Wait: wait, Receive: receive},
+			Chunks:     make([]harChunk, len(r.Chunks)),
+			Chunkscope: r,
+		}
+		for i, c := range r.Chunks {
+			e.Chunks[i] = harChunk{Ts: offset + c.T, Bytes: int64(c.N)}
+		}
+		log.Entries = append(log.Entries, e)
+	}
+	b, err := json.MarshalIndent(harFile{Log: &log}, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("the runs cannot be written as a HAR: %w", err)
+	}
+	return b, nil
+}
+
+// pageStart is the earliest run's start: the page's start in the HAR.
+func pageStart(runs []*record.Run) time.Time {
+	var start time.Time
+	for _, r := range runs {
+		if t, err := time.Parse(time.RFC3339Nano, r.StartedAt); err == nil && (start.IsZero() || t.Before(start)) {
+			start = t
+		}
+	}
+	if start.IsZero() {
+		start = time.Unix(0, 0)
+	}
+	return start
+}
+
+func httpVersion(r *record.Run) string {
+	if r.Wire != nil && r.Wire.Proto != "" {
+		return r.Wire.Proto
+	}
+	return "unknown" // fetch() does not say which protocol carried it
+}
+
+func nvs(h map[string]string) []harNV {
+	out := make([]harNV, 0, len(h))
+	for k, v := range h {
+		out = append(out, harNV{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func query(raw string) []harNV {
+	out := []harNV{}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return out
+	}
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			out = append(out, harNV{k, v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// NoChunks is why an entry without _chunks cannot be drawn.
+const NoChunks = "no _chunks: this HAR has no per-chunk data for it. Chrome DevTools' own HAR export never has any; " +
+	"WebPageTest and sitespeed.io's Browsertime (chrome-har) write _chunks"
+
+// decodeHAR makes lanes of a HAR's entries: our own entries come back as
+// their records (_chunkscope); another tool's entries with _chunks become
+// records of their arrivals; the others are skipped, each with its reason.
+func decodeHAR(data []byte) (Loaded, error) {
+	var f struct {
+		Log *struct {
+			Version string          `json:"version"`
+			Creator harCreator      `json:"creator"`
+			Pages   []harPage       `json:"pages"`
+			Entries json.RawMessage `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil || f.Log == nil {
+		return Loaded{}, errors.New(`This file has a "log" but it is not a HAR log: there is nothing in it to draw.`)
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(f.Log.Entries, &raw); err != nil || len(raw) == 0 {
+		return Loaded{}, errors.New("This HAR has no entries: there is nothing in it to draw.")
+	}
+	pages := map[string]time.Time{}
+	for _, p := range f.Log.Pages {
+		if t, err := time.Parse(time.RFC3339Nano, p.StartedDateTime); err == nil {
+			pages[p.ID] = t
+		}
+	}
+	tool := strings.TrimSpace(f.Log.Creator.Name + " " + f.Log.Creator.Version)
+	out := Loaded{Kind: "har"}
+	type foreign struct {
+		e     harEntry
+		start time.Time
+	}
+	var others []foreign
+	var first time.Time
+	for i, r := range raw {
+		var e harEntry
+		if err := json.Unmarshal(r, &e); err != nil {
+			out.Skipped = append(out.Skipped, Skipped{URL: "entry " + strconv.Itoa(i+1), Reason: "not a HAR entry: " + err.Error()})
+			continue
+		}
+		if e.Chunkscope != nil {
+			if err := checkRuns([]*record.Run{e.Chunkscope}); err != nil {
+				return Loaded{}, fmt.Errorf("Entry %d of this HAR: %s", i+1, strings.TrimPrefix(err.Error(), "Run 1 "))
+			}
+			out.Runs = append(out.Runs, e.Chunkscope)
+			continue
+		}
+		start, err := time.Parse(time.RFC3339Nano, e.StartedDateTime)
+		if err != nil {
+			out.Skipped = append(out.Skipped, Skipped{URL: e.Request.URL, Reason: "its startedDateTime is not a date"})
+			continue
+		}
+		if first.IsZero() || start.Before(first) {
+			first = start
+		}
+		others = append(others, foreign{e, start})
+	}
+	for i, o := range others {
+		page, ok := pages[o.e.Pageref]
+		if !ok {
+			page = first
+		}
+		r, why := fromEntry(o.e, float64(o.start.Sub(page))/float64(time.Millisecond), tool, i)
+		if why != "" {
+			out.Skipped = append(out.Skipped, Skipped{URL: o.e.Request.URL, Reason: why})
+			continue
+		}
+		out.Runs = append(out.Runs, r)
+	}
+	if len(out.Runs) == 0 {
+		why := "none of its entries can be drawn"
+		if len(out.Skipped) > 0 {
+			why = out.Skipped[0].Reason
+		}
+		return Loaded{}, fmt.Errorf("This HAR has %d entries and none can be drawn: %s.", len(raw), why)
+	}
+	return out, nil
+}
+
+// tolerance is how far before its request a chunk may be stamped and still
+// be read as the request's start: HAR dates have millisecond precision.
+const tolerance = 2.0
+
+// fromEntry makes a record of another tool's entry with _chunks: its
+// arrivals (ts minus the entry's start on the page), cumulative bytes, TTFB
+// (the first arrival), headers (the timings before receive) and a verdict
+// from the arrivals. offset is the entry's start in ms after its page's.
+func fromEntry(e harEntry, offset float64, tool string, i int) (*record.Run, string) {
+	if len(e.Chunks) == 0 {
+		return nil, NoChunks
+	}
+	r := record.New(record.Plan{
+		ID:       "har-" + strconv.Itoa(i+1),
+		Scenario: record.Upstream,
+		Method:   e.Request.Method,
+		URL:      e.Request.URL,
+		Params:   map[string]string{"url": e.Request.URL},
+		ReadMode: "network",
+	})
+	r.StartedAt = e.StartedDateTime
+	prev := 0.0
+	for j, c := range e.Chunks {
+		t := c.Ts - offset
+		switch {
+		case math.IsNaN(t) || math.IsInf(t, 0):
+			return nil, fmt.Sprintf("its chunk %d has no finite time", j+1)
+		case t < -tolerance:
+			return nil, fmt.Sprintf("its chunk %d is stamped %s before the request started", j+1, record.Ms(-t))
+		case c.Bytes < 0:
+			return nil, fmt.Sprintf("its chunk %d has %d bytes", j+1, c.Bytes)
+		}
+		if t < prev-tolerance {
+			return nil, fmt.Sprintf("its chunks are not in time order (chunk %d)", j+1)
+		}
+		// Within the dates' millisecond precision: the request's start, or
+		// the chunk before.
+		t = math.Max(t, prev)
+		prev = t
+		r.Append(record.Chunk{T: t, N: int(c.Bytes)})
+	}
+	h := map[string]string{}
+	for _, nv := range e.Response.Headers {
+		name := strings.ToLower(nv.Name)
+		if old, ok := h[name]; ok {
+			h[name] = old + ", " + nv.Value
+		} else {
+			h[name] = nv.Value
+		}
+	}
+	headersAt := 0.0
+	for _, v := range []float64{e.Timings.Blocked, e.Timings.DNS, e.Timings.Connect, e.Timings.Send, e.Timings.Wait} {
+		headersAt += math.Max(0, v) // ssl is part of connect in HAR
+	}
+	r.Respond(e.Response.Status, h, math.Min(headersAt, r.TTFBMs))
+	r.TotalMs = math.Max(e.Time, r.Chunks[len(r.Chunks)-1].T)
+	r.EndMs = r.TotalMs
+	r.Done = true
+	r.Verdict = record.Explain(r)
+	r.Loaded = &record.Loaded{Format: "har", Tool: tool}
+	return r, ""
+}

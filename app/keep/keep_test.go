@@ -1,0 +1,357 @@
+package keep
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"math"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"chunkscope/app/record"
+	"chunkscope/app/scene"
+	"chunkscope/app/wire"
+)
+
+// live are two finished runs as the runner makes them: a stream of three
+// reads with memory on both sides, and a buffered one.
+func live() []*record.Run {
+	s := record.New(record.Plan{ID: "a", Scenario: "streaming", URL: "/csv/streaming?rows=3&run=a", Started: time.Date(2026, 11, 25, 13, 17, 25, 123e6, time.UTC)})
+	s.Respond(200, map[string]string{"transfer-encoding": "chunked", "content-type": "text/csv"}, 40)
+	s.Progress([]record.Chunk{{T: 50, N: 28}, {T: 150, N: 14}, {T: 2250, N: 14}},
+		[]wire.Sample{{T: 0, Heap: 4 << 20, JSHeap: 9 << 20}, {T: 250, Heap: 5 << 20}},
+		[]wire.Sample{{T: 1, Heap: 2 << 20, RSS: 30 << 20}, {T: 260, Heap: 3 << 20, RSS: 31 << 20}}, 2250)
+	s.Finish(record.End{TotalMs: 2255})
+	b := record.New(record.Plan{ID: "b", Scenario: "buffered", URL: "/csv/buffered?rows=3&run=b", Started: time.Date(2026, 11, 25, 13, 17, 28, 0, time.UTC)})
+	b.Respond(200, map[string]string{"content-length": "56"}, 1000)
+	b.Progress([]record.Chunk{{T: 1001, N: 56}}, nil, nil, 1001)
+	b.Finish(record.End{TotalMs: 1002})
+	return []*record.Run{s, b}
+}
+
+func encode(t *testing.T, runs []*record.Run) []byte {
+	t.Helper()
+	b, err := Encode(runs, View{Align: scene.AlignStart}, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestASavedFileLoadsAsTheSameRecords: a session file, and a bare runs()
+// array, decode to the records saved, which lay out to the same scene.
+func TestASavedFileLoadsAsTheSameRecords(t *testing.T) {
+	runs := live()
+	bare, _ := json.Marshal(runs)
+	for name, data := range map[string][]byte{"session": encode(t, runs), "runs() array": bare} {
+		got, err := Decode(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(got.Runs, runs) {
+			t.Errorf("%s: the loaded records differ from the saved ones", name)
+		}
+		o := scene.Options{Width: 900}
+		if a, b := scene.Build(scene.Lanes(runs), o), scene.Build(scene.Lanes(got.Runs), o); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: the loaded records draw another scene", name)
+		}
+	}
+}
+
+// session is a saved file with one thing changed by edit.
+func session(t *testing.T, edit func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(encode(t, live()), &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func run0(m map[string]any) map[string]any { return m["runs"].([]any)[0].(map[string]any) }
+func chunk(m map[string]any, i int) map[string]any {
+	return run0(m)["chunks"].([]any)[i].(map[string]any)
+}
+
+// TestBadFilesAreRefusedWithOneSentence: every bad file of the issue is
+// refused, with a sentence that says what is wrong.
+func TestBadFilesAreRefusedWithOneSentence(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"broken JSON", []byte(`{"format": "chunkscope-session", "runs": [`), "This file is not valid JSON"},
+		{"empty", []byte("  \n"), "This file is empty"},
+		{"unknown version", session(t, func(m map[string]any) { m["version"] = 7 }), "This session file has version 7; this chunkscope reads version 1 only"},
+		{"no version", session(t, func(m map[string]any) { delete(m, "version") }), "This session file has no version"},
+		{"not ours", []byte(`{"name": "package.json", "version": "1.0.0"}`), "neither a chunkscope session"},
+		{"not ours: a number", []byte(`42`), "neither a chunkscope session nor a HAR"},
+		{"no runs", session(t, func(m map[string]any) { m["runs"] = []any{} }), "This file holds no runs"},
+		{"negative time", session(t, func(m map[string]any) { chunk(m, 1)["t"] = -3 }), "Run 1 (streaming) has chunk 2's time -3.0 ms; times cannot be negative."},
+		{"negative headers time", session(t, func(m map[string]any) { run0(m)["headersMs"] = -1 }), "has headersMs -1.0 ms; times cannot be negative"},
+		{"non-finite time", []byte(strings.Replace(string(encode(t, live())), `"totalMs": 2255`, `"totalMs": 1e999`, 1)), "not a finite number"},
+		{"chunks out of order", session(t, func(m map[string]any) { chunk(m, 2)["t"] = 100 }), "has chunk 3 at 100.0 ms before chunk 2 at 150.0 ms; chunks must be in time order"},
+		{"bytes that do not add up", session(t, func(m map[string]any) { run0(m)["bytes"] = 99 }), "has chunks that add up to 56 bytes, but says it holds 99"},
+		{"wrong type", session(t, func(m map[string]any) { run0(m)["chunks"] = "many" }), "it was not written by chunkscope"},
+		{"unknown record version", session(t, func(m map[string]any) { run0(m)["version"] = 9 }), "has record version 9"},
+		{"a HAR without entries", []byte(`{"log": {"version": "1.2", "entries": []}}`), "This HAR has no entries"},
+		{"a DevTools HAR", []byte(`{"log": {"version": "1.2", "creator": {"name": "WebInspector"}, "entries": [{"startedDateTime": "2026-11-25T13:17:25.123Z", "request": {"method": "GET", "url": "http://x/"}, "response": {"status": 200}, "timings": {"wait": 5, "receive": 3}}]}}`),
+			"This HAR has 1 entries and none can be drawn: no _chunks: this HAR has no per-chunk data for it. Chrome DevTools' own HAR export never has any"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Decode(tc.data)
+			if err == nil {
+				t.Fatalf("Decode accepted it (%d runs); want %q", len(got.Runs), tc.want)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.want) || strings.Count(strings.TrimSuffix(msg, "."), ". ") > 1 {
+				t.Errorf("got %q; want one sentence containing %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// TestTooBigFilesAreRefusedBeforeDecoding: over 256 MiB, or over 10
+// million chunks, whatever else the file holds.
+func TestTooBigFilesAreRefusedBeforeDecoding(t *testing.T) {
+	if _, err := Decode(make([]byte, MaxBytes+1)); err == nil || !strings.Contains(err.Error(), "at most 256 MiB") {
+		t.Errorf("a file of 256 MiB + 1: %v; want refused for its size", err)
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"format":"chunkscope-session","version":1,"runs":[{"version":1,"id":"x","chunks":[`)
+	for i := 0; i <= MaxChunks; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"t":1,"n":1}`)
+	}
+	b.WriteString(`]}]}`)
+	_, err := Decode(b.Bytes())
+	if err == nil || err.Error() != "This file holds 10,000,001 chunks; chunkscope loads at most 10,000,000." {
+		t.Errorf("10,000,001 chunks: %v", err)
+	}
+}
+
+// TestHARRoundTripKeepsTheRecords: our HAR carries the whole record
+// (_chunkscope), and its _chunks put every read at its time on the page.
+func TestHARRoundTripKeepsTheRecords(t *testing.T) {
+	runs := live()
+	data, err := HAR(runs, "http://127.0.0.1:8000", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h harFile
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Log.Version != "1.2" || len(h.Log.Entries) != 2 || len(h.Log.Pages) != 1 {
+		t.Fatalf("log %s with %d entries, %d pages; want 1.2, 2, 1", h.Log.Version, len(h.Log.Entries), len(h.Log.Pages))
+	}
+	e := h.Log.Entries[1] // buffered started 2.877 s after the page
+	if e.Timings.Wait != 1001 || e.Timings.Receive != 1 || e.Request.URL != "http://127.0.0.1:8000/csv/buffered?rows=3&run=b" {
+		t.Errorf("entry: wait %v receive %v url %s; want 1001, 1, the absolute URL", e.Timings.Wait, e.Timings.Receive, e.Request.URL)
+	}
+	if got := e.Chunks[0]; math.Abs(got.Ts-(2877+1001)) > 1e-6 || got.Bytes != 56 {
+		t.Errorf("_chunks[0] = %+v; want ts 3878 (ms from the page's start), 56 bytes", got)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Kind != "har" || !reflect.DeepEqual(back.Runs, runs) {
+		t.Errorf("the records from our HAR differ from the saved ones")
+	}
+}
+
+// TestHARFromOtherToolsDrawsTheirChunks: a HAR written as chrome-har writes
+// one (testdata/chrome-har.har, by hand from its source: _chunks ts in ms
+// from the page's start) gives one lane per entry with chunks, each read at
+// ts minus the entry's own start; entries without chunks are listed with
+// the reason.
+func TestHARFromOtherToolsDrawsTheirChunks(t *testing.T) {
+	data, err := os.ReadFile("../../e2e/testdata/chrome-har.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Runs) != 2 || len(got.Skipped) != 1 || !strings.Contains(got.Skipped[0].Reason, "Chrome DevTools' own HAR export") {
+		t.Fatalf("%d runs, skipped %+v; want 2 and the one without _chunks", len(got.Runs), got.Skipped)
+	}
+	r := got.Runs[1] // starts 500 ms after the page; chunks at ts 700, 1700, 2700
+	var times []float64
+	for _, c := range r.Chunks {
+		times = append(times, c.T)
+	}
+	if !reflect.DeepEqual(times, []float64{200, 1200, 2200}) || r.Bytes != 3000 || r.TTFBMs != 200 {
+		t.Errorf("chunks at %v, %d bytes, ttfb %v; want [200 1200 2200], 3000, 200", times, r.Bytes, r.TTFBMs)
+	}
+	if r.Verdict.Kind != record.KindStreamed || r.HeadersMs != 150 || r.Label() != "example.test/stream" {
+		t.Errorf("verdict %s, headers %v, label %q; want streamed, 150 (blocked+dns+connect+send+wait), example.test/stream", r.Verdict.Kind, r.HeadersMs, r.Label())
+	}
+	if r.Loaded == nil || r.Loaded.Tool != "chrome-har 0.13.2" {
+		t.Errorf("loaded %+v; want it marked as from chrome-har", r.Loaded)
+	}
+}
+
+// TestSVGIsTheSceneAsXML: valid XML, one lane label per run, the page's
+// fonts and the lanes' colors, twice the size at 2×.
+func TestSVGIsTheSceneAsXML(t *testing.T) {
+	sc := scene.Build(scene.Lanes(live()), scene.Options{Width: 900})
+	sc.Prims = append(sc.Prims, scene.Prim{Kind: scene.Text, Text: `a <b> & "c"` + "\x01", Pts: []float64{1, 1}})
+	for _, scale := range []float64{1, 2} {
+		svg := SVG(sc, scale)
+		d := xml.NewDecoder(strings.NewReader(svg))
+		var lanes []string
+		var width string
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("scale %v: not XML: %v", scale, err)
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				at := map[string]string{}
+				for _, a := range se.Attr {
+					at[a.Name.Local] = a.Value
+				}
+				if se.Name.Local == "svg" {
+					width = at["width"]
+				}
+				if se.Name.Local == "text" && at["font-weight"] == "bold" && at["text-anchor"] == "end" {
+					lanes = append(lanes, at["fill"])
+				}
+			}
+		}
+		want := []string{scene.Palette[scene.Blue], scene.Palette[scene.Orange]}
+		if !reflect.DeepEqual(lanes, want) {
+			t.Errorf("scale %v: lane labels colored %v; want %v", scale, lanes, want)
+		}
+		if width != num(sc.W*scale) {
+			t.Errorf("scale %v: width %s; want %s", scale, width, num(sc.W*scale))
+		}
+		if !strings.Contains(svg, `font-family="system-ui, sans-serif"`) {
+			t.Errorf("no font named")
+		}
+	}
+}
+
+// TestReplayEndsOnTheLiveScene: a replay at its end is the records
+// themselves; at any time before, each run is what the live run had.
+func TestReplayEndsOnTheLiveScene(t *testing.T) {
+	runs := live()
+	p := NewReplay(runs, 0)
+	o := scene.Options{Width: 900}
+	if end := p.At(p.End()); !reflect.DeepEqual(scene.Build(scene.Lanes(end), o), scene.Build(scene.Lanes(runs), o)) {
+		t.Errorf("the replay's last frame differs from the live scene")
+	}
+	mid := p.At(1000)
+	if s := mid[0]; len(s.Chunks) != 2 || s.Bytes != 42 || s.Done || s.Verdict.Kind != record.KindRunning || s.EndMs != 1000 {
+		t.Errorf("streaming at 1 s: %d chunks, %d bytes, done %v, %s, end %v; want 2, 42, running at 1000", len(s.Chunks), s.Bytes, s.Done, s.Verdict.Kind, s.EndMs)
+	}
+	if b := mid[1]; b.Status != 200 || len(b.Chunks) != 0 {
+		t.Errorf("buffered at 1 s: status %d, %d chunks; want its headers, no body yet", b.Status, len(b.Chunks))
+	}
+	if b := p.At(999)[1]; b.Status != 0 {
+		t.Errorf("buffered at 999 ms has status %d; its headers came at 1000", b.Status)
+	}
+}
+
+// TestSteppingRevealsOneReadAtATime: as many steps as reads, in time
+// order across the runs.
+func TestSteppingRevealsOneReadAtATime(t *testing.T) {
+	p := NewReplay(live(), 0)
+	if p.Reads() != 4 {
+		t.Fatalf("%d reads; want 4", p.Reads())
+	}
+	wantT := []float64{0, 50, 150, 1001, 2250}
+	for k := 0; k <= p.Reads(); k++ {
+		runs, at := p.AtStep(k)
+		n := len(runs[0].Chunks) + len(runs[1].Chunks)
+		if n != k || at != wantT[k] {
+			t.Errorf("step %d: %d reads shown at %v; want %d at %v", k, n, at, k, wantT[k])
+		}
+	}
+}
+
+// TestGapsAreShortenedInReplayTimeOnly: a 2 s wait costs the threshold in
+// replay time; the records' times are untouched.
+func TestGapsAreShortenedInReplayTimeOnly(t *testing.T) {
+	p := NewReplay(live()[:1], 500) // events 0, 40, 50, 150, 2250, 2255
+	if len(p.Gaps()) != 1 || p.Gaps()[0] != (Gap{150, 2250}) {
+		t.Fatalf("gaps %v; want [150 2250]", p.Gaps())
+	}
+	if d := p.Duration(); d != 2255-2100+500 {
+		t.Errorf("duration %v; want %v", d, 2255-2100+500)
+	}
+	for _, tc := range []struct{ run, replay float64 }{{0, 0}, {150, 150}, {1200, 400}, {2250, 650}, {2255, 655}} {
+		if got := p.ReplayTime(tc.run); math.Abs(got-tc.replay) > 1e-9 {
+			t.Errorf("ReplayTime(%v) = %v; want %v", tc.run, got, tc.replay)
+		}
+		if got := p.RunTime(tc.replay); math.Abs(got-tc.run) > 1e-9 {
+			t.Errorf("RunTime(%v) = %v; want %v", tc.replay, got, tc.run)
+		}
+	}
+	sc := scene.Build(scene.Lanes(live()[:1]), scene.Options{Width: 900})
+	n := len(sc.Prims)
+	Notes(&sc, 0.1, p.Gaps())
+	var speed bool
+	for _, pr := range sc.Prims[n:] {
+		speed = speed || pr.Text == "×0.1 replay"
+	}
+	if !speed || len(sc.Prims) != n+4 {
+		t.Errorf("notes: %d primitives, speed shown %v; want the speed, two strokes and a label", len(sc.Prims)-n, speed)
+	}
+}
+
+// FuzzDecode: no file makes the decoder panic, and what it accepts has
+// sane times and byte counts.
+func FuzzDecode(f *testing.F) {
+	runs := live()
+	s, _ := Encode(runs, View{Align: "start"}, time.Unix(0, 0))
+	h, _ := HAR(runs, "http://x", "fuzz")
+	bare, _ := json.Marshal(runs)
+	for _, seed := range [][]byte{s, h, bare, []byte(`{"log":{"entries":[{"startedDateTime":"2026-01-01T00:00:00Z","_chunks":[{"ts":1,"bytes":2}]}]}}`), []byte("[]"), []byte(`{"format":"chunkscope-session","version":1,"runs":[null]}`)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := Decode(data)
+		if err != nil {
+			if strings.TrimSpace(err.Error()) == "" {
+				t.Fatal("refused without a sentence")
+			}
+			return
+		}
+		if len(got.Runs) == 0 {
+			t.Fatal("accepted a file with no runs")
+		}
+		for _, r := range got.Runs {
+			var sum int64
+			prev := 0.0
+			for _, c := range r.Chunks {
+				if c.T < prev || math.IsNaN(c.T) || c.N < 0 {
+					t.Fatalf("accepted chunk %+v after %v", c, prev)
+				}
+				prev = c.T
+				sum += int64(c.N)
+			}
+			if sum != r.Bytes {
+				t.Fatalf("accepted bytes %d for chunks of %d", r.Bytes, sum)
+			}
+			scene.Build(scene.Lanes([]*record.Run{r}), scene.Options{Width: 300})
+		}
+	})
+}

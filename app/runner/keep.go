@@ -1,0 +1,48 @@
+package runner
+
+import (
+	"fmt"
+	"strconv"
+
+	"chunkscope/app/record"
+)
+
+// Load puts runs from a file into the page: every one into runs() (and so
+// into the earlier runs a person can put back), the first ones that fit
+// into the view as lanes. It returns how many joined the view. A view that
+// is being read, or full, takes none and changes nothing.
+func (rn *Runner) Load(runs []*record.Run) (int, error) {
+	if rn.Running {
+		return 0, fmt.Errorf("Runs are still being read: wait for them, or press Stop, before loading a file.")
+	}
+	free := MaxLanes - len(rn.View)
+	if free <= 0 {
+		return 0, fmt.Errorf("This view holds %d runs, as many as fit: remove one, or Clear, then load the file again.", len(rn.View))
+	}
+	ids := map[string]bool{}
+	for _, r := range rn.store.all {
+		ids[r.ID] = true
+	}
+	added := 0
+	for _, r := range runs {
+		// The same file loaded twice, or a run loaded beside itself: ids
+		// stay unique, so runs(), put-back and remove tell them apart.
+		id := r.ID
+		for n := 2; ids[id]; n++ {
+			id = r.ID + "~" + strconv.Itoa(n)
+		}
+		r.ID, ids[id] = id, true
+		rn.store.Add(r)
+		if added < free {
+			rn.View = append(rn.View, r)
+			added++
+		}
+	}
+	rn.Version++
+	rn.draw()
+	return added, nil
+}
+
+// Runs is every finished run of this page load, loaded ones too, oldest
+// first (UI goroutine only).
+func (s *Store) Runs() []*record.Run { return s.all }
