@@ -86,6 +86,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParser -fuzztime=$(FUZZTIME) ./server/probe
 	$(GO) test -run='^$$' -fuzz=FuzzH2Frames -fuzztime=$(FUZZTIME) ./server/probe
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./app/keep
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./app/talk
 
 # load/results.md: 200 streaming clients for 10 s on loopback, every body
 # checked byte for byte; fails on any error or a heap growth ≥ 32 MiB. Then

@@ -1,0 +1,135 @@
+package talk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"chunkscope/app/spec"
+)
+
+// Decode reads a deck file. Anything wrong with it is one sentence (the
+// error's text) and no deck, so a page that shows a deck keeps showing it.
+// It is strict: an unknown field, an unknown scenario, bad body
+// parameters, more than three lines to a step are all refused.
+func Decode(data []byte) (Deck, error) {
+	if len(data) > MaxBytes {
+		return Deck{}, fmt.Errorf("This deck is %d bytes; a deck holds at most %d.", len(data), MaxBytes)
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return Deck{}, errors.New("This deck file is empty.")
+	}
+	var probe any
+	if err := json.Unmarshal(trimmed, &probe); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return Deck{}, fmt.Errorf("This deck is not valid JSON: %s at byte %d.", strings.TrimPrefix(syn.Error(), "invalid character "), syn.Offset)
+		}
+		return Deck{}, fmt.Errorf("This deck is not valid JSON: %v.", err)
+	}
+	if _, ok := probe.(map[string]any); !ok {
+		return Deck{}, errors.New(`This deck is JSON, but not an object with "format": "chunkscope-deck".`)
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	var d Deck
+	if err := dec.Decode(&d); err != nil {
+		return Deck{}, fieldError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Deck{}, errors.New("This deck has something after its closing brace.")
+	}
+	if err := d.Check(); err != nil {
+		return Deck{}, err
+	}
+	return d, nil
+}
+
+// fieldError turns the decoder's complaint into a sentence.
+func fieldError(err error) error {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Errorf("This deck's %q is a JSON %s where the schema wants a %s.", typ.Field, typ.Value, typ.Type)
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		return fmt.Errorf("This deck has the field %s, which the deck schema does not know (known: format, version, title, steps; "+
+			"a step: title, lines, view, notes; a view: scenarios, body, read, wire, align, memory).", strings.TrimPrefix(msg, "json: unknown field "))
+	}
+	return fmt.Errorf("This deck cannot be read: %v.", err)
+}
+
+// Check says in one sentence what is wrong with a deck, or nil.
+func (d Deck) Check() error {
+	switch {
+	case d.Format != Format:
+		return fmt.Errorf(`This file's "format" is %q; a deck says "format": %q.`, d.Format, Format)
+	case d.Version != Version:
+		return fmt.Errorf("This deck has version %d; this chunkscope reads deck version %d.", d.Version, Version)
+	case strings.TrimSpace(d.Title) == "":
+		return errors.New("This deck has no title.")
+	case len(d.Steps) == 0:
+		return errors.New("This deck has no steps.")
+	case len(d.Steps) > MaxSteps:
+		return fmt.Errorf("This deck has %d steps; a deck holds at most %d.", len(d.Steps), MaxSteps)
+	}
+	for i, s := range d.Steps {
+		if err := s.check(); err != nil {
+			return fmt.Errorf("Step %d %s.", i+1, err)
+		}
+	}
+	return nil
+}
+
+// check says what is wrong with a step, as the end of a sentence.
+func (s Step) check() error {
+	switch {
+	case strings.TrimSpace(s.Title) == "":
+		return errors.New("has no title")
+	case utf8.RuneCountInString(s.Title) > MaxTitleLen:
+		return fmt.Errorf("has a title of %d characters; at most %d fit a projector", utf8.RuneCountInString(s.Title), MaxTitleLen)
+	case len(s.Lines) > MaxLines:
+		return fmt.Errorf("has %d lines; a step holds at most %d", len(s.Lines), MaxLines)
+	case len(s.Notes) > MaxNotes:
+		return fmt.Errorf("has %d bytes of notes; at most %d", len(s.Notes), MaxNotes)
+	}
+	for j, l := range s.Lines {
+		if n := utf8.RuneCountInString(l); n > MaxLineLen {
+			return fmt.Errorf("has line %d of %d characters; at most %d fit a projector", j+1, n, MaxLineLen)
+		}
+	}
+	v := s.View
+	switch {
+	case len(v.Scenarios) == 0:
+		return errors.New("has no scenario in its view")
+	case len(v.Scenarios) > MaxLanes:
+		return fmt.Errorf("has %d scenarios in its view; at most %d", len(v.Scenarios), MaxLanes)
+	}
+	for _, name := range v.Scenarios {
+		if _, ok := spec.Lookup(name); !ok {
+			return fmt.Errorf("names the scenario %s, which is not in the scenario table (known: %s)", spec.ParamName(name), strings.Join(spec.Names(), ", "))
+		}
+	}
+	if _, err := v.Spec(); err != nil {
+		return fmt.Errorf("has a bad body %s: %v", strconv.Quote(v.Body), err)
+	}
+	switch v.Read {
+	case "", "auto", "stream", "buffer":
+	default:
+		return fmt.Errorf("has read %s; want auto, stream or buffer", strconv.Quote(v.Read))
+	}
+	switch v.Align {
+	case "", "start", "first-byte":
+	default:
+		return fmt.Errorf("has align %s; want start or first-byte", strconv.Quote(v.Align))
+	}
+	return nil
+}
+
+// Encode writes a deck as a speaker's file would hold it.
+func Encode(d Deck) ([]byte, error) { return json.MarshalIndent(d, "", "  ") }

@@ -1,0 +1,113 @@
+package talk
+
+// Streaming is the deck chunkscope ships (/talk, or /talk?deck=streaming):
+// the seed's story (streaming_django's README) told with live runs of the
+// scenario table. Bodies are small and slow (20 rows, 100 ms apart) so each
+// step reads in about two seconds and the pieces can be seen arriving.
+func Streaming() Deck { return streamingDeck }
+
+// slow is the body of most steps: 20 rows, one every 100 ms.
+const slow = "rows=20&delay=100ms"
+
+var streamingDeck = Deck{
+	Format: Format, Version: Version,
+	Title: "How does a streaming response work, exactly?",
+	Steps: []Step{
+		{
+			Title: "Buffered: build it all, then send",
+			Lines: []string{"Django's HttpResponse: the body is built in memory.", "Nothing leaves until the last row exists.", "Time to first byte = the whole production time."},
+			View:  View{Scenarios: []string{"buffered"}, Body: slow},
+			Notes: "Press Space. 20 CSV rows, one every 100 ms, as the seed's big_csv. Watch the single step at the end: TTFB is about 2 s, the whole time it took to produce the rows.",
+		},
+		{
+			Title: "Streaming: send as you go",
+			Lines: []string{"StreamingHttpResponse: each row leaves when it exists.", "The first byte comes after the first row.", "The server holds one row, not the body."},
+			View:  View{Scenarios: []string{"streaming"}, Body: slow},
+			Notes: "Same rows, same pace. The staircase climbs as the rows are produced. TTFB is about 100 ms.",
+		},
+		{
+			Title: "Side by side",
+			Lines: []string{"Same rows, same pace, same total time.", "The difference is when the client can start."},
+			View:  View{Scenarios: []string{"buffered", "streaming"}, Body: slow},
+			Notes: "Both finish at about 2 s. Streaming does not make the work faster: it lets the client start 1.9 s earlier.",
+		},
+		{
+			Title: "The server: no length, so chunked",
+			Lines: []string{"No Content-Length: HTTP/1.1 frames the body in chunks.", "One chunk per flush: see the hex sizes on the wire."},
+			View:  View{Scenarios: []string{"streaming"}, Body: slow, Wire: true},
+			Notes: "In the seed it is Gunicorn that adds Transfer-Encoding: chunked; here net/http does. The wire lane is a raw TCP probe: each label is an HTTP chunk's hex size, like curl --raw.",
+		},
+		{
+			Title: "HTTP/1.0: no chunks, still a stream",
+			Lines: []string{"HTTP/1.0 has no chunked encoding.", "The body ends when the connection closes.", "The flushed rows still arrive as produced."},
+			View:  View{Scenarios: []string{"http10"}, Body: slow},
+			Notes: "Browsers cannot speak HTTP/1.0, so the server's raw probe sends the request. Gunicorn's first condition for chunking is HTTP/1.1.",
+		},
+		{
+			Title: "A Content-Length, and still streamed",
+			Lines: []string{"Gunicorn: a length means no chunking.", "Go: a known length streams without chunks."},
+			View:  View{Scenarios: []string{"content-length"}, Body: slow, Wire: true},
+			Notes: "The handler announces the length first and flushes each row: no chunk framing on the wire, yet the body arrives progressively.",
+		},
+		{
+			Title: "HEAD, 204, 304: no body at all",
+			Lines: []string{"No body, so nothing to chunk.", "HEAD still runs the handler: the rows are thrown away."},
+			View:  View{Scenarios: []string{"head-streaming", "no-content", "not-modified"}, Body: slow},
+			Notes: "The three lanes show only the headers' arrival. HEAD on the streaming endpoint gets its headers at the first flush.",
+		},
+		{
+			Title: "One item: chunked is not streaming",
+			Lines: []string{"An iterator with a single item: one chunk, at the end.", "Chunked framing alone does not make a stream."},
+			View:  View{Scenarios: []string{"single-write", "streaming"}, Body: slow, Wire: true},
+			Notes: "The seed's HttpResponse seen from the WSGI side. Under 2 KB, net/http even sets a Content-Length itself.",
+		},
+		{
+			Title: "The client reads pieces, not chunks",
+			Lines: []string{"The browser's reads need not match the wire's chunks.", "Each tick is one read() in the page."},
+			View:  View{Scenarios: []string{"streaming"}, Body: "rows=200&per=10&delay=50ms", Wire: true},
+			Notes: "Compare the ticks of the browser lane with the chunk labels of the wire lane: a slow stream shows one read per chunk, a fast one merges them.",
+		},
+		{
+			Title: "Memory on both sides",
+			Lines: []string{"Buffered holds the whole body on the server, and in the page.", "Streaming holds one group at a time."},
+			View:  View{Scenarios: []string{"buffered", "streaming"}, Body: "rows=20000&per=1000&pad=200&delay=50ms", Memory: true},
+			Notes: "About 4 MiB of rows. Server heap growth and the page's memory are the figures on the right. The buffered run is read as response.arrayBuffer() would.",
+		},
+		{
+			Title: "Pitfall: streaming without Flush",
+			Lines: []string{"Written, never flushed: Go's buffers coalesce the rows.", "A small body leaves in one piece at the end."},
+			View:  View{Scenarios: []string{"no-flush", "streaming"}, Body: slow},
+			Notes: "2 KB then 4 KB of buffering. With 20 rows the whole body fits, so it gets a Content-Length and arrives at the end.",
+		},
+		{
+			Title: "Pitfall: gzip that buffers",
+			Lines: []string{"A compressing middleware that waits for the whole body.", "Flush the gzip writer, then the response."},
+			View:  View{Scenarios: []string{"gzip-buffered", "gzip-streaming"}, Body: slow},
+			Notes: "Django's GZipMiddleware compresses a streaming response as a stream; many others do not.",
+		},
+		{
+			Title: "Pitfall: proxies and nginx",
+			Lines: []string{"A proxy may hold what it copies until the body ends.", "nginx: proxy_buffering off, or X-Accel-Buffering: no."},
+			View:  View{Scenarios: []string{"proxy-length", "proxy-flush"}, Body: slow},
+			Notes: "The seed's nginx.conf sets proxy_buffering off. Here Go's ReverseProxy: by default it does not flush a body with a length; FlushInterval -1 does. make nginx puts a real nginx in front.",
+		},
+		{
+			Title: "Pitfall: a wrapper that hides Flush",
+			Lines: []string{"A logging middleware without Flush: nothing is flushed.", "Pass Flush on, and Unwrap: it streams again."},
+			View:  View{Scenarios: []string{"hidden-flush", "fixed-flush"}, Body: slow},
+			Notes: "The w.(http.Flusher) check fails silently. http.NewResponseController walks Unwrap chains.",
+		},
+		{
+			Title: "HTTP/2: DATA frames, no chunks",
+			Lines: []string{"No Transfer-Encoding at all in HTTP/2.", "Each flush sends a DATA frame: it still streams."},
+			View:  View{Scenarios: []string{"http2"}, Body: slow},
+			Notes: "Cleartext h2c by the server's probe. The end of the body is a flag on the last frame.",
+		},
+		{
+			Title: "So: stream when the client can use it early",
+			Lines: []string{"Same total time; the first byte 20× earlier.", "No Content-Length, flush, and check every hop."},
+			View:  View{Scenarios: []string{"buffered", "streaming"}, Body: slow, Align: "first-byte"},
+			Notes: "Aligned on each run's first byte. Questions: r replays the recorded runs if the live ones misbehave.",
+		},
+	},
+}

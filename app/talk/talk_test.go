@@ -1,0 +1,98 @@
+package talk
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStreamingDeck: the shipped deck is valid, tells the story in 10 to
+// 16 steps, and survives its own JSON schema.
+func TestStreamingDeck(t *testing.T) {
+	d := Streaming()
+	if err := d.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Steps); n < 10 || n > 16 {
+		t.Errorf("%d steps; want 10 to 16", n)
+	}
+	b, err := Encode(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(b)
+	if err != nil {
+		t.Fatalf("the deck's own JSON is refused: %v", err)
+	}
+	if len(back.Steps) != len(d.Steps) || back.Steps[3].View.Wire != d.Steps[3].View.Wire {
+		t.Errorf("round trip changed the deck")
+	}
+	for i, s := range d.Steps {
+		if s.Notes == "" {
+			t.Errorf("step %d has no speaker notes", i+1)
+		}
+		if len(s.View.Keys()) != len(s.View.Scenarios) {
+			t.Errorf("step %d: keys %v", i+1, s.View.Keys())
+		}
+	}
+}
+
+// TestShippedDecks: every deck file in web/decks/ decodes.
+func TestShippedDecks(t *testing.T) {
+	files, _ := filepath.Glob("../../web/decks/*.json")
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".recorded.json") {
+			continue
+		}
+		n++
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Decode(b); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if n == 0 {
+		t.Error("no deck in web/decks/")
+	}
+}
+
+const good = `{"format":"chunkscope-deck","version":1,"title":"T","steps":[{"title":"S","lines":["a"],"view":{"scenarios":["streaming"],"body":"rows=20"}}]}`
+
+// TestDecodeRefuses: each bad deck gets its one sentence.
+func TestDecodeRefuses(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"broken JSON", `{"format":"chunkscope-deck",`, "This deck is not valid JSON: "},
+		{"empty", "  ", "This deck file is empty."},
+		{"array", `[]`, "not an object"},
+		{"wrong field", strings.Replace(good, `"lines"`, `"bullets"`, 1), `This deck has the field "bullets", which the deck schema does not know`},
+		{"wrong type", strings.Replace(good, `"version":1`, `"version":"1"`, 1), `This deck's "version" is a JSON string where the schema wants a int.`},
+		{"unknown scenario", strings.Replace(good, `["streaming"]`, `["streamin"]`, 1), "Step 1 names the scenario streamin, which is not in the scenario table"},
+		{"too many lines", strings.Replace(good, `["a"]`, `["a","b","c","d"]`, 1), "Step 1 has 4 lines; a step holds at most 3."},
+		{"bad body", strings.Replace(good, `rows=20`, `rows=x`, 1), `Step 1 has a bad body "rows=x": rows: "x" is not a whole number`},
+		{"other format", strings.Replace(good, `chunkscope-deck`, `chunkscope-session`, 1), `This file's "format" is "chunkscope-session"; a deck says "format": "chunkscope-deck".`},
+		{"newer version", strings.Replace(good, `"version":1`, `"version":2`, 1), "This deck has version 2; this chunkscope reads deck version 1."},
+		{"no steps", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[]}`, "This deck has no steps."},
+		{"bad read", strings.Replace(good, `"body"`, `"read":"slurp","body"`, 1), `Step 1 has read "slurp"; want auto, stream or buffer.`},
+		{"trailing", good + "{}", "This deck is not valid JSON: '{' after top-level value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.in))
+			if err == nil {
+				t.Fatalf("accepted; want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %q; want it to hold %q", err, tc.want)
+			}
+			if strings.Count(err.Error(), "\n") > 0 || !strings.HasSuffix(err.Error(), ".") {
+				t.Errorf("%q is not one sentence", err)
+			}
+		})
+	}
+	if _, err := Decode([]byte(good)); err != nil {
+		t.Errorf("good deck refused: %v", err)
+	}
+}
