@@ -232,6 +232,18 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 	"img-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
+// embedPolicy is the policy of talk mode's embed pages (/talk?embed=1,
+// /talk/N?embed=1): the same, except that any page may frame them (a
+// reveal.js deck on a file: URL or another port). They have no controls and
+// can only run the scenario table's demos.
+var embedPolicy = strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'", "frame-ancestors *", 1)
+
+// embeddable is a talk page asked for with embed=1.
+func embeddable(r *http.Request) bool {
+	p := r.URL.Path
+	return (p == "/talk" || strings.HasPrefix(p, "/talk/")) && r.URL.Query().Get("embed") == "1"
+}
+
 // ownHeaders are set on every response (ownHeaderValues, in order).
 var (
 	ownHeaders = []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
@@ -247,6 +259,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	for i, name := range ownHeaders {
 		h.Set(name, ownHeaderValues[i])
+	}
+	if embeddable(r) {
+		h.Set("Content-Security-Policy", embedPolicy)
 	}
 	s.mux.ServeHTTP(w, r)
 }

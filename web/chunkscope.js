@@ -201,14 +201,20 @@
   // axes: the layout is Go's, so another painter (SVG) draws the same list.
   // scale, when given, is the device pixels per CSS pixel (an export at
   // 2×); otherwise the screen's.
-  function paint(canvas, cssW, cssH, u8, strs, scale) {
+  // zoom (a scene's Zoom, talk mode) paints every unit of the layout that
+  // many CSS pixels large; a canvas with data-font uses that family (talk
+  // mode's embedded font) instead of system-ui.
+  function paint(canvas, cssW, cssH, u8, strs, scale, zoom) {
     const f = new Float64Array(u8.buffer, u8.byteOffset, u8.byteLength / 8);
     const S = strs.split("\u0001");
-    const dpr = scale || window.devicePixelRatio || 1;
+    const z = zoom || 1;
+    const dpr = (scale || window.devicePixelRatio || 1) * z;
+    const fam = canvas.dataset && canvas.dataset.font;
+    const F = fam ? fonts.map((s) => s.replace("system-ui, sans-serif", fam)) : fonts;
     if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
       canvas.width = Math.round(cssW * dpr);
       canvas.height = Math.round(cssH * dpr);
-      canvas.style.height = cssH + "px";
+      canvas.style.height = cssH * z + "px";
     }
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -238,7 +244,7 @@
           break;
         case 5: // text
           setFill(color);
-          if (f[i + 4] !== font) ctx.font = fonts[(font = f[i + 4])];
+          if (f[i + 4] !== font) ctx.font = F[(font = f[i + 4])];
           if (f[i + 5] !== align) ctx.textAlign = aligns[(align = f[i + 5])];
           ctx.fillText(S[f[i + 6]], f[p], f[p + 1]);
           break;

@@ -390,7 +390,7 @@ func paint(id string, sc scene.Scene) {
 		return
 	}
 	nums, strs := encoder.Encode(sc)
-	js.Global().Get("chunkscopeLib").Call("paint", el, sc.W, sc.H, floatBytes(nums), strings.Join(strs, "\x01"))
+	js.Global().Get("chunkscopeLib").Call("paint", el, sc.W, sc.H, floatBytes(nums), strings.Join(strs, "\x01"), 0, sc.Zoom)
 }
 
 // floatBytes hands a []float64 to JavaScript as the bytes of a

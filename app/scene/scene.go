@@ -81,6 +81,10 @@ type Scene struct {
 	// Axis maps times to x: a painter's notes on the time axis (replay's
 	// break marks) go where the layout put the times.
 	Axis Axis
+	// Zoom is how many CSS pixels a unit of the layout takes when painted:
+	// 0 or 1 for the explorer; talk mode lays out for a narrower width and
+	// paints it larger, so text, strokes and lanes grow together.
+	Zoom float64 `json:",omitempty"`
 }
 
 // Axis is the time axis of a scene: time TMin (ms) at x X0, TMax at
@@ -109,6 +113,23 @@ const (
 type Options struct {
 	Width float64 // CSS pixels available
 	Align string  // AlignStart (default) or AlignFirstByte
+	// Zoom, above 1, scales the whole drawing for a projector (Scene.Zoom);
+	// 0 keeps today's scene.
+	Zoom float64 `json:",omitempty"`
+	// Fit, when set, is the height in CSS pixels the scene must fit: the
+	// cumulative and memory panels shrink (not below a fifth); 0 keeps
+	// their natural heights.
+	Fit float64 `json:",omitempty"`
+	// NoMemory leaves the two memory panels out.
+	NoMemory bool `json:",omitempty"`
+}
+
+// zoom is o's zoom, 1 when unset.
+func (o Options) zoom() float64 {
+	if o.Zoom > 1 {
+		return o.Zoom
+	}
+	return 1
 }
 
 // Layout constants, in CSS pixels.
@@ -158,7 +179,7 @@ func Shift(r *record.Run, align string) float64 {
 
 // Build lays out the lanes.
 func Build(lanes []Lane, o Options) Scene {
-	cols := Columns(o.Width)
+	cols := Columns(o.Width / o.zoom())
 	cl := make([]chart.Lane, len(lanes))
 	for i, l := range lanes {
 		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: Shift(l.Run, o.Align)}
@@ -169,8 +190,11 @@ func Build(lanes []Lane, o Options) Scene {
 // Lay lays out lanes already binned (Build does both; the bench times them
 // together).
 func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
-	cols := float64(Columns(o.Width))
+	cols := float64(Columns(o.Width / o.zoom()))
 	var s builder
+	if o.Zoom > 1 {
+		s.Zoom = o.Zoom
+	}
 	x0 := float64(marginLeft)
 	xOf := func(ms float64) float64 { return x0 + (ms-b.TMin)/(b.TMax-b.TMin)*cols }
 
@@ -183,18 +207,41 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 			clientEmpty = false
 		}
 	}
+	cumH, memH := float64(cumHeight), float64(memHeight)
+	if o.NoMemory {
+		serverEmpty, clientEmpty = true, true
+	}
 	panel := func(empty bool) float64 {
 		if empty {
 			return emptyMem
 		}
-		return memHeight
+		return memH
+	}
+	if o.Fit > 0 {
+		fixed := float64(marginTop+16+marginBottom) + float64(len(b.Lanes)*laneHeight)
+		flexible := cumH
+		if !o.NoMemory {
+			fixed += 2 * memGap
+			for _, e := range []bool{serverEmpty, clientEmpty} {
+				if e {
+					fixed += emptyMem
+				} else {
+					flexible += memH
+				}
+			}
+		}
+		k := math.Max(0.2, math.Min(1, (o.Fit/o.zoom()-fixed)/flexible))
+		cumH, memH = cumH*k, memH*k
 	}
 	cumTop := float64(marginTop)
-	cumBottom := cumTop + cumHeight
+	cumBottom := cumTop + cumH
 	lanesTop := cumBottom + 16
 	serverTop := lanesTop + float64(len(b.Lanes))*laneHeight + memGap
 	clientTop := serverTop + panel(serverEmpty) + memGap
 	axisY := clientTop + panel(clientEmpty)
+	if o.NoMemory {
+		axisY = lanesTop + float64(len(b.Lanes))*laneHeight + 8
+	}
 	s.W, s.H = cols+marginLeft+marginRight, axisY+marginBottom
 	s.Axis = Axis{X0: x0, Cols: cols, TMin: b.TMin, TMax: b.TMax, Y: axisY}
 
@@ -222,14 +269,14 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		s.text(muted, Normal, Right, x0-10, cumBottom, "0 B")
 		s.line(grid, 1, Solid, x0, y, x0+cols, y)
 		if len(b.Lanes) > 0 {
-			s.text(muted, Normal, Left, x0+10, cumTop+cumHeight/2, "no body bytes in these runs")
+			s.text(muted, Normal, Left, x0+10, cumTop+cumH/2, "no body bytes in these runs")
 		}
 	} else {
 		if yMax < 1024 {
 			yMax = math.Ceil(yMax/2) * 2 // the middle label is a whole number of bytes
 		}
 		for _, frac := range []float64{0, 0.5, 1} {
-			y := cumBottom - frac*cumHeight
+			y := cumBottom - frac*cumH
 			s.text(muted, Normal, Right, x0-10, y, FormatBytes(frac*yMax))
 			s.line(grid, 1, Solid, x0, math.Round(y)+0.5, x0+cols, math.Round(y)+0.5)
 		}
@@ -238,7 +285,7 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		if l.Cum == nil {
 			continue // a wire lane: its own request, no curve
 		}
-		for _, seg := range segments(l.Cum, x0, func(v float64) float64 { return cumBottom - v/yMax*cumHeight }, cumBottom) {
+		for _, seg := range segments(l.Cum, x0, func(v float64) float64 { return cumBottom - v/yMax*cumH }, cumBottom) {
 			s.poly(l.Color, 2.5, Solid, seg)
 		}
 		if !math.IsNaN(l.TTFB) {
@@ -312,9 +359,12 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		}
 	}
 
-	s.memPanel(serverTop, serverEmpty, x0, cols, "server memory", "heap (solid), RSS (dashed)", b.ServerMax, b.Lanes,
+	if o.NoMemory {
+		return s.Scene
+	}
+	s.memPanel(serverTop, serverEmpty, memH, x0, cols, "server memory", "heap (solid), RSS (dashed)", b.ServerMax, b.Lanes,
 		func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }, serverWhy(lanes))
-	s.memPanel(clientTop, clientEmpty, x0, cols, "browser memory", "Go wasm heap (solid), JS heap (dashed)", b.ClientMax, b.Lanes,
+	s.memPanel(clientTop, clientEmpty, memH, x0, cols, "browser memory", "Go wasm heap (solid), JS heap (dashed)", b.ClientMax, b.Lanes,
 		func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }, "")
 	return s.Scene
 }
@@ -348,7 +398,7 @@ func serverWhy(lanes []Lane) string {
 
 // memPanel draws one memory plot: per lane, a solid curve and a dashed one
 // (either may be missing). With no curve at all it is one line of text.
-func (s *builder) memPanel(top float64, empty bool, x0, cols float64, title, legend string, yMax float64, lanes []chart.Binned,
+func (s *builder) memPanel(top float64, empty bool, memHeight, x0, cols float64, title, legend string, yMax float64, lanes []chart.Binned,
 	curves func(chart.Binned) ([]float64, []float64), why string) {
 	s.text(ink, Bold, Left, x0, top-12, title)
 	if empty {
@@ -416,6 +466,21 @@ func segments(vals []float64, x0 float64, yOf func(float64) float64, base float6
 	}
 	return out
 }
+
+// Recolor gives the scene's colors another palette (a talk's dark or
+// high-contrast theme): every color found in m is replaced; the scene's
+// layout stays the same.
+func Recolor(sc *Scene, m map[string]string) {
+	for i := range sc.Prims {
+		if c, ok := m[sc.Prims[i].Color]; ok {
+			sc.Prims[i].Color = c
+		}
+	}
+}
+
+// Frame is the chart's own colors (grid, text, lane bands), for a theme's
+// map to Recolor.
+var Frame = []string{grid, muted, ink, band0, band1}
 
 // builder appends primitives.
 type builder struct{ Scene }

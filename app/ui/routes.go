@@ -5,7 +5,10 @@ package ui
 
 import "github.com/maxence-charriere/go-app/v9/pkg/app"
 
-// Routes registers the page's routes with go-app.
+// Routes registers the page's routes with go-app: the explorer, and talk
+// mode (/talk, /talk/N).
 func Routes() {
 	app.Route("/", &Page{})
+	app.Route("/talk", &Talk{})
+	app.RouteWithRegexp(`^/talk/[0-9]+$`, &Talk{})
 }

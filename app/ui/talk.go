@@ -1,0 +1,581 @@
+package ui
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"chunkscope/app/browser"
+	"chunkscope/app/keep"
+	"chunkscope/app/record"
+	"chunkscope/app/runner"
+	"chunkscope/app/scene"
+	"chunkscope/app/talk"
+)
+
+// Talk is talk mode (/talk, /talk/N, /talk?step=N): one step of a deck on a
+// projector — its title, lines, the view's chart and its key figures. Keys
+// and an embedding page's messages arrive as commands (web/talk.js); every
+// change of state happens in ctx.Dispatch. Moving between steps navigates,
+// so the browser's back and forward walk the steps.
+type Talk struct {
+	app.Compo
+
+	deck     talk.Deck
+	deckName string
+	loading  string // the deck being fetched
+	step     int    // 0-based
+	theme    string
+	embed    bool
+	problem  string // one sentence: a refused file, a failed run, a missing recording
+	typing   string // "g 1" while a jump is typed
+	blank    bool
+	help     bool
+	speed    float64
+	runs     runner.Runner
+	live     bool // the runner's view is this step's live run
+	reported bool // its summary was posted
+
+	rec      map[string]*record.Run // the deck's recording, by talk.Key
+	recAt    string
+	recFrom  string // the deck the recording is for
+	replay   *talkReplay
+	replayOf string // "recorded" or "live"
+	gen      int
+}
+
+// talkReplay is a replay under way: keep's timeline, its position.
+type talkReplay struct {
+	tl    *keep.Replay
+	shown []*record.Run
+	pos   float64
+	last  time.Time
+}
+
+// talkChartBox holds the chart: its height is what the scene must fit.
+const talkChartBox = "talk-chartbox"
+
+// OnMount hooks the page to web/talk.js and window.chunkscope.
+func (t *Talk) OnMount(ctx app.Context) {
+	t.speed = 1
+	t.runs.Draw = t.paint
+	t.runs.Render = t.Update
+	if !app.IsClient {
+		return
+	}
+	browser.Expose(browser.API{RunsJSON: t.runs.Store().JSON, SceneJSON: sceneJSON,
+		BenchFrame: func(int, int) string { return "null" }})
+	browser.ExposeTalk(browser.Talk{
+		Command: func(cmd, arg string) { ctx.Dispatch(func(ctx app.Context) { t.command(ctx, cmd, arg) }) },
+		File:    func(text, name string) { ctx.Dispatch(func(ctx app.Context) { t.loadFile(ctx, text, name) }) },
+	})
+	browser.TalkPost("ready", `{}`)
+}
+
+var talkPath = regexp.MustCompile(`^/talk/([0-9]+)$`)
+
+// OnNav reads the step, the deck, the theme and embed from the URL.
+func (t *Talk) OnNav(ctx app.Context) {
+	u := ctx.Page().URL()
+	q := u.Query()
+	n := 1
+	if m := talkPath.FindStringSubmatch(u.Path); m != nil {
+		n, _ = strconv.Atoi(m[1])
+	} else if s := q.Get("step"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	t.theme = talk.ThemeNamed(q.Get("t")).Name
+	t.embed = q.Get("embed") == "1"
+	name := q.Get("deck")
+	if name == "" {
+		name = "streaming"
+	}
+	if name != t.deckName && name != t.loading && t.deckName != "file" {
+		t.loadDeck(ctx, name)
+	}
+	if len(t.deck.Steps) > 0 {
+		n = max(1, min(n, len(t.deck.Steps)))
+	}
+	if n-1 != t.step || !t.live && t.replay == nil {
+		t.leaveStep()
+	}
+	t.step = n - 1
+	t.announce()
+	t.paint()
+}
+
+// loadDeck shows the shipped deck: Streaming, or web/decks/NAME.json.
+func (t *Talk) loadDeck(ctx app.Context, name string) {
+	if !regexp.MustCompile(`^[a-z0-9-]{1,40}$`).MatchString(name) {
+		t.problem = "deck=" + strconv.Quote(name) + " is not a deck name (letters, digits and - only)."
+		name = "streaming"
+	}
+	t.loadRecording(ctx, name)
+	if name == "streaming" {
+		t.deck, t.deckName = talk.Streaming(), name
+		return
+	}
+	if !app.IsClient {
+		return
+	}
+	t.loading = name
+	ctx.Async(func() {
+		status, text, err := browser.FetchText("/web/decks/" + name + ".json")
+		ctx.Dispatch(func(ctx app.Context) {
+			t.loading = ""
+			var d talk.Deck
+			switch {
+			case err != nil:
+				t.problem = "The deck " + name + " could not be fetched: " + err.Error()
+			case status == 404:
+				t.problem = "There is no deck named " + name + " in this chunkscope (web/decks/" + name + ".json)."
+			default:
+				if d, err = talk.Decode([]byte(text)); err != nil {
+					t.problem = err.Error()
+				}
+			}
+			if err != nil || status == 404 {
+				if len(t.deck.Steps) == 0 {
+					t.deck, t.deckName = talk.Streaming(), "streaming"
+				}
+				return
+			}
+			t.deck, t.deckName = d, name
+			t.step = min(t.step, len(d.Steps)-1)
+			t.announce()
+			t.paint()
+		})
+	})
+}
+
+// loadRecording fetches web/decks/NAME.recorded.json (make talk-record): a
+// session file of keep's schema, decoded by keep's decoder.
+func (t *Talk) loadRecording(ctx app.Context, name string) {
+	if !app.IsClient || t.recFrom == name {
+		return
+	}
+	t.recFrom = name
+	ctx.Async(func() {
+		status, text, err := browser.FetchText("/web/decks/" + name + ".recorded.json")
+		if err != nil || status != 200 {
+			return // r says so when pressed
+		}
+		l, err := keep.Decode([]byte(text))
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				t.problem = "The deck's recording is refused: " + err.Error()
+				return
+			}
+			t.setRecording(l.Runs)
+		})
+	})
+}
+
+// setRecording indexes a recording's runs by scenario and body: a step's
+// recorded run is the latest with its lane's key.
+func (t *Talk) setRecording(runs []*record.Run) {
+	t.rec = map[string]*record.Run{}
+	for _, r := range runs {
+		t.rec[talk.Key(r.Scenario, r.Params)] = r
+		if d := r.StartedAt; len(d) >= 10 {
+			t.recAt = d[:10]
+		}
+	}
+}
+
+// loadFile takes a file picked or dropped: a deck, or a recording.
+func (t *Talk) loadFile(ctx app.Context, text, name string) {
+	if strings.Contains(text, `"chunkscope-session"`) {
+		l, err := keep.Decode([]byte(text))
+		if err != nil {
+			t.problem = name + ": " + err.Error()
+			return
+		}
+		t.setRecording(l.Runs)
+		t.problem = ""
+		t.announce()
+		return
+	}
+	d, err := talk.Decode([]byte(text))
+	if err != nil {
+		t.problem = name + ": " + err.Error()
+		return
+	}
+	t.problem, t.deck, t.deckName, t.rec = "", d, "file", nil
+	t.leaveStep()
+	ctx.Navigate(t.stepURL(0))
+}
+
+// leaveStep stops what the step was showing.
+func (t *Talk) leaveStep() {
+	t.runs.Clear()
+	t.live, t.reported, t.replay = false, false, nil
+	t.gen++
+}
+
+// command does what a key, the notes window or the embedding page asked.
+func (t *Talk) command(ctx app.Context, cmd, arg string) {
+	if len(t.deck.Steps) == 0 {
+		return
+	}
+	switch cmd {
+	case "next":
+		t.goTo(ctx, t.step+1)
+	case "prev":
+		t.goTo(ctx, t.step-1)
+	case "step":
+		n, err := strconv.Atoi(arg)
+		if arg == "last" {
+			n, err = len(t.deck.Steps), nil
+		}
+		if err != nil || n < 1 || n > len(t.deck.Steps) {
+			t.problem = "There is no step " + arg + ": this deck has steps 1 to " + strconv.Itoa(len(t.deck.Steps)) + "."
+			return
+		}
+		t.goTo(ctx, n-1)
+	case "run":
+		t.run(ctx)
+	case "replay":
+		t.playRecorded(ctx)
+	case "slow":
+		t.slow(ctx)
+	case "blank":
+		t.blank = !t.blank
+	case "theme":
+		for i, th := range talk.Themes {
+			if th.Name == t.theme {
+				t.theme = talk.Themes[(i+1)%len(talk.Themes)].Name
+				break
+			}
+		}
+		u, _ := url.Parse(t.stepURL(t.step))
+		ctx.Page().ReplaceURL(u)
+		t.paint()
+	case "help":
+		t.help = !t.help
+	case "escape":
+		t.help, t.blank = false, false
+	case "typing":
+		t.typing = arg
+	case "problem":
+		t.problem = arg
+	case "fonts":
+		t.paint()
+	}
+}
+
+// goTo navigates to step i (0-based): a new history entry.
+func (t *Talk) goTo(ctx app.Context, i int) {
+	if i < 0 || i >= len(t.deck.Steps) || i == t.step {
+		return
+	}
+	t.problem = ""
+	ctx.Navigate(t.stepURL(i))
+}
+
+// stepURL is step i's address, with the deck, theme and embed kept.
+func (t *Talk) stepURL(i int) string {
+	q := url.Values{}
+	if t.deckName != "streaming" && t.deckName != "file" && t.deckName != "" {
+		q.Set("deck", t.deckName)
+	}
+	if t.theme != "" && t.theme != "light" {
+		q.Set("t", t.theme)
+	}
+	if t.embed {
+		q.Set("embed", "1")
+	}
+	u := "/talk/" + strconv.Itoa(i+1)
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// plans are the step's runs.
+func (t *Talk) plans() ([]runner.Plan, error) {
+	v := t.deck.Steps[t.step].View
+	s, err := v.Spec()
+	if err != nil {
+		return nil, err
+	}
+	read := v.Read
+	if read == "" {
+		read = runner.ReadAuto
+	}
+	out := make([]runner.Plan, len(v.Scenarios))
+	for i, name := range v.Scenarios {
+		out[i] = runner.Plan{Scenario: name, Spec: s, Read: read, Wire: v.Wire}
+	}
+	return out, nil
+}
+
+// run reads the step's view live (again).
+func (t *Talk) run(ctx app.Context) {
+	plans, err := t.plans()
+	if err == nil {
+		t.replay = nil
+		t.gen++
+		err = t.runs.Start(talkHost{ctx, t}, plans)
+	}
+	if err != nil {
+		t.problem = err.Error()
+		return
+	}
+	t.problem, t.live, t.reported = "", true, false
+	t.announce()
+}
+
+// talkHost is the runner's host: after each change it looks whether the
+// live run ended, to post its summary or fall back to the recording.
+type talkHost struct {
+	ctx app.Context
+	t   *Talk
+}
+
+func (h talkHost) Async(f func()) { h.ctx.Async(f) }
+func (h talkHost) Dispatch(f func()) {
+	h.ctx.Dispatch(func(ctx app.Context) { f(); h.t.afterRun(ctx) })
+}
+func (h talkHost) Next(f func()) {
+	h.ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: h.ctx.Src(), Function: func(app.Context) { f() }})
+}
+
+// afterRun posts a finished live run's summary, and replays the recording
+// when the live run failed.
+func (t *Talk) afterRun(ctx app.Context) {
+	if !t.live || t.reported || t.runs.Running {
+		return
+	}
+	t.reported = true
+	failed := ""
+	for _, r := range t.runs.View {
+		b, _ := json.Marshal(map[string]any{"step": t.step + 1, "scenario": r.Scenario, "status": r.Status, "ttfbMs": r.TTFBMs,
+			"totalMs": r.TotalMs, "bytes": r.Bytes, "verdict": r.Verdict.Kind, "serverPeakGrowth": r.ServerPeakGrowth,
+			"clientPeakGrowth": r.ClientPeakGrowth, "error": r.Error})
+		browser.TalkPost("run", string(b))
+		if r.Error != "" && failed == "" {
+			failed = r.Error
+		}
+		if r.Status >= 400 && failed == "" {
+			failed = "the server answered " + strconv.Itoa(r.Status)
+		}
+	}
+	if failed != "" {
+		t.problem = "The live run failed (" + failed + ")."
+		if t.recorded() != nil {
+			t.playRecorded(ctx)
+			t.problem = "The live run failed (" + failed + "): showing the recording."
+		}
+	}
+	t.announce()
+}
+
+// recorded is the step's runs in the recording, nil when one is missing.
+func (t *Talk) recorded() []*record.Run {
+	if t.rec == nil {
+		return nil
+	}
+	var out []*record.Run
+	for _, k := range t.deck.Steps[t.step].View.Keys() {
+		r := t.rec[k]
+		if r == nil {
+			return nil
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// playRecorded replays the step's recorded runs at the slow-motion speed.
+func (t *Talk) playRecorded(ctx app.Context) {
+	runs := t.recorded()
+	if runs == nil {
+		t.problem = "This step has no recorded run: record the deck with make talk-record, or drop its recording here."
+		return
+	}
+	t.runs.Stop()
+	t.live = false
+	t.problem = ""
+	t.startReplay(ctx, runs, "recorded")
+}
+
+// slow cycles the slow motion (1×, 0.25×, 0.1×) and replays what the step
+// shows at that speed.
+func (t *Talk) slow(ctx app.Context) {
+	switch t.speed {
+	case 1:
+		t.speed = 0.25
+	case 0.25:
+		t.speed = 0.1
+	default:
+		t.speed = 1
+	}
+	switch {
+	case t.replay != nil && t.replayOf == "recorded":
+		t.startReplay(ctx, t.recorded(), "recorded")
+	case len(t.runs.View) > 0 && !t.runs.Running:
+		t.startReplay(ctx, t.runs.View, "live")
+	}
+	t.announce()
+}
+
+// startReplay plays runs from their start (keep's replay timeline).
+func (t *Talk) startReplay(ctx app.Context, runs []*record.Run, of string) {
+	tl := keep.NewReplay(runs, 0)
+	t.replay, t.replayOf = &talkReplay{tl: tl, shown: tl.At(0), last: time.Now()}, of
+	t.gen++
+	gen := t.gen
+	t.paint()
+	ctx.Async(func() {
+		for {
+			time.Sleep(frameEvery)
+			more := make(chan bool, 1)
+			ctx.Dispatch(func(app.Context) { more <- t.advance(gen) })
+			if !<-more {
+				return
+			}
+		}
+	})
+}
+
+// advance moves the replay to now; false when it is over.
+func (t *Talk) advance(gen int) bool {
+	r := t.replay
+	if r == nil || t.gen != gen {
+		return false
+	}
+	now := time.Now()
+	r.pos += float64(now.Sub(r.last)) / float64(time.Millisecond) * t.speed
+	r.last = now
+	done := r.pos >= r.tl.Duration()
+	if done {
+		r.shown = r.tl.At(r.tl.End())
+	} else {
+		r.shown = r.tl.At(r.tl.RunTime(r.pos))
+	}
+	t.paint()
+	return !done
+}
+
+// shown is what the chart and the figures draw.
+func (t *Talk) shown() []*record.Run {
+	if t.replay != nil {
+		return t.replay.shown
+	}
+	return t.runs.View
+}
+
+// status is the line under the chart: live or recorded, the speed.
+func (t *Talk) status() string {
+	var parts []string
+	switch {
+	case t.replay != nil && t.replayOf == "recorded":
+		parts = append(parts, "recorded "+t.recAt)
+	case t.replay != nil:
+		parts = append(parts, "replay of the live run")
+	case t.runs.Running:
+		parts = append(parts, "live: reading…")
+	case t.live:
+		parts = append(parts, "live")
+	default:
+		parts = append(parts, "Space: run live · r: recorded")
+	}
+	if t.speed != 1 {
+		parts = append(parts, "×"+keep.FormatSpeed(t.speed)+" slow motion")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// announce posts the step to the notes window (and the embedding page).
+func (t *Talk) announce() {
+	if len(t.deck.Steps) == 0 {
+		return
+	}
+	s := t.deck.Steps[t.step]
+	next := ""
+	if t.step+1 < len(t.deck.Steps) {
+		next = t.deck.Steps[t.step+1].Title
+	}
+	b, _ := json.Marshal(map[string]any{"step": t.step + 1, "steps": len(t.deck.Steps), "title": s.Title, "notes": s.Notes,
+		"next": next, "status": t.status(), "theme": t.theme})
+	browser.TalkPost("state", string(b))
+}
+
+// zoom is the chart's scale: 1.35 at 1280 px wide, growing with the screen.
+func talkZoom() float64 { return 1.35 * max(1, browser.ViewportWidth()/1280) }
+
+// paint draws the step's chart for the canvas's size and the theme.
+func (t *Talk) paint() {
+	if !app.IsClient || len(t.deck.Steps) == 0 {
+		return
+	}
+	v := t.deck.Steps[t.step].View
+	runs := t.shown()
+	canvas := browser.Canvas{ID: chartID}
+	o := scene.Options{Width: canvas.Width(), Align: v.Align, Zoom: talkZoom(), Fit: browser.Height(talkChartBox) - 4, NoMemory: !v.Memory}
+	sc := scene.Build(scene.Lanes(runs), o)
+	if t.replay != nil {
+		keep.Notes(&sc, t.speed, nil)
+	}
+	scene.Recolor(&sc, talk.ThemeNamed(t.theme).Chart())
+	canvas.Paint(sc)
+	painted.Store(&shown{Options: o, Scene: sc})
+}
+
+// OnResize lays the chart out again for the new size.
+func (t *Talk) OnResize(ctx app.Context) { t.paint() }
+
+// OnUpdate repaints after a render (the chart box may have changed size).
+func (t *Talk) OnUpdate(ctx app.Context) { t.paint() }
+
+// Render draws the step.
+func (t *Talk) Render() app.UI {
+	class := "talk theme-" + t.theme
+	if t.embed {
+		class += " embed"
+	}
+	if len(t.deck.Steps) == 0 {
+		return app.Div().Class(class).Body(app.H1().Class("talk-title").Text("Loading the deck…"),
+			app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)))
+	}
+	s := t.deck.Steps[t.step]
+	runs := t.shown()
+	statusClass := "talk-status"
+	if t.replay != nil && t.replayOf == "recorded" {
+		statusClass += " recorded"
+	}
+	return app.Div().ID("talk").Class(class).DataSet("step", t.step+1).DataSet("steps", len(t.deck.Steps)).
+		DataSet("theme", t.theme).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
+		app.Div().Class("talk-head").Body(
+			app.H1().ID("talk-title").Class("talk-title").Text(s.Title),
+			app.Span().ID("talk-count").Class("talk-count").Text(strconv.Itoa(t.step+1)+" / "+strconv.Itoa(len(t.deck.Steps))),
+		),
+		app.Ul().Class("talk-lines").Body(app.Range(s.Lines).Slice(func(i int) app.UI {
+			return app.Li().Class("talk-line").Text(s.Lines[i])
+		})),
+		app.Div().Class("talk-main").Body(
+			app.Div().ID(talkChartBox).Class("talk-chartbox").Body(
+				app.Canvas().ID(chartID).Class("talk-chart").DataSet("font", `"Talk Sans", "DejaVu Sans", sans-serif`),
+			),
+			newTalkFigures().Runs(runs).Memory(s.View.Memory).Version(t.runs.Version).Frame(t.replay),
+		),
+		app.P().ID("talk-status").Class(statusClass).Text(t.status()),
+		app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)),
+		app.If(t.embed && !browser.Isolated() && s.View.Memory,
+			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: the browser's whole-page memory (measureUserAgentSpecificMemory) is unavailable; the page's own heap is shown.")),
+		app.Div().Class("talk-foot").Body(
+			app.Span().ID("talk-typing").Text(t.typing),
+			app.Span().Text("? keys"),
+			app.Label().For("keep-file").Text("open a deck or recording"),
+			app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
+		),
+		app.If(t.blank, app.Div().ID("talk-blank").Class("talk-blank")),
+		app.If(t.help, newTalkHelp()),
+	)
+}

@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"chunkscope/app/record"
+	"chunkscope/app/scene"
+)
+
+// talkFigures is a step's key figures, one block per lane in the lane's
+// color: its verdict, then TTFB and total — or, in a memory view, the
+// server's and the page's heap growth. Large enough for the back row.
+type talkFigures struct {
+	app.Compo
+
+	Iruns    []*record.Run
+	Imemory  bool
+	Iversion int
+	Iframe   any // a replay's frame: a change of it is a change of figures
+}
+
+func newTalkFigures() *talkFigures { return &talkFigures{} }
+
+func (f *talkFigures) Runs(r []*record.Run) *talkFigures { f.Iruns = r; return f }
+func (f *talkFigures) Memory(m bool) *talkFigures        { f.Imemory = m; return f }
+func (f *talkFigures) Version(v int) *talkFigures        { f.Iversion = v; return f }
+func (f *talkFigures) Frame(v any) *talkFigures          { f.Iframe = v; return f }
+
+// verdictWords are the verdicts as a few words at 48 px.
+var verdictWords = map[string]string{
+	record.KindStreamed: "streamed", record.KindOnePiece: "one piece", record.KindBurst: "in bursts",
+	record.KindMerged: "merged", record.KindDelayed: "late start", record.KindNoBody: "no body",
+	record.KindError: "error", record.KindRunning: "reading…",
+}
+
+func (f *talkFigures) Render() app.UI {
+	colors := scene.Colors(f.Iruns)
+	return app.Div().ID("talk-figures").Class("talk-figures").Body(
+		app.Range(f.Iruns).Slice(func(i int) app.UI {
+			r := f.Iruns[i]
+			ttfb, total := "—", "—"
+			if len(r.Chunks) > 0 {
+				ttfb = scene.FormatTime(r.TTFBMs, 10)
+			} else if r.Status != 0 {
+				ttfb = scene.FormatTime(r.HeadersMs, 10)
+			}
+			if r.Done {
+				total = scene.FormatTime(r.TotalMs, 10)
+			}
+			verdict := verdictWords[r.Verdict.Kind]
+			if verdict == "" {
+				verdict = r.Verdict.Kind
+			}
+			lane := "talk-lane lane-" + itoa(colors[i])
+			figs := []app.UI{
+				app.Span().Class("talk-lane-name").Text(r.Label()),
+				app.Span().Class("talk-verdict").Body(app.Span().Class("value").Text(verdict)),
+				app.Div().Class("talk-row"),
+			}
+			if f.Imemory {
+				figs = append(figs, fig("server", memFig(r.ServerPeakGrowth, len(r.ServerMem))), fig("page", memFig(r.ClientPeakGrowth, len(r.ClientMem))))
+			} else {
+				figs = append(figs, fig("TTFB", ttfb), fig("total", total))
+			}
+			return app.Div().Class(lane).Body(figs...)
+		}),
+	)
+}
+
+func fig(label, value string) app.UI {
+	return app.Span().Class("talk-fig").Body(app.Span().Class("label").Text(label), app.Span().Class("value").Text(value))
+}
+
+func memFig(n int64, samples int) string {
+	if samples == 0 {
+		return "—"
+	}
+	return "+" + record.Size(n)
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return "1" + string(rune('0'+n-10))
+}
