@@ -42,7 +42,7 @@ func main() {
 	out := flag.String("out", "bench/results.md", "where to write the table too (empty: stdout only)")
 	runs := flag.Int("runs", 5, "runs per figure (3 for 1 GiB)")
 	serveBare := flag.Bool("bare-serve", false, "serve the bare handler (bench/bare.go) and nothing else; the bench starts itself so")
-	only := flag.String("only", "", "run only these tables, comma-separated: server, bare, browser, frame, load (default: all)")
+	only := flag.String("only", "", "run only these tables, comma-separated: server, bare, browser, fidelity, frame, load (default: all)")
 	flag.Parse()
 	if *serveBare {
 		bareServe()
@@ -97,6 +97,11 @@ func run(bin, chrome, out string, runs int) error {
 	log.Printf("browser: %s", chrome)
 	if want("browser") {
 		if err := browserTable(&b, browser, base, runs); err != nil {
+			return err
+		}
+	}
+	if want("fidelity") {
+		if err := fidelityTable(&b, browser, base, runs); err != nil {
 			return err
 		}
 	}
@@ -420,3 +425,5 @@ func loadTable(b *strings.Builder, browser context.Context, base string, runs in
 	fmt.Fprintln(b)
 	return nil
 }
+
+func jsonUnmarshal(raw string, v any) error { return json.Unmarshal([]byte(raw), v) }
