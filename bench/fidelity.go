@@ -124,10 +124,7 @@ func warmRuns(browser context.Context, base string, fc fidelityCase, n int) ([]f
 		if err != nil {
 			return nil, err
 		}
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById("run").click(), true)`)); err != nil {
-			return nil, err
-		}
-		r, err := waitRun(ctx, i+1)
+		r, err := clickRun(ctx, i+1, true)
 		if err != nil {
 			return nil, err
 		}
@@ -153,17 +150,25 @@ func coldRun(browser context.Context, base string, fc fidelityCase, i int) (fide
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?scenario="+fc.scenario+"&"+fc.query+"&wire=1&autorun=1")); err != nil {
 		return fidelity{}, err
 	}
-	r, err := waitRun(ctx, 1)
+	r, err := waitRun(ctx, 1, true)
 	if err != nil {
 		return fidelity{}, err
 	}
 	return measureFidelity(r, c)
 }
 
+// clickRun presses Run and returns the page's n-th run (see waitRun).
+func clickRun(ctx context.Context, n int, probed bool) (record.Run, error) {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById("run").click(), true)`)); err != nil {
+		return record.Run{}, err
+	}
+	return waitRun(ctx, n, probed)
+}
+
 // waitRun waits for the page's n-th run to be finished, its wire probe
-// included, and returns it.
-func waitRun(ctx context.Context, n int) (record.Run, error) {
-	cond := fmt.Sprintf(`(() => { if (!window.chunkscope || !window.chunkscope.runs) return false; const r = window.chunkscope.runs(); return r.length >= %d && !!r[%d].wire && r[%d].wire.totalMs > 0; })()`, n, n-1, n-1)
+// included when probed, and returns it.
+func waitRun(ctx context.Context, n int, probed bool) (record.Run, error) {
+	cond := fmt.Sprintf(`(() => { if (!window.chunkscope || !window.chunkscope.runs) return false; const r = window.chunkscope.runs(); return r.length >= %d && (!%t || (!!r[%d].wire && r[%d].wire.totalMs > 0)); })()`, n, probed, n-1, n-1)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 		return record.Run{}, fmt.Errorf("waiting for run %d: %w", n, err)
 	}
