@@ -104,37 +104,84 @@ func percentile(v []float64, p float64) float64 {
 	return s[max(0, int(math.Ceil(p/100*float64(len(s))))-1)]
 }
 
+// plainFetch is the control: what the same browser shows a plain script
+// on the page's main thread — fetch, then a read() loop — for the same
+// request, with none of chunkscope's apparatus: the browser's own floor.
+const plainFetch = `(async () => {
+  const url = %q;
+  const t0 = performance.now();
+  const resp = await fetch(url, {cache: "no-store"});
+  const headers = performance.now() - t0;
+  const reader = resp.body.getReader();
+  let first = -1, total = 0;
+  for (;;) {
+    const {done} = await reader.read();
+    const t = performance.now() - t0;
+    if (done) { total = t; break; }
+    if (first < 0) first = t;
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  const e = performance.getEntriesByName(new URL(url, location.href).href).find((e) => e.startTime >= t0 - 1);
+  return JSON.stringify({headers, first, total, rs: e ? e.responseStart - t0 : 0});
+})()`
+
+// plainRun is plainFetch of the case's request in the page of ctx, after a
+// curl of it.
+func plainRun(ctx context.Context, base string, fc fidelityCase, i int) (fidelity, error) {
+	c, err := curlTidy(base, fc, fmt.Sprintf("p%d", i))
+	if err != nil {
+		return fidelity{}, err
+	}
+	if err := untilTidy(base); err != nil {
+		return fidelity{}, err
+	}
+	url := fmt.Sprintf("/csv/%s?%s&run=benchplain-%d-%d", fc.scenario, fc.query, i, time.Now().UnixNano())
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(plainFetch, url), chromedp.EvalAwaitPromise))
+	if err != nil {
+		return fidelity{}, fmt.Errorf("plain fetch: %w", err)
+	}
+	var p struct{ Headers, First, Total, Rs float64 }
+	if err := jsonUnmarshal(raw, &p); err != nil {
+		return fidelity{}, err
+	}
+	return fidelity{headers: p.Headers - 1000*c.ttfb, netTTFB: p.Rs - 1000*c.ttfb, readTTFB: p.First - 1000*c.ttfb, total: p.Total - 1000*c.total}, nil
+}
+
 // warmRuns opens the case's page once, waits, then presses Run n times,
-// each after a curl of the same request (tagged as the page tags its own).
-func warmRuns(browser context.Context, base string, fc fidelityCase, n int) ([]fidelity, error) {
+// each after a curl of the same request (tagged as the page tags its own),
+// and after each, runs the plain script (plainRun) in the same page.
+func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (page, plain []fidelity, err error) {
 	ctx, cancel := chromedp.NewContext(browser)
 	defer cancel()
 	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancelT()
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?scenario="+fc.scenario+"&"+fc.query+"&wire=1")); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs)`)); err != nil {
-		return nil, fmt.Errorf("waiting for the page: %w", err)
+		return nil, nil, fmt.Errorf("waiting for the page: %w", err)
 	}
 	time.Sleep(2 * time.Second) // warm: the page has long finished starting
-	var out []fidelity
 	for i := 0; i < n; i++ {
 		c, err := curlTidy(base, fc, fmt.Sprintf("w%d", i))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r, err := clickRun(ctx, i+1, true)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		f, err := measureFidelity(r, c)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, f)
+		page = append(page, f)
+		if f, err = plainRun(ctx, base, fc, i); err != nil {
+			return nil, nil, err
+		}
+		plain = append(plain, f)
 	}
-	return out, nil
+	return page, plain, nil
 }
 
 // coldRun opens the case's link with autorun=1 in a fresh browser context.
@@ -198,10 +245,10 @@ func curlTidy(base string, fc fidelityCase, tag string) (curlResult, error) {
 func fidelityTable(b *strings.Builder, browser context.Context, base string, runs int) error {
 	const cold = 3
 	fmt.Fprintf(b, "## Fidelity: the page against curl and the wire\n\n")
-	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the JS pump, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`), over all pieces of all runs. Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm, median (max) for cold. Goals: warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms. t = 0 is `performance.now()` just before the page's `fetch()`.\n\n", runs, cold)
+	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`), over all pieces of all runs. Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm, median (max) for cold. The \"plain script\" rows are the control: after each warm run, a plain `fetch()` and `read()` loop on the page's main thread, in the same tab, for the same request (paired with its own curl run): what this browser costs by itself on this machine, which no page can go below. Goals: warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms. t = 0 is `performance.now()` just before the page's `fetch()`.\n\n", runs, cold)
 	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|\n")
 	for _, fc := range fidelityCases {
-		warm, err := warmRuns(browser, base, fc, runs)
+		warm, plain, err := warmRuns(browser, base, fc, runs)
 		if err != nil {
 			return fmt.Errorf("fidelity %s, warm: %w", fc.name, err)
 		}
@@ -217,7 +264,7 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 			name  string
 			runs  []fidelity
 			upper float64
-		}{{"warm", warm, 90}, {"cold", colds, 100}} {
+		}{{"warm", warm, 90}, {"cold", colds, 100}, {"plain script, warm", plain, 90}} {
 			col := func(get func(fidelity) float64) string {
 				var v []float64
 				for _, f := range set.runs {
@@ -233,10 +280,15 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 					workers++
 				}
 			}
-			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %.1f (%.1f) over %d reads | %d of %d |\n", fc.name, fc.query, set.name, len(set.runs),
+			lag, via := "—", "—"
+			if len(lags) > 0 {
+				lag = fmt.Sprintf("%.1f (%.1f) over %d reads", median(lags), percentile(lags, set.upper), len(lags))
+				via = fmt.Sprintf("%d of %d", workers, len(set.runs))
+			}
+			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %s | %s |\n", fc.name, fc.query, set.name, len(set.runs),
 				col(func(f fidelity) float64 { return f.headers }), col(func(f fidelity) float64 { return f.netTTFB }),
 				col(func(f fidelity) float64 { return f.readTTFB }), col(func(f fidelity) float64 { return f.total }),
-				median(lags), percentile(lags, set.upper), len(lags), workers, len(set.runs))
+				lag, via)
 		}
 		log.Printf("fidelity: %s done", fc.name)
 	}

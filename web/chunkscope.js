@@ -337,7 +337,12 @@
         ? Promise.resolve()
         : new Promise((r) => window.addEventListener("load", r, { once: true }));
     const worker = navigator.serviceWorker ? navigator.serviceWorker.ready : Promise.resolve();
-    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    // A hidden tab paints no frames: then a tenth of a second stands for one.
+    const frame = () =>
+      new Promise((r) => {
+        requestAnimationFrame(() => r());
+        setTimeout(r, 100);
+      });
     return Promise.race([Promise.all([loaded, worker]), timeout])
       .then(frame)
       .then(frame)
