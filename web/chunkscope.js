@@ -44,13 +44,15 @@
       performance.setResourceTimingBufferSize(10000);
       performance.addEventListener("resourcetimingbufferfull", () => performance.clearResourceTimings());
     }
-    let reader = null;
+    // One worker serves the page's runs, one at a time; every message
+    // carries its run's id, so nothing of an aborted run mixes in.
+    const readers = new Map();
     self.onmessage = (e) => {
       const m = e.data;
-      if (m.type === "start" && !reader) {
-        reader = new Reader(m.url, m.init, m.keep);
-      } else if (m.type === "abort" && reader) {
-        reader.abort.abort();
+      if (m.type === "start" && !readers.has(m.id)) {
+        readers.set(m.id, new Reader(m.id, m.url, m.init, m.keep, () => readers.delete(m.id)));
+      } else if (m.type === "abort" && readers.has(m.id)) {
+        readers.get(m.id).abort.abort();
       }
     };
     self.postMessage({ type: "ready" });
@@ -62,7 +64,9 @@
 
   // Reader is the worker's side of a Pump: it reads the body to the end.
   class Reader {
-    constructor(url, init, keep) {
+    constructor(id, url, init, keep, finished) {
+      this.id = id;
+      this.finished = finished;
       this.url = new URL(url, self.location.href).href;
       this.keep = !!keep;
       this.kept = [];
@@ -73,17 +77,18 @@
       init.signal = this.abort.signal;
       this.t0 = performance.now();
       const pending = fetch(url, init);
-      self.postMessage({ type: "started", t0Abs: performance.timeOrigin + this.t0 });
+      self.postMessage({ type: "started", id, t0Abs: performance.timeOrigin + this.t0 });
       this.run(pending);
     }
 
     async run(pending) {
-      const msg = { type: "done", doneAt: 0, error: "", fetchFailed: false, errorBody: "" };
+      const msg = { type: "done", id: this.id, doneAt: 0, error: "", fetchFailed: false, errorBody: "" };
       try {
         const resp = await pending;
         const headersAt = performance.now() - this.t0;
         const response = {
           type: "response",
+          id: this.id,
           status: resp.status,
           headers: JSON.stringify(Array.from(resp.headers.entries())),
           headersAt,
@@ -143,7 +148,7 @@
       );
       this.stamps = [];
       this.kept = [];
-      self.postMessage({ type: "batch", stamps, pieces }, [stamps.buffer, ...pieces]);
+      self.postMessage({ type: "batch", id: this.id, stamps, pieces }, [stamps.buffer, ...pieces]);
     }
 
     // postTiming posts the browser's own PerformanceResourceTiming entry for
@@ -158,6 +163,8 @@
       if (!e) {
         if (performance.now() - since < 1000) {
           setTimeout(() => this.postTiming(since), 10);
+        } else {
+          this.finished();
         }
         return;
       }
@@ -177,38 +184,50 @@
         transferSize: e.transferSize,
         encodedBodySize: e.encodedBodySize,
       });
-      self.postMessage({ type: "timing", timing });
+      self.postMessage({ type: "timing", id: this.id, timing });
+      this.finished();
     }
   }
 
   // Pump is the page's side of one measured request: Pump.open() starts
-  // the worker (before the request, outside the measured interval) and
-  // resolves once it is ready; start() sends the request; Go polls the
-  // fields and takes the stamps about once per frame.
+  // the page's pump worker once (before the first request, outside any
+  // measured interval; later runs find it ready, and a run after the server
+  // went away fails on its own fetch) and resolves once it is ready;
+  // start() sends the request; Go polls the fields and takes the stamps
+  // about once per frame.
+  let shared = null; // the worker, once it said it is ready
+  let runs = 0;
   class Pump {
     static open() {
-      return new Promise((resolve, reject) => {
-        const worker = new Worker(scriptURL);
-        const fail = (why) => {
-          worker.terminate();
-          reject(new Error("the pump's worker did not start: " + why));
-        };
-        const timer = setTimeout(() => fail("no answer in 10 s"), 10000);
-        worker.onerror = (e) => {
-          clearTimeout(timer);
-          fail(e.message || "error");
-        };
-        worker.onmessage = (e) => {
-          if (e.data.type === "ready") {
+      if (!shared) {
+        shared = new Promise((resolve, reject) => {
+          const worker = new Worker(scriptURL);
+          const fail = (why) => {
+            worker.terminate();
+            shared = null;
+            reject(new Error("the pump's worker did not start: " + why));
+          };
+          const timer = setTimeout(() => fail("no answer in 10 s"), 10000);
+          worker.onerror = (e) => {
             clearTimeout(timer);
-            resolve(new Pump(worker));
-          }
-        };
-      });
+            fail(e.message || "error");
+          };
+          worker.onmessage = (e) => {
+            if (e.data.type === "ready") {
+              clearTimeout(timer);
+              worker.onerror = null;
+              worker.onmessage = null;
+              resolve(worker);
+            }
+          };
+        });
+      }
+      return shared.then((worker) => new Pump(worker, ++runs));
     }
 
-    constructor(worker) {
+    constructor(worker, id) {
       this.worker = worker;
+      this.id = id;
       this.t0 = 0; // t = 0 on the page's clock (performance.now())
       this.started = false;
       this.responded = false; // the headers arrived; the first read() was in flight before this was posted
@@ -225,20 +244,30 @@
       this.len = 0;
       this.kept = [];
       this.keptBytes = 0;
-      worker.onmessage = (e) => this.receive(e.data);
+      this.listener = (e) => {
+        if (e.data.id === this.id) {
+          this.receive(e.data);
+        }
+      };
+      worker.addEventListener("message", this.listener);
     }
 
     // start sends the request; init is fetch()'s, without a signal.
     start(url, init, keep) {
-      this.worker.postMessage({ type: "start", url, init, keep: !!keep });
+      this.worker.postMessage({ type: "start", id: this.id, url, init, keep: !!keep });
     }
 
     abort() {
-      this.worker.postMessage({ type: "abort" });
+      this.worker.postMessage({ type: "abort", id: this.id });
     }
 
+    // close lets go of the run: what the worker still sends of it is
+    // dropped, and a read still under way is aborted.
     close() {
-      this.worker.terminate();
+      if (!this.done) {
+        this.abort();
+      }
+      this.worker.removeEventListener("message", this.listener);
     }
 
     receive(m) {
@@ -514,6 +543,15 @@
   if (inWorker) {
     pumpWorker();
     return;
+  }
+  // The pump's worker starts with the page, once it has loaded: the first
+  // run finds it ready, even one pressed after the server went away (whose
+  // own fetch then says so).
+  const startPump = () => Pump.open().catch(() => {});
+  if (document.readyState === "complete") {
+    startPump();
+  } else {
+    window.addEventListener("load", startPump, { once: true });
   }
   window.chunkscopeLib = { Pump, EventStream, UAMemory, settle, memory, chartWidth, paint, csp };
 })();

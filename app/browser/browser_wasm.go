@@ -55,8 +55,8 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	var res Result
 
 	awaitFor(lib.Call("settle", settleWait.Milliseconds()), settleWait+time.Second)
-	// The pump's worker starts before the request, outside the measured
-	// interval.
+	// The page's pump worker, started with the page (or now, outside the
+	// measured interval).
 	pump, err := await(lib.Get("Pump").Call("open"))
 	if err != nil {
 		return res, err
