@@ -443,7 +443,7 @@ func loadTable(b *strings.Builder, browser context.Context, base string, runs in
 		cancel()
 	}
 	fmt.Fprintf(b, "## Page load (loopback, headless Chromium)\n\n")
-	fmt.Fprintf(b, "First visit in a fresh browser context, then a reload (service worker and ETags at work). Interactive is when the wasm has mounted the page and `window.chunkscope` exists. Targets: ≤ 4 MB over the wire, interactive < 1.5 s.\n\n")
+	fmt.Fprintf(b, "First visit in a fresh browser context, then a reload (the HTTP cache and ETags at work: the page's service worker has no fetch handler, see README). Interactive is when the wasm has mounted the page and `window.chunkscope` exists. Targets: ≤ 4 MB over the wire, interactive < 1.5 s.\n\n")
 	fmt.Fprintf(b, "| visit | first contentful paint | interactive | bytes over the wire | bytes decoded |\n|---|---|---|---|---|\n")
 	for _, row := range []struct {
 		name string

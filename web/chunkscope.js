@@ -1,7 +1,9 @@
 // chunkscope's two small JavaScript helpers, called from the Go wasm page
 // through syscall/js. They exist for measured reasons (NOTES.md):
 //  - Pump: fetch() and a tight reader.read() loop, the measured request's
-//    whole hot path (README, "t = 0"). Awaiting each read() from Go costs
+//    whole hot path, run in a dedicated worker (this same file) so that
+//    nothing on the page's main thread delays a stamp (README, "t = 0" and
+//    "How it reads a body"). Awaiting each read() from Go costs
 //    ~50 µs and keeps every chunk's JS value alive until Go's GC runs (the
 //    JS heap then grows to the body size even when nothing is kept). Here
 //    each read is stamped with performance.now() and its byte count into a
