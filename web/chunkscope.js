@@ -1,6 +1,9 @@
 // chunkscope's two small JavaScript helpers, called from the Go wasm page
 // through syscall/js. They exist for measured reasons (NOTES.md):
-//  - Pump: a tight reader.read() loop. Awaiting each read() from Go costs
+//  - Pump: fetch() and a tight reader.read() loop, the measured request's
+//    whole hot path, run in a dedicated worker (this same file) so that
+//    nothing on the page's main thread delays a stamp (README, "t = 0" and
+//    "How it reads a body"). Awaiting each read() from Go costs
 //    ~50 µs and keeps every chunk's JS value alive until Go's GC runs (the
 //    JS heap then grows to the body size even when nothing is kept). Here
 //    each read is stamped with performance.now() and its byte count into a
@@ -11,58 +14,302 @@
 "use strict";
 
 (function () {
+  // This file also runs as the pump's worker (see Pump), where there is no
+  // document: there it only reads (pumpWorker, at the end).
+  const inWorker = typeof document === "undefined";
+  const scriptURL = inWorker || !document.currentScript ? "/web/chunkscope.js" : document.currentScript.src;
+
   // The page checks its own Content-Security-Policy: every violation is
   // recorded, and eval must be refused (the policy allows wasm, not eval).
   const csp = { violations: [], evalBlocked: false };
-  document.addEventListener("securitypolicyviolation", (e) => {
-    csp.violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile || "" });
-  });
-  try {
-    new Function("return 1")();
-  } catch (err) {
-    csp.evalBlocked = true;
+  if (!inWorker) {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      csp.violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile || "" });
+    });
+    try {
+      new Function("return 1")();
+    } catch (err) {
+      csp.evalBlocked = true;
+    }
   }
 
-  // Pump reads `reader` until the end. t0 is the performance.now() taken
-  // just before fetch() was called, so every stamp is "ms since the request
-  // was sent".
-  class Pump {
-    // keep: buffer-read mode; each piece is also kept until Go takes it
-    // (takeBytes) into its own heap, as response.arrayBuffer() would hold it.
-    constructor(reader, t0, keep) {
-      this.reader = reader;
-      this.t0 = t0;
+  // The measured request's hot path runs in a dedicated worker, this same
+  // file (pumpWorker): fetch(), its resolution, and a tight read() loop
+  // that stamps every piece with the worker's performance.now(). Nothing
+  // the page does on its main thread (Go's batches, rendering, drawing,
+  // memory sampling) can delay a stamp or a read; the page hears of the
+  // response and takes the stamps afterwards, in batches. t = 0 is the
+  // worker's performance.now() taken just before it called fetch(): every
+  // stamp, the Resource Timing entry's included, is ms since then.
+  function pumpWorker() {
+    if (performance.setResourceTimingBufferSize) {
+      performance.setResourceTimingBufferSize(10000);
+      performance.addEventListener("resourcetimingbufferfull", () => performance.clearResourceTimings());
+    }
+    // One worker serves the page's runs, one at a time; every message
+    // carries its run's id, so nothing of an aborted run mixes in.
+    const readers = new Map();
+    self.onmessage = (e) => {
+      const m = e.data;
+      if (m.type === "start" && !readers.has(m.id)) {
+        readers.set(m.id, new Reader(m.id, m.url, m.init, m.keep, () => readers.delete(m.id)));
+      } else if (m.type === "abort" && readers.has(m.id)) {
+        readers.get(m.id).abort.abort();
+      }
+    };
+    self.postMessage({ type: "ready" });
+  }
+
+  // flushEvery is how long stamps wait in the worker before they are
+  // posted to the page, in ms.
+  const flushEvery = 8;
+
+  // Reader is the worker's side of a Pump: it reads the body to the end.
+  class Reader {
+    constructor(id, url, init, keep, finished) {
+      this.id = id;
+      this.finished = finished;
+      this.url = new URL(url, self.location.href).href;
       this.keep = !!keep;
       this.kept = [];
-      this.keptBytes = 0;
-      this.buf = new Float64Array(2 * 1024);
-      this.len = 0;
-      this.done = false;
-      this.doneAt = 0;
-      this.error = "";
-      this.run();
+      this.stamps = [];
+      this.timer = 0;
+      this.responded = false;
+      this.abort = new AbortController();
+      init.signal = this.abort.signal;
+      this.t0 = performance.now();
+      const pending = fetch(url, init);
+      self.postMessage({ type: "started", id, t0Abs: performance.timeOrigin + this.t0 });
+      this.run(pending);
     }
 
-    async run() {
+    async run(pending) {
+      const msg = { type: "done", id: this.id, doneAt: 0, error: "", fetchFailed: false, errorBody: "" };
       try {
-        for (;;) {
-          const { done, value } = await this.reader.read();
-          const t = performance.now() - this.t0;
-          if (done) {
-            this.doneAt = t;
-            break;
-          }
-          this.push(t, value.byteLength);
-          if (this.keep) {
-            this.kept.push(value);
-            this.keptBytes += value.byteLength;
+        const resp = await pending;
+        const headersAt = performance.now() - this.t0;
+        const response = {
+          type: "response",
+          id: this.id,
+          status: resp.status,
+          headers: JSON.stringify(Array.from(resp.headers.entries())),
+          headersAt,
+        };
+        if (resp.status < 200 || resp.status > 299) {
+          self.postMessage(response);
+          this.responded = true;
+          msg.errorBody = (await resp.text()).slice(0, 2048);
+          msg.doneAt = performance.now() - this.t0;
+        } else if (!resp.body) {
+          self.postMessage(response);
+          this.responded = true;
+          msg.doneAt = headersAt;
+        } else {
+          const body = resp.body.getReader();
+          let read = body.read();
+          self.postMessage(response); // the first read() already in flight
+          this.responded = true;
+          for (;;) {
+            const { done, value } = await read;
+            const t = performance.now() - this.t0;
+            if (done) {
+              msg.doneAt = t;
+              break;
+            }
+            read = body.read(); // the next one in flight before anything else
+            this.stamps.push(t, value.byteLength);
+            if (this.keep) {
+              this.kept.push(value);
+            }
+            if (!this.timer) {
+              this.timer = setTimeout(() => this.flush(), flushEvery);
+            }
           }
         }
       } catch (err) {
-        this.doneAt = performance.now() - this.t0;
-        this.error = String((err && err.message) || err);
+        msg.doneAt = performance.now() - this.t0;
+        msg.error = String((err && err.message) || err);
+        msg.fetchFailed = !this.responded;
       }
-      this.done = true;
+      this.flush();
+      self.postMessage(msg);
+      this.postTiming(performance.now());
+    }
+
+    // flush posts the stamps (and, buffer-reading, the pieces) gathered
+    // since the last flush; the pieces are transferred, not copied.
+    flush() {
+      clearTimeout(this.timer);
+      this.timer = 0;
+      if (this.stamps.length === 0) {
+        return;
+      }
+      const stamps = new Float64Array(this.stamps);
+      const pieces = this.kept.map((v) =>
+        v.byteOffset === 0 && v.byteLength === v.buffer.byteLength ? v.buffer : v.slice().buffer
+      );
+      this.stamps = [];
+      this.kept = [];
+      self.postMessage({ type: "batch", id: this.id, stamps, pieces }, [stamps.buffer, ...pieces]);
+    }
+
+    // postTiming posts the browser's own PerformanceResourceTiming entry for
+    // this very request, its times in ms since t0, as JSON, once the
+    // browser has added it (about when the body has arrived; given up after
+    // a second). The entry is the first of this URL that started at or
+    // after t0: the worker sends one request, so no other can match.
+    postTiming(since) {
+      const e = performance
+        .getEntriesByName(this.url, "resource")
+        .find((e) => e.startTime >= this.t0 - 1);
+      if (!e) {
+        if (performance.now() - since < 1000) {
+          setTimeout(() => this.postTiming(since), 10);
+        } else {
+          this.finished();
+        }
+        return;
+      }
+      const rel = (v) => (v > 0 ? v - this.t0 : 0);
+      const timing = JSON.stringify({
+        startMs: e.startTime - this.t0,
+        worker: e.workerStart > 0,
+        workerSource: e.workerMatchedSourceType || "",
+        workerStartMs: rel(e.workerStart),
+        fetchStartMs: rel(e.fetchStart),
+        connectStartMs: rel(e.connectStart),
+        connectEndMs: rel(e.connectEnd),
+        requestStartMs: rel(e.requestStart),
+        responseStartMs: rel(e.responseStart),
+        responseEndMs: rel(e.responseEnd),
+        protocol: e.nextHopProtocol || "",
+        transferSize: e.transferSize,
+        encodedBodySize: e.encodedBodySize,
+      });
+      self.postMessage({ type: "timing", id: this.id, timing });
+      this.finished();
+    }
+  }
+
+  // Pump is the page's side of one measured request: Pump.open() starts
+  // the page's pump worker once (before the first request, outside any
+  // measured interval; later runs find it ready, and a run after the server
+  // went away fails on its own fetch) and resolves once it is ready;
+  // start() sends the request; Go polls the fields and takes the stamps
+  // about once per frame.
+  let shared = null; // the worker, once it said it is ready
+  let runs = 0;
+  class Pump {
+    static open() {
+      if (!shared) {
+        shared = new Promise((resolve, reject) => {
+          const worker = new Worker(scriptURL);
+          const fail = (why) => {
+            worker.terminate();
+            shared = null;
+            reject(new Error("the pump's worker did not start: " + why));
+          };
+          const timer = setTimeout(() => fail("no answer in 10 s"), 10000);
+          worker.onerror = (e) => {
+            clearTimeout(timer);
+            fail(e.message || "error");
+          };
+          worker.onmessage = (e) => {
+            if (e.data.type === "ready") {
+              clearTimeout(timer);
+              worker.onerror = null;
+              worker.onmessage = null;
+              resolve(worker);
+            }
+          };
+        });
+      }
+      return shared.then((worker) => new Pump(worker, ++runs));
+    }
+
+    constructor(worker, id) {
+      this.worker = worker;
+      this.id = id;
+      this.t0 = 0; // t = 0 on the page's clock (performance.now())
+      this.started = false;
+      this.responded = false; // the headers arrived; the first read() was in flight before this was posted
+      this.status = 0;
+      this.headers = "[]"; // JSON [[name, value], …], lower-case names
+      this.headersAt = 0;
+      this.errorBody = "";
+      this.fetchFailed = false;
+      this.done = false;
+      this.doneAt = 0;
+      this.error = "";
+      this.timingJSON = "";
+      this.buf = new Float64Array(2 * 1024);
+      this.len = 0;
+      this.kept = [];
+      this.keptBytes = 0;
+      this.listener = (e) => {
+        if (e.data.id === this.id) {
+          this.receive(e.data);
+        }
+      };
+      worker.addEventListener("message", this.listener);
+    }
+
+    // start sends the request; init is fetch()'s, without a signal.
+    start(url, init, keep) {
+      this.worker.postMessage({ type: "start", id: this.id, url, init, keep: !!keep });
+    }
+
+    abort() {
+      this.worker.postMessage({ type: "abort", id: this.id });
+    }
+
+    // close lets go of the run: what the worker still sends of it is
+    // dropped, and a read still under way is aborted.
+    close() {
+      if (!this.done) {
+        this.abort();
+      }
+      this.worker.removeEventListener("message", this.listener);
+    }
+
+    receive(m) {
+      switch (m.type) {
+        case "started":
+          this.t0 = m.t0Abs - performance.timeOrigin;
+          this.started = true;
+          break;
+        case "response":
+          this.status = m.status;
+          this.headers = m.headers;
+          this.headersAt = m.headersAt;
+          this.responded = true;
+          break;
+        case "batch":
+          for (let i = 0; i < m.stamps.length; i += 2) {
+            this.push(m.stamps[i], m.stamps[i + 1]);
+          }
+          for (const b of m.pieces) {
+            this.kept.push(new Uint8Array(b));
+            this.keptBytes += b.byteLength;
+          }
+          break;
+        case "done":
+          this.doneAt = m.doneAt;
+          this.error = m.error;
+          this.fetchFailed = m.fetchFailed;
+          this.errorBody = m.errorBody;
+          this.done = true;
+          break;
+        case "timing":
+          this.timingJSON = m.timing;
+          break;
+      }
+    }
+
+    // timing is the request's Resource Timing entry as JSON (see
+    // Reader.postTiming), or "" until the worker has sent it.
+    timing() {
+      return this.timingJSON;
     }
 
     push(t, n) {
@@ -98,6 +345,41 @@
     }
   }
 
+  // The Resource Timing buffer holds 250 entries by default: a long session
+  // would lose entries. Raise it, and should it fill anyway, empty it so
+  // that new entries still land. (The pump's worker does the same for its
+  // own, where the measured requests' entries are.)
+  if (performance.setResourceTimingBufferSize) {
+    performance.setResourceTimingBufferSize(10000);
+    performance.addEventListener("resourcetimingbufferfull", () => performance.clearResourceTimings());
+  }
+
+  // settle resolves once the page's own start-up is over, so that none of
+  // it lands inside a measured request (a run autostarted by a link comes
+  // right after the page loads): the document loaded, go-app's service
+  // worker installed and active (server/page.go), then two painted frames
+  // (go-app's first render) and a task. It waits at
+  // most maxMs for the worker, which may never come (an http origin that is
+  // not localhost has none).
+  function settle(maxMs) {
+    const timeout = new Promise((r) => setTimeout(r, maxMs));
+    const loaded =
+      document.readyState === "complete"
+        ? Promise.resolve()
+        : new Promise((r) => window.addEventListener("load", r, { once: true }));
+    const worker = navigator.serviceWorker ? navigator.serviceWorker.ready : Promise.resolve();
+    // A hidden tab paints no frames: then a tenth of a second stands for one.
+    const frame = () =>
+      new Promise((r) => {
+        requestAnimationFrame(() => r());
+        setTimeout(r, 100);
+      });
+    return Promise.race([Promise.all([loaded, worker]), timeout])
+      .then(frame)
+      .then(frame)
+      .then(() => new Promise((r) => setTimeout(r, 0)));
+  }
+
   // EventStream follows one of the server's event streams, keeping the
   // events of one kind until Go takes them: "sample" for /events?run=ID
   // (the server's memory), "wire" for /wire?… (the raw probe, which also
@@ -111,6 +393,12 @@
       this.ended = false;
       this.error = "";
       this.source = new EventSource(url);
+      // opened settles when the stream's connection is up (or failed), so a
+      // measured request sent after it has no connection set up beside it.
+      this.opened = new Promise((r) => {
+        this.source.addEventListener("open", r, { once: true });
+        this.source.addEventListener("error", r, { once: true });
+      });
       this.source.addEventListener(kind, (e) => this.items.push(JSON.parse(e.data)));
       this.source.addEventListener("summary", (e) => (this.summary = e.data));
       this.source.addEventListener("end", () => {
@@ -262,5 +550,18 @@
     ctx.setLineDash([]);
   }
 
-  window.chunkscopeLib = { Pump, EventStream, UAMemory, memory, chartWidth, paint, csp };
+  if (inWorker) {
+    pumpWorker();
+    return;
+  }
+  // The pump's worker starts with the page, once it has loaded: the first
+  // run finds it ready, even one pressed after the server went away (whose
+  // own fetch then says so).
+  const startPump = () => Pump.open().catch(() => {});
+  if (document.readyState === "complete") {
+    startPump();
+  } else {
+    window.addEventListener("load", startPump, { once: true });
+  }
+  window.chunkscopeLib = { Pump, EventStream, UAMemory, settle, memory, chartWidth, paint, csp };
 })();

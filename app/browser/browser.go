@@ -29,7 +29,7 @@ type Request struct {
 type Response struct {
 	Status    int
 	Headers   map[string]string // lower-case names
-	HeadersMs float64           // ms from the request being sent
+	HeadersMs float64           // ms since t = 0, when fetch() resolved
 }
 
 // Batch is what arrived since the last batch, about once per frame.
@@ -55,9 +55,12 @@ type Result struct {
 	ClockErrorMs  float64 // ± on that offset
 	// ServerProblem says why server samples are missing or incomplete.
 	ServerProblem string
-	// UA is the measureUserAgentSpecificMemory() started with the request;
-	// nil where the browser offers none.
+	// UA is the measureUserAgentSpecificMemory() started when the body
+	// was read; nil where the browser offers none.
 	UA *UAMeasurement
+	// Timing is the browser's Resource Timing entry for the request; nil
+	// when the browser added none (an aborted request, say).
+	Timing *record.ResourceTiming
 }
 
 // Canvas paints scenes on the canvas element with the given id.

@@ -28,10 +28,23 @@ const batchEvery = 16 * time.Millisecond
 // maxErrorBody bounds what is kept of a non-2xx body.
 const maxErrorBody = 512
 
+// settleWait bounds the wait for the page's own start-up (chunkscopeLib.settle)
+// before a run's request: the document's load, go-app's service worker
+// installing on a first visit, its first render.
+const settleWait = 5 * time.Second
+
 // Read fetches req.URL and reads its body to the end with the pump from
 // web/chunkscope.js, reporting progress about once per frame. Cancelling
-// ctx aborts the request. Every stamp is performance.now() minus the instant
-// just before fetch() was called.
+// ctx aborts the request. t = 0 is performance.now() just before the pump
+// called fetch(); every stamp, the Resource Timing entry's included, is ms
+// since then.
+//
+// Nothing of the page's own runs inside the measured interval: Read first
+// waits for the page's start-up to end (settle), opens the server's event
+// stream and times the /clock round trips, collects the Go heap, and only
+// then has the pump send the request. The pump owns the hot path (fetch,
+// its resolution, the first read() in flight); Go learns of the response by
+// polling, once per frame, as it takes the batches.
 func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	lib := js.Global().Get("chunkscopeLib")
 	if lib.IsUndefined() {
@@ -41,17 +54,28 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	now := func() float64 { return perf.Call("now").Float() }
 	var res Result
 
-	abort := js.Global().Get("AbortController").New()
-	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
+	awaitFor(lib.Call("settle", settleWait.Milliseconds()), settleWait+time.Second)
+	// The page's pump worker, started with the page (or now, outside the
+	// measured interval).
+	pump, err := await(lib.Get("Pump").Call("open"))
+	if err != nil {
+		return res, err
+	}
+	defer pump.Call("close")
+	stop := context.AfterFunc(ctx, func() { pump.Call("abort") })
 	defer stop()
 	var events js.Value
 	if req.RunID != "" {
-		var ok bool
-		if res.ClockOffsetMs, res.ClockErrorMs, ok = estimateOffset(now, abort.Get("signal")); !ok {
-			res.ServerProblem = "no /clock round trip succeeded: server times are unshifted, their offset unknown"
-		}
 		events = lib.Get("EventStream").New("/events?run="+req.RunID, "sample", true, "the server's event stream closed")
 		defer events.Call("close")
+		awaitFor(events.Get("opened"), 2*time.Second)
+		var ok bool
+		if res.ClockOffsetMs, res.ClockErrorMs, ok = estimateOffset(now); !ok {
+			res.ServerProblem = "no /clock round trip succeeded: server times are unshifted, their offset unknown"
+		}
+	}
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("stopped: %w", ctx.Err())
 	}
 
 	// Each run starts from a collected heap: otherwise what an earlier run
@@ -63,37 +87,29 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	for k, v := range req.Header {
 		header[k] = v
 	}
-	opts := map[string]any{"cache": "no-store", "signal": abort.Get("signal"), "method": cmp.Or(req.Method, "GET"), "headers": header}
-	t0 := now()
-	respP := js.Global().Call("fetch", req.URL, opts)
-	if lib.Get("UAMemory").Call("available").Bool() {
-		res.UA = &UAMeasurement{v: lib.Get("UAMemory").New(t0)}
-	}
+	opts := map[string]any{"cache": "no-store", "method": cmp.Or(req.Method, "GET"), "headers": header}
+	pump.Call("start", req.URL, opts, req.Keep)
 	p.OnBatch(Batch{Client: []wire.Sample{baseline}})
-	resp, err := await(respP)
-	if err != nil {
-		res.TotalMs = now() - t0
-		return res, fmt.Errorf("fetch %s: %w", req.URL, err)
+
+	// The response: the pump stamped it; Go hears of it at the next frame.
+	for !pump.Get("responded").Bool() && !pump.Get("done").Bool() {
+		time.Sleep(batchEvery)
+	}
+	t0 := pump.Get("t0").Float() // on this page's clock
+	since := func() float64 { return now() - t0 }
+	if pump.Get("fetchFailed").Bool() {
+		res.TotalMs = pump.Get("doneAt").Float()
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("stopped: %w", ctx.Err())
+		}
+		return res, fmt.Errorf("fetch %s: %s", req.URL, pump.Get("error").String())
 	}
 	r := Response{
-		Status:    resp.Get("status").Int(),
-		Headers:   headers(resp.Get("headers")),
-		HeadersMs: now() - t0,
+		Status:    pump.Get("status").Int(),
+		Headers:   headers(pump.Get("headers").String()),
+		HeadersMs: pump.Get("headersAt").Float(),
 	}
 	p.OnResponse(r)
-
-	if r.Status < 200 || r.Status > 299 {
-		text, err := await(resp.Call("text"))
-		res.TotalMs = now() - t0
-		if err != nil {
-			return res, fmt.Errorf("reading the %d answer: %w", r.Status, err)
-		}
-		res.ErrorBody = text.String()
-		if len(res.ErrorBody) > maxErrorBody {
-			res.ErrorBody = res.ErrorBody[:maxErrorBody] + "…"
-		}
-		return res, nil
-	}
 
 	// serverBatch takes the server samples that arrived, on our clock.
 	serverBatch := func() []wire.Sample {
@@ -114,33 +130,44 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	// buffer-read: the whole body in Go's heap, one slice per batch, so it
 	// costs the body's size and no more (no doubling on the way).
 	var body [][]byte
-	if b := resp.Get("body"); !b.IsNull() && !b.IsUndefined() {
-		pump := lib.Get("Pump").New(b.Call("getReader"), t0, req.Keep)
-		for {
-			done := pump.Get("done").Bool() // read before taking: nothing is lost
-			chunks := take(pump)
-			if req.Keep {
-				if b := copyBytes(pump.Call("takeBytes")); b != nil {
-					body = append(body, b)
-				}
+	for {
+		done := pump.Get("done").Bool() // read before taking: nothing is lost
+		chunks := take(pump)
+		if req.Keep {
+			if b := copyBytes(pump.Call("takeBytes")); b != nil {
+				body = append(body, b)
 			}
-			elapsed := now() - t0
-			p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []wire.Sample{clientSample(lib, elapsed)}, Server: serverBatch()})
-			if done {
-				break
-			}
-			time.Sleep(batchEvery)
 		}
-		res.TotalMs = pump.Get("doneAt").Float()
-		if msg := pump.Get("error").String(); msg != "" {
-			if ctx.Err() != nil {
-				return res, fmt.Errorf("stopped: %w", ctx.Err())
-			}
-			return res, fmt.Errorf("reading the body: %s", msg)
+		elapsed := since()
+		p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []wire.Sample{clientSample(lib, elapsed)}, Server: serverBatch()})
+		if done {
+			break
 		}
-	} else {
-		res.TotalMs = r.HeadersMs
+		time.Sleep(batchEvery)
 	}
+	res.TotalMs = pump.Get("doneAt").Float()
+	// measureUserAgentSpecificMemory is started once the body is read: it
+	// costs the main thread, so not while a read is in flight.
+	if lib.Get("UAMemory").Call("available").Bool() {
+		res.UA = &UAMeasurement{v: lib.Get("UAMemory").New(t0)}
+	}
+	if r.Status < 200 || r.Status > 299 {
+		if msg := pump.Get("error").String(); msg != "" {
+			return res, fmt.Errorf("reading the %d answer: %s", r.Status, msg)
+		}
+		res.ErrorBody = pump.Get("errorBody").String()
+		if len(res.ErrorBody) > maxErrorBody {
+			res.ErrorBody = res.ErrorBody[:maxErrorBody] + "…"
+		}
+		return res, nil
+	}
+	if msg := pump.Get("error").String(); msg != "" {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("stopped: %w", ctx.Err())
+		}
+		return res, fmt.Errorf("reading the body: %s", msg)
+	}
+	res.Timing = resourceTiming(pump)
 
 	// The server's last sample comes when its handler returns, just after
 	// the last byte: wait a little for it, then give up honestly.
@@ -148,9 +175,9 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		deadline := time.Now().Add(serverEndWait)
 		for !events.Get("ended").Bool() && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(batchEvery)
-			p.OnBatch(Batch{ElapsedMs: now() - t0, Server: serverBatch()})
+			p.OnBatch(Batch{ElapsedMs: since(), Server: serverBatch()})
 		}
-		p.OnBatch(Batch{ElapsedMs: now() - t0, Server: serverBatch()})
+		p.OnBatch(Batch{ElapsedMs: since(), Server: serverBatch()})
 		switch {
 		case res.ServerProblem != "":
 		case events.Get("ended").Bool():
@@ -162,6 +189,52 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	}
 	runtime.KeepAlive(body) // held to the end, as a buffered read holds it
 	return res, nil
+}
+
+// timingWait bounds the wait for the request's Resource Timing entry,
+// which the browser adds about when the body has arrived.
+const timingWait = time.Second
+
+// resourceTiming waits for the browser's entry of the pump's request; nil
+// when it does not come.
+func resourceTiming(pump js.Value) *record.ResourceTiming {
+	deadline := time.Now().Add(timingWait)
+	for {
+		if raw := pump.Call("timing").String(); raw != "" {
+			var t record.ResourceTiming
+			if json.Unmarshal([]byte(raw), &t) != nil {
+				return nil
+			}
+			return &t
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(batchEvery)
+	}
+}
+
+// awaitFor is await bounded by d; it reports whether the promise settled
+// in time (its result is not needed). A promise that settles later still
+// finds its callback: it is released only once called.
+func awaitFor(promise js.Value, d time.Duration) bool {
+	done := make(chan struct{}, 1)
+	var settled js.Func
+	settled = js.FuncOf(func(js.Value, []js.Value) any {
+		select {
+		case done <- struct{}{}:
+			settled.Release()
+		default:
+		}
+		return nil
+	})
+	promise.Call("then", settled, settled)
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // UAMeasurement is a measureUserAgentSpecificMemory() under way.
@@ -226,12 +299,11 @@ const serverEndWait = 3 * time.Second
 // estimateOffset times three /clock round trips and takes the fastest:
 // a request takes about half a round trip to reach the server, so a
 // server time t is about t + rtt/2 on the page's clock, give or take rtt/2.
-// Stop aborts them through signal.
-func estimateOffset(now func() float64, signal js.Value) (offset, errMs float64, ok bool) {
+func estimateOffset(now func() float64) (offset, errMs float64, ok bool) {
 	best := math.Inf(1)
 	for i := 0; i < 3; i++ {
 		start := now()
-		resp, err := await(js.Global().Call("fetch", "/clock", map[string]any{"cache": "no-store", "signal": signal}))
+		resp, err := await(js.Global().Call("fetch", "/clock", map[string]any{"cache": "no-store"}))
 		if err != nil || resp.Get("status").Int() != 204 {
 			continue
 		}
@@ -299,13 +371,14 @@ func take(pump js.Value) []record.Chunk {
 	return chunks
 }
 
-// headers reads a fetch Headers object; fetch already lower-cases names.
-func headers(h js.Value) map[string]string {
-	out := map[string]string{}
-	entries := js.Global().Get("Array").Call("from", h.Call("entries"))
-	for i := 0; i < entries.Length(); i++ {
-		kv := entries.Index(i)
-		out[kv.Index(0).String()] = kv.Index(1).String()
+// headers decodes the pump's [[name, value], …]; fetch already
+// lower-cases names.
+func headers(raw string) map[string]string {
+	var pairs [][2]string
+	json.Unmarshal([]byte(raw), &pairs)
+	out := make(map[string]string, len(pairs))
+	for _, kv := range pairs {
+		out[kv[0]] = kv[1]
 	}
 	return out
 }

@@ -3,7 +3,8 @@
 // Live drawing and replay differ only in who appends to it.
 //
 // Times are milliseconds on the page's clock (performance.now()), measured
-// from the moment the request was sent.
+// from t = 0: the performance.now() taken just before the page called
+// fetch() for the run's request (README, "t = 0").
 //
 // A record alone draws the same lane, summary and verdict as the live run
 // that produced it: whatever the drawing needs (where the lane ends, why the
@@ -59,10 +60,11 @@ type Run struct {
 	// Go wasm heap (runtime.ReadMemStats HeapAlloc).
 	ClientMem        []wire.Sample `json:"clientMem"`
 	ClientPeakGrowth int64         `json:"clientPeakGrowth"` // bytes: max Go heap − the heap before fetch()
-	// UAMemory is performance.measureUserAgentSpecificMemory(), started as
-	// the request was sent, where the page is cross-origin isolated. It
-	// resolves after a GC, often seconds after the run ended: the record in
-	// runs() gains it then. Absent where the browser cannot measure.
+	// UAMemory is performance.measureUserAgentSpecificMemory(), started
+	// when the body has been read (never inside the measured interval),
+	// where the page is cross-origin isolated. It resolves after a GC, often
+	// seconds after the run ended: the record in runs() gains it then.
+	// Absent where the browser cannot measure.
 	UAMemory *UAMemory `json:"uaMemory,omitempty"`
 	// Source is "browser" when the page read the body with fetch, "wire"
 	// when only the server's raw probe could (HTTP/1.0): then the fields
@@ -92,6 +94,37 @@ type Run struct {
 	// came from and when it was loaded. Its other fields are the file's,
 	// so it draws as it did when it was recorded (StartedAt).
 	Loaded *Loaded `json:"loaded,omitempty"`
+
+	// Timing is the browser's own Resource Timing entry for the request,
+	// beside the read stamps above: its responseStartMs is the network's
+	// TTFB, TTFBMs the first read() the page saw. Absent when the browser
+	// added no entry (an aborted request) and for source "wire".
+	Timing *ResourceTiming `json:"timing,omitempty"`
+}
+
+// ResourceTiming is the browser's PerformanceResourceTiming entry for a
+// run's request, every time in ms since the run's t = 0 (0 where the
+// browser gives 0: no such step, e.g. no new connection).
+type ResourceTiming struct {
+	StartMs float64 `json:"startMs"` // startTime: the browser began the fetch (≈ 0)
+	// Worker is workerStart ≠ 0: the page is controlled by a service
+	// worker (go-app's, from the second visit on). WorkerSource is
+	// workerMatchedSourceType: "network" when the worker's static router
+	// sent the request straight to the network, without a fetch event (how
+	// chunkscope's worker routes measured requests); "fetch-event" would
+	// mean the request went through the worker's script.
+	Worker          bool    `json:"worker"`
+	WorkerSource    string  `json:"workerSource"`
+	WorkerStartMs   float64 `json:"workerStartMs"`
+	FetchStartMs    float64 `json:"fetchStartMs"`
+	ConnectStartMs  float64 `json:"connectStartMs"` // 0: a kept-alive connection was reused
+	ConnectEndMs    float64 `json:"connectEndMs"`
+	RequestStartMs  float64 `json:"requestStartMs"`  // the request went to the connection
+	ResponseStartMs float64 `json:"responseStartMs"` // first byte of the response: the network TTFB
+	ResponseEndMs   float64 `json:"responseEndMs"`   // last byte of the body
+	Protocol        string  `json:"protocol"`        // nextHopProtocol, e.g. http/1.1
+	TransferSize    int64   `json:"transferSize"`
+	EncodedBodySize int64   `json:"encodedBodySize"`
 }
 
 // Loaded says where a loaded run came from.
@@ -122,7 +155,7 @@ type Wire struct {
 
 // UAMemory is one measurement of the whole page's memory by the browser.
 type UAMemory struct {
-	T     float64 `json:"t"`     // ms since the request was sent, when it resolved
+	T     float64 `json:"t"`     // ms since t = 0, when it resolved
 	Bytes uint64  `json:"bytes"` // the browser's estimate for this page
 	Error string  `json:"error,omitempty"`
 }
@@ -139,7 +172,7 @@ func PeakGrowth(samples []wire.Sample) int64 {
 // Chunk is one piece the browser's reader returned. It is not an HTTP chunk:
 // the browser merges and splits what arrives on the wire.
 type Chunk struct {
-	T float64 `json:"t"` // ms from the request being sent
+	T float64 `json:"t"` // ms since t = 0, when read() returned the piece
 	N int     `json:"n"` // bytes
 }
 
@@ -276,7 +309,8 @@ type End struct {
 	ClockOffsetMs float64
 	ClockErrorMs  float64
 	ServerProblem string
-	Err           error // the request or the read failed
+	Err           error           // the request or the read failed
+	Timing        *ResourceTiming // the browser's entry for the request
 }
 
 // Finish closes the run: its totals, its peaks, its verdict.
@@ -284,6 +318,7 @@ func (r *Run) Finish(e End) {
 	if r.Source == SourceBrowser {
 		r.TotalMs, r.ErrorBody = e.TotalMs, e.ErrorBody
 		r.ClockOffsetMs, r.ClockErrorMs = e.ClockOffsetMs, e.ClockErrorMs
+		r.Timing = e.Timing
 		if len(r.Chunks) == 0 {
 			r.TTFBMs = r.HeadersMs
 		}
@@ -350,3 +385,9 @@ func (r *Run) Spread() float64 {
 
 // Header returns a response header by its lower-case name.
 func (r *Run) Header(name string) string { return r.Headers[name] }
+
+// ThroughWorker says whether the request was handed to a service worker's
+// script (a fetch event) on its way: a measured request must not be.
+func (t *ResourceTiming) ThroughWorker() bool {
+	return t != nil && t.Worker && t.WorkerSource != "network"
+}

@@ -281,7 +281,7 @@ func (rn *Runner) read(h Host, runCtx context.Context, r *record.Run) {
 	}
 	h.Dispatch(func() {
 		r.Finish(record.End{TotalMs: res.TotalMs, ErrorBody: res.ErrorBody, ClockOffsetMs: res.ClockOffsetMs,
-			ClockErrorMs: res.ClockErrorMs, ServerProblem: res.ServerProblem, Err: err})
+			ClockErrorMs: res.ClockErrorMs, ServerProblem: res.ServerProblem, Err: err, Timing: res.Timing})
 		rn.store.Add(r)
 		rn.changed()
 		rn.draw()

@@ -54,8 +54,9 @@ func (c *card) Render() app.UI {
 		{"Content-Length", header("content-length")},
 		{"Content-Type", header("content-type")},
 		{"Content-Encoding", header("content-encoding")},
-		{"headers after", msOr(r.HeadersMs, r.Status != 0)},
-		{"first byte (TTFB)", msOr(r.TTFBMs, len(r.Chunks) > 0 || r.Done && r.Status != 0)},
+		{"headers after (fetch resolved)", msOr(r.HeadersMs, r.Status != 0)},
+		{"first byte, network (browser's Resource Timing)", networkTTFB(r)},
+		{"first byte, first read() (TTFB)", msOr(r.TTFBMs, len(r.Chunks) > 0 || r.Done && r.Status != 0)},
 		{"total", msOr(r.TotalMs, r.Done && r.Status != 0)},
 		{"reads", strconv.Itoa(len(r.Chunks))},
 		{"bytes", record.Size(r.Bytes) + " (" + strconv.FormatInt(r.Bytes, 10) + ")"},
@@ -138,6 +139,21 @@ func clock(r *record.Run) string {
 		return "—"
 	}
 	return fmt.Sprintf("+%.2f ms ± %.2f ms (half a /clock round trip)", r.ClockOffsetMs, r.ClockErrorMs)
+}
+
+// networkTTFB is when the browser's network stack saw the response's first
+// byte (Resource Timing's responseStart), ms since t = 0: what the wire
+// saw, before the page's own reader had its turn.
+func networkTTFB(r *record.Run) string {
+	t := r.Timing
+	if t == nil || t.ResponseStartMs <= 0 {
+		return "—"
+	}
+	s := record.Ms(t.ResponseStartMs)
+	if t.ThroughWorker() {
+		s += " (through a service worker!)"
+	}
+	return s
 }
 
 // loadedNote says where a loaded run came from and when it was recorded.
