@@ -33,8 +33,14 @@ func TestReproduceAndEvidence(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Evidence) < 2 || !strings.HasPrefix(got.Evidence[0], "arrived: 305 B in 1 read") {
-		t.Errorf("evidence %q; want the arrivals first, then the rest", got.Evidence)
+	if len(got.Evidence) < 3 || !strings.HasPrefix(got.Evidence[0], "arrived: 305 B in 1 read") ||
+		!strings.HasPrefix(got.Evidence[1], "sent: 20 writes over") || !strings.Contains(got.Evidence[1], "never flushed") {
+		t.Errorf("evidence %q; want the arrivals first, then the server's 20 writes, never flushed", got.Evidence)
+	}
+	// The send log says who held the body: 20 writes over a second, one
+	// read at the end.
+	if r.Verdict.Kind != record.KindOnePiece || got.Layer != "Held by: the handler: it never flushed" || len(r.Sent) != 20 {
+		t.Errorf("verdict %s, %q, %d sends; want one-piece held by the handler that never flushed, 20 sends", r.Verdict.Kind, got.Layer, len(r.Sent))
 	}
 	wantURL := "/csv/no-flush?delay=50ms&rows=20'"
 	if len(got.Commands) != 2 || !strings.HasPrefix(got.Commands[0], "curl -svN --raw 'http://") || !strings.Contains(got.Commands[0], wantURL) ||

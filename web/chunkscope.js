@@ -400,6 +400,9 @@
         this.source.addEventListener("error", r, { once: true });
       });
       this.source.addEventListener(kind, (e) => this.items.push(JSON.parse(e.data)));
+      // The server's send log comes on the memory stream ("sent" events).
+      this.sent = [];
+      this.source.addEventListener("sent", (e) => this.sent.push(JSON.parse(e.data)));
       this.source.addEventListener("summary", (e) => (this.summary = e.data));
       this.source.addEventListener("end", () => {
         this.ended = true;
@@ -421,6 +424,13 @@
     take() {
       const out = JSON.stringify(this.items);
       this.items = [];
+      return out;
+    }
+
+    // takeSent returns the "sent" events received since the last call.
+    takeSent() {
+      const out = JSON.stringify(this.sent);
+      this.sent = [];
       return out;
     }
 

@@ -38,6 +38,7 @@ type Batch struct {
 	ElapsedMs float64       // ms since the request was sent
 	Client    []wire.Sample // the page's memory
 	Server    []wire.Sample // the server's memory, already on the page's clock
+	Sent      []wire.Send   // the server's send log, likewise
 }
 
 // Progress receives what the reader saw, in order, on the reading

@@ -111,7 +111,8 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	}
 	p.OnResponse(r)
 
-	// serverBatch takes the server samples that arrived, on our clock.
+	// serverBatch takes the server samples that arrived, on our clock;
+	// sentBatch the entries of its send log.
 	serverBatch := func() []wire.Sample {
 		if events.IsUndefined() {
 			return nil
@@ -126,6 +127,23 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		}
 		return samples
 	}
+	sentBatch := func() []wire.Send {
+		if events.IsUndefined() {
+			return nil
+		}
+		var sends []wire.Send
+		if err := json.Unmarshal([]byte(events.Call("takeSent").String()), &sends); err != nil {
+			res.ServerProblem = "undecodable send log: " + err.Error()
+			return nil
+		}
+		for i := range sends {
+			sends[i].T += res.ClockOffsetMs
+			if sends[i].FlushMs > 0 {
+				sends[i].FlushMs += res.ClockOffsetMs
+			}
+		}
+		return sends
+	}
 
 	// buffer-read: the whole body in Go's heap, one slice per batch, so it
 	// costs the body's size and no more (no doubling on the way).
@@ -139,7 +157,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 			}
 		}
 		elapsed := since()
-		p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []wire.Sample{clientSample(lib, elapsed)}, Server: serverBatch()})
+		p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []wire.Sample{clientSample(lib, elapsed)}, Server: serverBatch(), Sent: sentBatch()})
 		if done {
 			break
 		}
@@ -175,9 +193,9 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		deadline := time.Now().Add(serverEndWait)
 		for !events.Get("ended").Bool() && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(batchEvery)
-			p.OnBatch(Batch{ElapsedMs: since(), Server: serverBatch()})
+			p.OnBatch(Batch{ElapsedMs: since(), Server: serverBatch(), Sent: sentBatch()})
 		}
-		p.OnBatch(Batch{ElapsedMs: since(), Server: serverBatch()})
+		p.OnBatch(Batch{ElapsedMs: since(), Server: serverBatch(), Sent: sentBatch()})
 		switch {
 		case res.ServerProblem != "":
 		case events.Get("ended").Bool():

@@ -319,7 +319,7 @@ func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (brows
 			})
 		},
 		OnBatch: func(b browser.Batch) {
-			rn.batch(h, func() { r.Progress(b.Chunks, b.Client, b.Server, b.ElapsedMs) })
+			rn.batch(h, func() { r.AddSent(b.Sent...); r.Progress(b.Chunks, b.Client, b.Server, b.ElapsedMs) })
 		},
 	})
 }
