@@ -114,13 +114,9 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	// serverBatch takes the server samples that arrived, on our clock;
 	// sentBatch the entries of its send log.
 	serverBatch := func() []wire.Sample {
-		if events.IsUndefined() {
-			return nil
-		}
-		var samples []wire.Sample
-		if err := json.Unmarshal([]byte(events.Call("take").String()), &samples); err != nil {
+		samples, err := takeEvents[wire.Sample](events, "take")
+		if err != nil {
 			res.ServerProblem = "undecodable server samples: " + err.Error()
-			return nil
 		}
 		for i := range samples {
 			samples[i].T += res.ClockOffsetMs
@@ -128,13 +124,9 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		return samples
 	}
 	sentBatch := func() []wire.Send {
-		if events.IsUndefined() {
-			return nil
-		}
-		var sends []wire.Send
-		if err := json.Unmarshal([]byte(events.Call("takeSent").String()), &sends); err != nil {
+		sends, err := takeEvents[wire.Send](events, "takeSent")
+		if err != nil {
 			res.ServerProblem = "undecodable send log: " + err.Error()
-			return nil
 		}
 		for i := range sends {
 			sends[i].T += res.ClockOffsetMs
@@ -492,4 +484,17 @@ func floatBytes(v []float64) js.Value {
 		js.CopyBytesToJS(u8, unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*8))
 	}
 	return u8
+}
+
+// takeEvents takes what an EventStream gathered since the last call (its
+// method take or takeSent), decoded; nothing when there is no stream.
+func takeEvents[T any](events js.Value, method string) ([]T, error) {
+	if events.IsUndefined() {
+		return nil, nil
+	}
+	var out []T
+	if err := json.Unmarshal([]byte(events.Call(method).String()), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
