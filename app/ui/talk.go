@@ -360,10 +360,15 @@ func (t *Talk) afterRun(ctx app.Context) {
 			"clientPeakGrowth": r.ClientPeakGrowth, "error": r.Error})
 		browser.TalkPost("run", string(b))
 		if r.Error != "" && failed == "" {
-			failed = r.Error
+			// The cause, not the request's address: one line on a projector.
+			e := r.Error
+			if i := strings.LastIndex(e, ": "); i >= 0 {
+				e = e[i+2:]
+			}
+			failed = r.Scenario + ": " + e
 		}
 		if r.Status >= 400 && failed == "" {
-			failed = "the server answered " + strconv.Itoa(r.Status)
+			failed = r.Scenario + ": the server answered " + strconv.Itoa(r.Status)
 		}
 	}
 	if failed != "" {
@@ -551,7 +556,7 @@ func (t *Talk) Render() app.UI {
 		statusClass += " recorded"
 	}
 	return app.Div().ID("talk").Class(class).DataSet("step", t.step+1).DataSet("steps", len(t.deck.Steps)).
-		DataSet("theme", t.theme).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
+		DataSet("theme", t.theme).DataSet("recorded", t.recAt).DataSet("played", t.replay != nil && t.replay.pos >= t.replay.tl.Duration()).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
 		app.Div().Class("talk-head").Body(
 			app.H1().ID("talk-title").Class("talk-title").Text(s.Title),
 			app.Span().ID("talk-count").Class("talk-count").Text(strconv.Itoa(t.step+1)+" / "+strconv.Itoa(len(t.deck.Steps))),
