@@ -3,11 +3,16 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -97,4 +102,152 @@ func TestTalkFallback(t *testing.T) {
 			tshot(t, ctx, "out/talk-fallback-10.png")
 		}
 	}
+}
+
+// TestTalkNotes: n opens the speaker's notes window (a second target), and
+// it follows the talk window's steps over the BroadcastChannel when the
+// talk window moves with PageDown; its own PageDown moves the talk.
+func TestTalkNotes(t *testing.T) {
+	if env.browser == nil {
+		t.Skip("no browser: run make test")
+	}
+	ctx, cancelTab := chromedp.NewContext(env.browser)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	deck := talk.Streaming()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(env.base+"/talk")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the first step", `!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "1"`)
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.HasSuffix(info.URL, "/web/notes.html") })
+	press(t, ctx, "n")
+	var id target.ID
+	select {
+	case id = <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatal("n opened no notes window")
+	}
+	notes, cancelNotes := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	defer cancelNotes()
+	// Headless, the window that is not in front is throttled as hidden: on
+	// a stage both are shown (two screens), so both act as focused.
+	for _, c := range []context.Context{ctx, notes} {
+		if _, err := chromedp.Call(c, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	follows := func(i int) {
+		t.Helper()
+		s := deck.Steps[i]
+		next := "Last step."
+		if i+1 < len(deck.Steps) {
+			next = "Next: " + deck.Steps[i+1].Title
+		}
+		waitJS(t, notes, fmt.Sprintf("the notes at step %d", i+1), fmt.Sprintf(
+			`document.querySelector("#notes-title").textContent === %s && document.querySelector("#notes-text").textContent === %s &&
+			 document.querySelector("#notes-next").textContent === %s && document.querySelector("#notes-count").textContent.startsWith("Step %d of %d")`,
+			jsString(s.Title), jsString(s.Notes), jsString(next), i+1, len(deck.Steps)))
+	}
+	follows(0) // the state it asked for with "hello"
+	defer func() {
+		if t.Failed() {
+			c, cc := context.WithTimeout(notes, 3*time.Second)
+			v, err := chromedp.Run(c, chromedp.Evaluate[string](`document.body.innerText`))
+			cc()
+			t.Log("the notes window shows:", v, err)
+			t.Log("the talk window:", eval[string](t, ctx, `location.href + " " + document.querySelector("#talk-title").textContent`))
+		}
+	}()
+	for i := 1; i < 4; i++ {
+		press(t, ctx, kb.PageDown)
+		waitJS(t, ctx, fmt.Sprintf("step %d", i+1), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d"`, i+1))
+		follows(i)
+	}
+	press(t, notes, kb.PageDown)
+	waitJS(t, ctx, "PageDown in the notes window moving the talk", `document.querySelector("#talk").dataset.step === "5"`)
+	follows(4)
+}
+
+// TestTalkEmbed: a page of another origin (another loopback port, and
+// another site: localhost against 127.0.0.1) frames /talk?embed=1 and
+// drives it with postMessage — next, prev, step N, run, replay — and hears
+// back ready, each step's state and the run's summary. Framed by a page
+// that is not cross-origin isolated, the page works and says which memory
+// figure it then cannot show.
+func TestTalkEmbed(t *testing.T) {
+	if env.browser == nil {
+		t.Skip("no browser: run make test")
+	}
+	talkURL := env.base + "/talk?embed=1"
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, `<!doctype html><title>a slide deck</title>
+<iframe id="f" src="%s" width="1280" height="720"></iframe>
+<script src="/deck.js"></script>`, talkURL)
+		case "/deck.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprintf(w, `window.got = [];
+addEventListener("message", (e) => { if (e.origin === %q && e.data && e.data.source === "chunkscope") got.push(e.data); });
+window.send = (m) => document.getElementById("f").contentWindow.postMessage(m, %q);`, env.base, env.base)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer host.Close()
+	deckURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
+
+	ctx, cancelTab := chromedp.NewContext(env.browser)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 800), chromedp.Navigate(deckURL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	has := func(what, cond string) {
+		t.Helper()
+		waitJS(t, ctx, what, `window.got.some((m) => `+cond+`)`)
+	}
+	has("ready", `m.type === "ready" && m.isolated === false && m.unavailable.includes("measureUserAgentSpecificMemory")`)
+	has("step 1's state", `m.type === "state" && m.step === 1`)
+	for _, tc := range []struct{ msg, want string }{
+		{`"next"`, `m.type === "state" && m.step === 2`},
+		{`"prev"`, `m.type === "state" && m.step === 1 && window.got.indexOf(m) > window.got.findIndex((x) => x.type === "state" && x.step === 2)`},
+		{`"step 4"`, `m.type === "state" && m.step === 4 && m.title === ` + jsString(talk.Streaming().Steps[3].Title)},
+		{`{cmd: "step", step: 2}`, `m.type === "state" && m.step === 2 && window.got.indexOf(m) > window.got.findIndex((x) => x.type === "state" && x.step === 4)`},
+		{`"run"`, `m.type === "run" && m.step === 2 && m.scenario === "streaming" && m.status === 200 && m.ttfbMs > 0 && m.totalMs >= m.ttfbMs && m.bytes > 0 && m.verdict === "streamed" && !m.error`},
+		{`"replay"`, `m.type === "state" && m.step === 2 && m.status.startsWith("recorded ")`},
+		{`"step 10"`, `m.type === "state" && m.step === 10`},
+	} {
+		eval[any](t, ctx, `window.send(`+tc.msg+`), null`)
+		has(tc.msg, tc.want)
+	}
+
+	// The framed page itself: another site's frame is a target of its own.
+	var frame target.ID
+	waitFor := time.Now().Add(10 * time.Second)
+	for frame == "" && time.Now().Before(waitFor) {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, env.base+"/talk") {
+				frame = info.TargetID
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if frame == "" {
+		t.Fatal("no target for the framed talk page")
+	}
+	fctx, cancelFrame := chromedp.NewContext(ctx, chromedp.WithTargetID(frame))
+	defer cancelFrame()
+	waitJS(t, fctx, "the framed page at step 10, without controls, saying what is unavailable",
+		`document.querySelector("#talk").dataset.step === "10" && document.querySelector("#talk").classList.contains("embed") &&
+		 getComputedStyle(document.querySelector(".talk-foot")).display === "none" && !crossOriginIsolated &&
+		 document.querySelector("#talk-isolation").textContent.includes("measureUserAgentSpecificMemory) is unavailable")`)
+	tshot(t, ctx, "out/talk-embed.png")
 }

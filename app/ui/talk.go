@@ -57,6 +57,10 @@ type talkReplay struct {
 	last  time.Time
 }
 
+// noIsolation says which memory figure a page that is not cross-origin
+// isolated (embedded in another site's page) cannot show.
+const noIsolation = "the browser's whole-page memory (measureUserAgentSpecificMemory) is unavailable"
+
 // talkChartBox holds the chart: its height is what the scene must fit.
 const talkChartBox = "talk-chartbox"
 
@@ -74,7 +78,14 @@ func (t *Talk) OnMount(ctx app.Context) {
 		Command: func(cmd, arg string) { ctx.Dispatch(func(ctx app.Context) { t.command(ctx, cmd, arg) }) },
 		File:    func(text, name string) { ctx.Dispatch(func(ctx app.Context) { t.loadFile(ctx, text, name) }) },
 	})
-	browser.TalkPost("ready", `{}`)
+	// An embedding page learns whether the whole-page memory figure can be
+	// offered: inside another site's frame the page is not cross-origin
+	// isolated.
+	ready := `{"isolated":true}`
+	if !browser.Isolated() {
+		ready = `{"isolated":false,"unavailable":` + strconv.Quote(noIsolation) + `}`
+	}
+	browser.TalkPost("ready", ready)
 }
 
 var talkPath = regexp.MustCompile(`^/talk/([0-9]+)$`)
@@ -408,6 +419,7 @@ func (t *Talk) playRecorded(ctx app.Context) {
 	t.live = false
 	t.problem = ""
 	t.startReplay(ctx, runs, "recorded")
+	t.announce()
 }
 
 // slow cycles the slow motion (1×, 0.25×, 0.1×) and replays what the step
@@ -573,7 +585,7 @@ func (t *Talk) Render() app.UI {
 		app.P().ID("talk-status").Class(statusClass).Text(t.status()),
 		app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)),
 		app.If(t.embed && !browser.Isolated() && s.View.Memory,
-			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: the browser's whole-page memory (measureUserAgentSpecificMemory) is unavailable; the page's own heap is shown.")),
+			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: "+noIsolation+"; the page's own heap is shown.")),
 		app.Div().Class("talk-foot").Body(
 			app.Span().ID("talk-typing").Text(t.typing),
 			app.Span().Text("? keys"),
