@@ -524,8 +524,14 @@ func (t *Talk) announce() {
 	browser.TalkPost("state", string(b))
 }
 
-// zoom is the chart's scale: 1.35 at 1280 px wide, growing with the screen.
-func talkZoom() float64 { return 1.35 * max(1, browser.ViewportWidth()/1280) }
+// talkLabel is the chart's type size at 1280 px wide, in CSS pixels: the
+// body text's.
+const talkLabel = 28
+
+// talkZoom is the chart's scale: every chart text is 13 layout units (the
+// painter's talk fonts), painted talkLabel px large at 1280 px wide and
+// growing with the screen as the body text does (2.2vw).
+func talkZoom() float64 { return talkLabel / 13.0 * max(1, browser.ViewportWidth()/1280) }
 
 // paint draws the step's chart for the canvas's size and the theme.
 func (t *Talk) paint() {
@@ -535,7 +541,7 @@ func (t *Talk) paint() {
 	v := t.deck.Steps[t.step].View
 	runs := t.shown()
 	canvas := browser.Canvas{ID: chartID}
-	o := scene.Options{Width: canvas.Width(), Align: v.Align, Zoom: talkZoom(), Fit: browser.Height(talkChartBox) - 4, NoMemory: !v.Memory}
+	o := scene.Options{Width: canvas.Width(), Align: v.Align, Zoom: talkZoom(), Fit: browser.Height(talkChartBox) - 4, NoMemory: !v.Memory, Compact: true}
 	sc := scene.Build(scene.Lanes(runs), o)
 	if t.replay != nil {
 		keep.Notes(&sc, t.speed, nil)
@@ -582,15 +588,18 @@ func (t *Talk) Render() app.UI {
 			),
 			newTalkFigures().Runs(runs).Memory(s.View.Memory).Version(t.runs.Version).Frame(t.replay),
 		),
-		app.P().ID("talk-status").Class(statusClass).Text(t.status()),
 		app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)),
 		app.If(t.embed && !browser.Isolated() && s.View.Memory,
 			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: "+noIsolation+"; the page's own heap is shown.")),
-		app.Div().Class("talk-foot").Body(
-			app.Span().ID("talk-typing").Text(t.typing),
-			app.Span().Text("? keys"),
-			app.Label().For("keep-file").Text("open a deck or recording"),
-			app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
+		// One line for the state and the controls: the chart gets the height.
+		app.Div().Class("talk-bar").Body(
+			app.P().ID("talk-status").Class(statusClass).Text(t.status()),
+			app.Div().Class("talk-foot").Body(
+				app.Span().ID("talk-typing").Text(t.typing),
+				app.Span().Text("? keys"),
+				app.Label().For("keep-file").Text("open a deck or recording"),
+				app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
+			),
 		),
 		app.If(t.blank, app.Div().ID("talk-blank").Class("talk-blank")),
 		app.If(t.help, newTalkHelp()),
