@@ -91,6 +91,7 @@ type chartCheck struct {
 // leave the chart, sit on each other, or the chart leaves its box.
 func checkChart(t *testing.T, ctx context.Context, where string, min float64) {
 	t.Helper()
+	waitJS(t, ctx, where+": the chart painted in talk fonts", `document.querySelector("#chart").getContext("2d").font.includes("13px")`)
 	var c chartCheck
 	if err := json.Unmarshal([]byte(eval[string](t, ctx, talkChart)), &c); err != nil {
 		t.Fatal(err)
@@ -181,6 +182,9 @@ func TestTalk(t *testing.T) {
 		waitJS(t, ctx, fmt.Sprintf("step %d", i+1), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d" && (%d === 1 || location.pathname === "/talk/%d")`, i+1, i+1, i+1))
 		if got := eval[string](t, ctx, `document.querySelector("#talk-title").textContent`); got != s.Title {
 			t.Errorf("step %d title %q; want %q", i+1, got, s.Title)
+		}
+		if i == 0 {
+			checkChart(t, ctx, "step 1 before its run (an empty chart)", 28)
 		}
 		press(t, ctx, " ")
 		want := 0

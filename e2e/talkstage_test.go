@@ -83,7 +83,7 @@ func TestTalkFallback(t *testing.T) {
 		drawn := fmt.Sprintf(`document.querySelector("#talk").dataset.played === "true" &&
 			document.querySelectorAll("#talk-figures .talk-lane").length === %d &&
 			![...document.querySelectorAll("#talk-figures .value")].some(e => e.textContent === "reading…") &&
-			window.chunkscope.scene().scene.Prims.length > 20`, len(s.View.Scenarios))
+			window.chunkscope.scene().scene.Prims.length > 12`, len(s.View.Scenarios))
 
 		press(t, ctx, "r")
 		waitJS(t, ctx, fmt.Sprintf("step %d: r", n), `document.querySelector("#talk-status").textContent.startsWith("recorded ") && document.querySelector("#talk-status").classList.contains("recorded")`)

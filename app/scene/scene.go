@@ -347,7 +347,12 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 	for t := math.Ceil(b.TMin/step-1e-9) * step; t <= b.TMax+1e-9; t += step {
 		x := math.Round(xOf(t)) + 0.5
 		s.line(grid, 1, Solid, x, cumTop, x, axisY)
-		s.text(muted, Normal, Center, x, axisY+16, FormatTime(t, step))
+		label := FormatTime(t, step)
+		if o.Compact && x+s.textWidth(label, Normal)/2 > s.W {
+			s.text(muted, Normal, Right, s.W-1, axisY+16, label) // the last tick's label stays on the chart
+			continue
+		}
+		s.text(muted, Normal, Center, x, axisY+16, label)
 	}
 	axisText := "time since the request was sent →"
 	if o.Align == AlignFirstByte {

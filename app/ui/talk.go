@@ -118,6 +118,9 @@ func (t *Talk) OnNav(ctx app.Context) {
 	t.step = n - 1
 	t.announce()
 	t.paint()
+	// On the first load the canvas is rendered only after this: paint it
+	// then too.
+	ctx.Defer(func(app.Context) { t.paint() })
 }
 
 // loadDeck shows the shipped deck: Streaming, or web/decks/NAME.json.
