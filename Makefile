@@ -8,7 +8,7 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test chromium nginx-bin nginx screenshot bench load load-caps fuzz vet clean
+.PHONY: all build wasm server run test chromium nginx-bin nginx screenshot bench talk-record load load-caps fuzz vet clean
 
 FUZZTIME ?= 30s
 
@@ -77,6 +77,16 @@ screenshot: build chromium
 # chart's frame cost in Chromium. Medians; takes about a minute.
 bench: build chromium
 	$(GO) run ./bench -bin $(BIN) -chrome $(CHROME) -out bench/results.md
+
+# The talk's recorded fallback: every step of DECK played live in Chromium
+# against the real binary, its runs written as a session file. A shipped
+# deck's recording lands in web/decks/DECK.recorded.json and the binary is
+# rebuilt to embed it; for a deck file (DECK=path/to/talk.json) it lands
+# beside it (path/to/talk.recorded.json), to drop on the page with the deck.
+DECK ?= streaming
+talk-record: build chromium
+	$(GO) run ./internal/talkrecord -bin $(BIN) -chrome $(CHROME) -deck $(DECK)
+	$(GO) build -trimpath -o $(BIN) .
 
 # Bounded fuzzing of every parser of outside input; what it finds lands in
 # testdata/fuzz/ and is replayed by every go test from then on.

@@ -214,7 +214,7 @@ func TestKeepChromeHAR(t *testing.T) {
 // promise and in the page, and the view stays as it was.
 func TestKeepBadFiles(t *testing.T) {
 	ctx := tab(t)
-	runsAfter(t, ctx, "/?scenario=streaming&rows=5&delay=20ms&autorun=1", 1)
+	runsAfter(t, ctx, "/?scenario=streaming&rows=5&delay=100ms&autorun=1", 1) // 5 reads 100 ms apart: "chunks out of order" needs two
 	good := export(t, ctx, "json", 1)
 	edit := func(from, to string) string {
 		if !strings.Contains(good, from) {

@@ -45,9 +45,62 @@ const talkSizes = `(() => {
     .map(e => parseFloat(getComputedStyle(e).fontSize));
   const body = px(".talk-title, .talk-line, .talk-count, .talk-status, .talk-lane-name, .talk-fig .label, .talk-foot span, .talk-error");
   const figs = px(".talk-fig .value, .talk-verdict .value");
+  const f = document.querySelector("#talk-figures");
   return JSON.stringify({body: Math.min(...body), figs: figs.length ? Math.min(...figs) : 0, nfigs: figs.length,
-    overflow: document.querySelector(".talk").scrollHeight > innerHeight + 1});
+    overflow: document.querySelector(".talk").scrollHeight > innerHeight + 1 || f.scrollHeight > f.clientHeight + 1});
 })()`
+
+// talkChart measures the chart as painted: its text size in CSS pixels
+// (the painter's font times its transform), every label's box measured
+// with the canvas's own measureText — any label outside the chart, any two
+// labels on top of each other — and whether the chart fits its box.
+const talkChart = `(() => {
+  const c = document.querySelector("#chart"), ctx = c.getContext("2d");
+  const sc = window.chunkscope.scene().scene;
+  const fam = c.dataset.font;
+  const fonts = ["13px F", "bold 13px F", "italic 13px F", "13px ui-monospace, monospace", "13px F"].map((s) => s.replace("F", fam));
+  const label = parseFloat(ctx.font.match(/([0-9.]+)px/)[1]) * ctx.getTransform().a / devicePixelRatio;
+  const boxes = [];
+  const was = ctx.font;
+  for (const p of sc.Prims) {
+    if (p.Kind !== 5) continue;
+    ctx.font = fonts[p.Font || 0];
+    const w = ctx.measureText(p.Text).width, x = p.Pts[0] - [0, w / 2, w][p.Align || 0];
+    boxes.push({t: p.Text, x0: x, x1: x + w, y0: p.Pts[1] - 5, y1: p.Pts[1] + 5});
+  }
+  ctx.font = was;
+  const out = boxes.filter((b) => b.x0 < -1 || b.x1 > sc.W + 1 || b.y0 < -1 || b.y1 > sc.H + 1).map((b) => b.t);
+  const overlaps = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+    if (a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1) overlaps.push(a.t + " / " + b.t);
+  }));
+  const box = document.querySelector("#talk-chartbox").getBoundingClientRect(), r = c.getBoundingClientRect();
+  return JSON.stringify({label, out, overlaps, fits: r.bottom <= box.bottom + 1 && r.right <= box.right + 1,
+    rects: [r.right, r.bottom, box.right, box.bottom].map(Math.round).join(" ")});
+})()`
+
+// chartCheck is talkChart's answer.
+type chartCheck struct {
+	Label         float64
+	Out, Overlaps []string
+	Fits          bool
+	Rects         string
+}
+
+// checkChart fails when the step's chart labels are smaller than min px,
+// leave the chart, sit on each other, or the chart leaves its box.
+func checkChart(t *testing.T, ctx context.Context, where string, min float64) {
+	t.Helper()
+	waitJS(t, ctx, where+": the chart painted in talk fonts", `document.querySelector("#chart").getContext("2d").font.includes("13px")`)
+	var c chartCheck
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, talkChart)), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Label < min-0.1 || len(c.Out) > 0 || len(c.Overlaps) > 0 || !c.Fits {
+		t.Errorf("%s: chart labels %.1f px (want ≥ %.0f), outside the chart %q, on top of each other %q, chart within its box %v (%s)",
+			where, c.Label, min, c.Out, c.Overlaps, c.Fits, c.Rects)
+	}
+}
 
 type sizes struct {
 	Body, Figs float64
@@ -130,6 +183,9 @@ func TestTalk(t *testing.T) {
 		if got := eval[string](t, ctx, `document.querySelector("#talk-title").textContent`); got != s.Title {
 			t.Errorf("step %d title %q; want %q", i+1, got, s.Title)
 		}
+		if i == 0 {
+			checkChart(t, ctx, "step 1 before its run (an empty chart)", 28)
+		}
 		press(t, ctx, " ")
 		want := 0
 		for range s.View.Scenarios {
@@ -144,6 +200,7 @@ func TestTalk(t *testing.T) {
 			t.Errorf("step %d at 1280×720: smallest text %.1f px (want ≥ 28), smallest figure %.1f px (want ≥ 48), %d figures (want %d), overflow %v",
 				i+1, sz.Body, sz.Figs, sz.NFigs, 2*want, sz.Overflow)
 		}
+		checkChart(t, ctx, fmt.Sprintf("step %d at 1280×720", i+1), 28)
 	}
 
 	// The runs of the deck become its recording, loaded as a speaker would
@@ -171,7 +228,7 @@ func TestTalk(t *testing.T) {
 		}
 		press(t, ctx, "r")
 		waitJS(t, ctx, fmt.Sprintf("step %d's recording", i+1), `document.querySelector("#talk-status").textContent.startsWith("recorded ")`)
-		waitJS(t, ctx, "the recording drawn", fmt.Sprintf(`document.querySelectorAll("#talk-figures .talk-lane").length === %d && window.chunkscope.scene().scene.Prims.length > 20`, len(deck.Steps[i].View.Scenarios)))
+		waitJS(t, ctx, "the recording drawn", fmt.Sprintf(`document.querySelector("#talk").dataset.played === "true" && document.querySelectorAll("#talk-figures .talk-lane").length === %d && window.chunkscope.scene().scene.Prims.length > 12`, len(deck.Steps[i].View.Scenarios)))
 		time.Sleep(200 * time.Millisecond)
 		tshot(t, ctx, fmt.Sprintf("out/talk-1920-%02d.png", i+1))
 		var sz sizes
@@ -179,6 +236,7 @@ func TestTalk(t *testing.T) {
 		if sz.Body < 28 || sz.Figs < 48 || sz.Overflow {
 			t.Errorf("step %d at 1920×1080: smallest text %.1f px, smallest figure %.1f px, overflow %v", i+1, sz.Body, sz.Figs, sz.Overflow)
 		}
+		checkChart(t, ctx, fmt.Sprintf("step %d at 1920×1080", i+1), 42)
 	}
 
 	t.Run("keys", func(t *testing.T) {

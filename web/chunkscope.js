@@ -508,7 +508,9 @@
     const z = zoom || 1;
     const dpr = (scale || window.devicePixelRatio || 1) * z;
     const fam = canvas.dataset && canvas.dataset.font;
-    const F = fam ? fonts.map((s) => s.replace("system-ui, sans-serif", fam)) : fonts;
+    // Talk mode's fonts: every text of the chart one size (13 units, so
+    // the zoom makes it the page's body size) in the talk's family.
+    const F = fam ? fonts.map((s) => s.replace(/[0-9]+px/, "13px").replace("system-ui, sans-serif", fam)) : fonts;
     if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
       canvas.width = Math.round(cssW * dpr);
       canvas.height = Math.round(cssH * dpr);

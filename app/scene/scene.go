@@ -122,6 +122,58 @@ type Options struct {
 	Fit float64 `json:",omitempty"`
 	// NoMemory leaves the two memory panels out.
 	NoMemory bool `json:",omitempty"`
+	// Compact is talk mode's layout, for a chart painted with every text
+	// the same size (the painter's talk fonts) at Zoom: tighter margins
+	// and lanes, fewer time ticks, two labels to a value axis, short
+	// memory legends; with the memory panels, the bytes-received panel is
+	// left out (the lanes still show when the bytes came). The explorer
+	// never sets it, so its scenes stay as they are.
+	Compact bool `json:",omitempty"`
+}
+
+// metrics are a layout's sizes, in layout units (CSS pixels at Zoom 1).
+type metrics struct {
+	left, right, top, bottom  float64
+	cum, lane, band, mem, gap float64
+	empty, axisText, runes    float64
+	tickWidth                 float64 // room one time label needs
+	char, charBold            float64 // a character's estimated width
+	twoLabels, noCum          bool
+	serverLegend, clientLeg   string
+	serverTitle, clientTitle  string
+}
+
+// explorer is today's layout; talk is Compact's, for 13-unit text
+// everywhere.
+var (
+	explorer = metrics{left: marginLeft, right: marginRight, top: marginTop, bottom: marginBottom, cum: cumHeight, lane: laneHeight,
+		band: laneBand, mem: memHeight, gap: memGap, empty: emptyMem, axisText: 36, runes: labelRunes, char: 7, charBold: 7.6,
+		serverLegend: "heap (solid), RSS (dashed)", clientLeg: "Go wasm heap (solid), JS heap (dashed)",
+		serverTitle: "server memory", clientTitle: "browser memory"}
+	talkMetrics = metrics{left: 140, right: 14, top: 24, bottom: 40, cum: cumHeight, lane: 36, band: 17, mem: memHeight, gap: 24,
+		empty: emptyMem, axisText: 31, runes: 14, tickWidth: 64, char: 8.4, charBold: 9, twoLabels: true,
+		serverLegend: "heap —, RSS - -", clientLeg: "wasm —, JS - -", serverTitle: "server", clientTitle: "browser"}
+)
+
+// metrics is o's layout.
+func (o Options) metrics() metrics {
+	if o.Compact {
+		m := talkMetrics
+		if !o.NoMemory {
+			// The memory panels need the height: no bytes-received panel,
+			// shorter lanes, no axis caption (the ticks say ms or s).
+			m.noCum = true
+			m.lane, m.band, m.bottom, m.axisText = 30, 15, 24, 0
+		}
+		return m
+	}
+	return explorer
+}
+
+// columns is how many pixel columns o's scene bins to.
+func (o Options) columns() int {
+	m := o.metrics()
+	return max(minCols, int(math.Floor(o.Width/o.zoom()-m.left-m.right)))
 }
 
 // zoom is o's zoom, 1 when unset.
@@ -179,7 +231,7 @@ func Shift(r *record.Run, align string) float64 {
 
 // Build lays out the lanes.
 func Build(lanes []Lane, o Options) Scene {
-	cols := Columns(o.Width / o.zoom())
+	cols := o.columns()
 	cl := make([]chart.Lane, len(lanes))
 	for i, l := range lanes {
 		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: Shift(l.Run, o.Align)}
@@ -190,12 +242,13 @@ func Build(lanes []Lane, o Options) Scene {
 // Lay lays out lanes already binned (Build does both; the bench times them
 // together).
 func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
-	cols := float64(Columns(o.Width / o.zoom()))
-	var s builder
+	cols := float64(o.columns())
+	m := o.metrics()
+	s := builder{m: m}
 	if o.Zoom > 1 {
 		s.Zoom = o.Zoom
 	}
-	x0 := float64(marginLeft)
+	x0 := m.left
 	xOf := func(ms float64) float64 { return x0 + (ms-b.TMin)/(b.TMax-b.TMin)*cols }
 
 	serverEmpty, clientEmpty := true, true
@@ -207,24 +260,60 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 			clientEmpty = false
 		}
 	}
-	cumH, memH := float64(cumHeight), float64(memHeight)
+	cumH, memH := m.cum, m.mem
+	if m.noCum {
+		cumH = 0
+	}
 	if o.NoMemory {
 		serverEmpty, clientEmpty = true, true
 	}
 	panel := func(empty bool) float64 {
 		if empty {
-			return emptyMem
+			return m.empty
 		}
 		return memH
 	}
+	if o.Fit > 0 && o.Compact {
+		// Too tall even with the panels at a fifth: the axis caption goes,
+		// then the lanes get shorter (not below 28 units: a label band and
+		// ticks).
+		need := func() float64 {
+			h := m.top + 16 + m.bottom + float64(len(b.Lanes))*m.lane + 0.2*cumH
+			if o.NoMemory {
+				h += 8
+			}
+			if m.noCum {
+				h -= 16
+			}
+			if !o.NoMemory {
+				h += 2*m.gap + 2*0.2*memH
+			}
+			return h
+		}
+		fit := o.Fit / o.zoom()
+		if need() > fit {
+			m.bottom, m.axisText = 24, 0
+		}
+		if over := need() - fit; over > 0 && len(b.Lanes) > 0 {
+			m.lane = math.Max(28, m.lane-over/float64(len(b.Lanes)))
+			m.band = math.Min(m.band, m.lane/2)
+		}
+		s.m = m
+	}
 	if o.Fit > 0 {
-		fixed := float64(marginTop+16+marginBottom) + float64(len(b.Lanes)*laneHeight)
+		fixed := m.top + 16 + m.bottom + float64(len(b.Lanes))*m.lane
+		if o.NoMemory {
+			fixed += 8 // below the lanes, as axisY is
+		}
 		flexible := cumH
+		if m.noCum {
+			fixed -= 16
+		}
 		if !o.NoMemory {
-			fixed += 2 * memGap
+			fixed += 2 * m.gap
 			for _, e := range []bool{serverEmpty, clientEmpty} {
 				if e {
-					fixed += emptyMem
+					fixed += m.empty
 				} else {
 					flexible += memH
 				}
@@ -233,36 +322,60 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		k := math.Max(0.2, math.Min(1, (o.Fit/o.zoom()-fixed)/flexible))
 		cumH, memH = cumH*k, memH*k
 	}
-	cumTop := float64(marginTop)
+	cumTop := m.top
 	cumBottom := cumTop + cumH
 	lanesTop := cumBottom + 16
-	serverTop := lanesTop + float64(len(b.Lanes))*laneHeight + memGap
-	clientTop := serverTop + panel(serverEmpty) + memGap
+	if m.noCum {
+		lanesTop = m.top // room for a replay's note above the lanes
+	}
+	serverTop := lanesTop + float64(len(b.Lanes))*m.lane + m.gap
+	clientTop := serverTop + panel(serverEmpty) + m.gap
 	axisY := clientTop + panel(clientEmpty)
 	if o.NoMemory {
-		axisY = lanesTop + float64(len(b.Lanes))*laneHeight + 8
+		axisY = lanesTop + float64(len(b.Lanes))*m.lane + 8
 	}
-	s.W, s.H = cols+marginLeft+marginRight, axisY+marginBottom
+	s.W, s.H = cols+m.left+m.right, axisY+m.bottom
 	s.Axis = Axis{X0: x0, Cols: cols, TMin: b.TMin, TMax: b.TMax, Y: axisY}
 
 	// Grid and time axis.
 	span := b.TMax - b.TMin
-	step := niceStep(span, 8)
+	ticks := 8.0
+	if m.tickWidth > 0 {
+		ticks = math.Max(2, math.Min(8, cols/m.tickWidth))
+	}
+	step := niceStep(span, ticks)
 	for t := math.Ceil(b.TMin/step-1e-9) * step; t <= b.TMax+1e-9; t += step {
 		x := math.Round(xOf(t)) + 0.5
 		s.line(grid, 1, Solid, x, cumTop, x, axisY)
-		s.text(muted, Normal, Center, x, axisY+16, FormatTime(t, step))
+		label := FormatTime(t, step)
+		if o.Compact && x+s.textWidth(label, Normal)/2 > s.W {
+			s.text(muted, Normal, Right, s.W-1, axisY+16, label) // the last tick's label stays on the chart
+			continue
+		}
+		s.text(muted, Normal, Center, x, axisY+16, label)
 	}
 	axisText := "time since the request was sent →"
 	if o.Align == AlignFirstByte {
 		axisText = "time since each run's first byte (its headers when it has no body) →"
 	}
-	s.text(muted, Normal, Left, x0, axisY+36, axisText)
+	if o.Compact {
+		axisText = "time since the request →"
+		if o.Align == AlignFirstByte {
+			axisText = "time from each first byte →"
+		}
+	}
+	if m.axisText > 0 {
+		s.text(muted, Normal, Left, x0, axisY+m.axisText, axisText)
+	}
 
 	// Cumulative bytes.
-	s.text(ink, Normal, Right, x0-10, cumTop-14, "bytes received")
 	yMax := b.YMax
-	if yMax <= 1 {
+	if !m.noCum {
+		s.text(ink, Normal, Right, x0-10, cumTop-14, "bytes received")
+	}
+	switch {
+	case m.noCum:
+	case yMax <= 1:
 		// No byte at all (a refused request, HEAD, 204): one honest 0 B, no
 		// made-up scale.
 		y := math.Round(cumBottom) + 0.5
@@ -271,18 +384,18 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		if len(b.Lanes) > 0 {
 			s.text(muted, Normal, Left, x0+10, cumTop+cumH/2, "no body bytes in these runs")
 		}
-	} else {
+	default:
 		if yMax < 1024 {
 			yMax = math.Ceil(yMax/2) * 2 // the middle label is a whole number of bytes
 		}
-		for _, frac := range []float64{0, 0.5, 1} {
+		for _, frac := range s.fracs() {
 			y := cumBottom - frac*cumH
 			s.text(muted, Normal, Right, x0-10, y, FormatBytes(frac*yMax))
 			s.line(grid, 1, Solid, x0, math.Round(y)+0.5, x0+cols, math.Round(y)+0.5)
 		}
 	}
 	for _, l := range b.Lanes {
-		if l.Cum == nil {
+		if l.Cum == nil || m.noCum {
 			continue // a wire lane: its own request, no curve
 		}
 		for _, seg := range segments(l.Cum, x0, func(v float64) float64 { return cumBottom - v/yMax*cumH }, cumBottom) {
@@ -296,18 +409,18 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 
 	// One lane per run: a tick per column that received pieces.
 	for i, l := range b.Lanes {
-		top := lanesTop + float64(i)*laneHeight
+		top := lanesTop + float64(i)*m.lane
 		band := band0
 		if i%2 == 1 {
 			band = band1
 		}
-		s.rect(band, x0, top, cols, laneHeight)
+		s.rect(band, x0, top, cols, m.lane)
 		font := Bold
 		if l.Wire {
 			font = Italic
 		}
-		s.text(l.Color, font, Right, x0-10, top+laneHeight/2+laneBand/2, shorten(l.Label))
-		tickTop, tickH := top+laneBand, float64(laneHeight-laneBand-3)
+		s.text(l.Color, font, Right, x0-10, top+m.lane/2+m.band/2, shortenTo(l.Label, int(m.runes)))
+		tickTop, tickH := top+m.band, m.lane-m.band-3
 		mid := tickTop + tickH/2
 		maxTicks := 1.0
 		for _, n := range l.Ticks {
@@ -331,10 +444,14 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		if ticked > 0 {
 			s.Prims = append(s.Prims, Prim{Kind: Rects, Color: l.Color, Pts: rects})
 		}
-		labelY := top + laneBand/2 + 1
+		labelY := top + m.band/2 + 1
 		for _, lb := range l.Labels {
 			// A wire lane: each HTTP chunk's hex size, in the lane's band.
-			s.text(ink, Mono, Left, x0+float64(lb.Col)+3, labelY, lb.Text)
+			x := x0 + float64(lb.Col) + 3
+			if o.Compact {
+				x = math.Min(x, x0+cols-s.textWidth(lb.Text, Mono))
+			}
+			s.text(ink, Mono, Left, x, labelY, lb.Text)
 		}
 		if l.Wire {
 			continue
@@ -342,18 +459,22 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		run := lanes[laneRun(b.Lanes, i)].Run
 		switch {
 		case !math.IsNaN(l.TTFB):
-			s.marker(l.Color, xOf(l.TTFB), top, x0+cols, labelY, "first byte "+FormatTime(l.TTFB+Shift(run, o.Align), 10))
+			s.marker(l.Color, xOf(l.TTFB), top, x0, x0+cols, labelY, "first byte "+FormatTime(l.TTFB+Shift(run, o.Align), 10))
 		case !math.IsNaN(l.Headers):
 			// No body (HEAD, 204, 304, a refusal): the headers' arrival is
 			// all there is to mark.
 			what := "headers after " + FormatTime(l.Headers+Shift(run, o.Align), 10)
+			noBody := " — no body"
+			if o.Compact {
+				what, noBody = "headers "+FormatTime(l.Headers+Shift(run, o.Align), 10), ", no body"
+			}
 			switch {
 			case run.Status < 200 || run.Status > 299:
 				what = strconv.Itoa(run.Status) + " after " + FormatTime(l.Headers+Shift(run, o.Align), 10)
 			case run.Done:
-				what += " — no body"
+				what += noBody
 			}
-			s.marker(l.Color, xOf(l.Headers), top, x0+cols, labelY, what)
+			s.marker(l.Color, xOf(l.Headers), top, x0, x0+cols, labelY, what)
 			x := math.Round(xOf(l.Headers)) + 0.5
 			s.line(l.Color, 2, Solid, x, tickTop+2, x, tickTop+tickH-2)
 		}
@@ -362,9 +483,9 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 	if o.NoMemory {
 		return s.Scene
 	}
-	s.memPanel(serverTop, serverEmpty, memH, x0, cols, "server memory", "heap (solid), RSS (dashed)", b.ServerMax, b.Lanes,
+	s.memPanel(serverTop, serverEmpty, memH, x0, cols, m.serverTitle, m.serverLegend, b.ServerMax, b.Lanes,
 		func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }, serverWhy(lanes))
-	s.memPanel(clientTop, clientEmpty, memH, x0, cols, "browser memory", "Go wasm heap (solid), JS heap (dashed)", b.ClientMax, b.Lanes,
+	s.memPanel(clientTop, clientEmpty, memH, x0, cols, m.clientTitle, m.clientLeg, b.ClientMax, b.Lanes,
 		func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }, "")
 	return s.Scene
 }
@@ -409,11 +530,13 @@ func (s *builder) memPanel(top float64, empty bool, memHeight, x0, cols float64,
 		if len(lanes) == 0 {
 			note = legend
 		}
-		s.text(muted, Normal, Left, x0+textWidth(title, Bold)+24, top-12, note)
+		s.text(muted, Normal, Left, x0+s.textWidth(title, Bold)+24, top-12, note)
 		return
 	}
-	s.text(muted, Normal, Left, x0+textWidth(title, Bold)+24, top-12, legend)
-	for _, frac := range []float64{0, 0.5, 1} {
+	if x0+s.textWidth(title, Bold)+24+s.textWidth(legend, Normal) <= x0+cols || s.m.tickWidth == 0 {
+		s.text(muted, Normal, Left, x0+s.textWidth(title, Bold)+24, top-12, legend)
+	}
+	for _, frac := range s.fracs() {
 		y := math.Round(top+memHeight-frac*memHeight) + 0.5
 		s.text(muted, Normal, Right, x0-10, y, FormatBytes(frac*yMax))
 		s.line(grid, 1, Solid, x0, y, x0+cols, y)
@@ -483,7 +606,20 @@ func Recolor(sc *Scene, m map[string]string) {
 var Frame = []string{grid, muted, ink, band0, band1}
 
 // builder appends primitives.
-type builder struct{ Scene }
+type builder struct {
+	Scene
+	m metrics
+}
+
+// fracs are where a value axis is labelled: 0, half and full, or only 0
+// and full in a compact layout, whose panels are too short for three
+// labels at its type size.
+func (s *builder) fracs() []float64 {
+	if s.m.twoLabels {
+		return []float64{0, 1}
+	}
+	return []float64{0, 0.5, 1}
+}
 
 func (s *builder) line(color string, width float64, dash Dash, x1, y1, x2, y2 float64) {
 	s.Prims = append(s.Prims, Prim{Kind: Line, Color: color, Width: width, Dash: dash, Pts: []float64{x1, y1, x2, y2}})
@@ -504,9 +640,20 @@ func (s *builder) text(color string, font Font, align Align, x, y float64, text 
 // marker draws a small triangle at x in a lane's band and its label beside
 // it, in the band above the ticks; near the right edge the label goes to
 // the marker's left.
-func (s *builder) marker(color string, x, top, right, labelY float64, label string) {
-	s.Prims = append(s.Prims, Prim{Kind: Fill, Color: color, Pts: []float64{x, top + laneBand - 1, x - 5, top + 3, x + 5, top + 3}})
-	if x+8+textWidth(label, Small) > right {
+func (s *builder) marker(color string, x, top, left, right, labelY float64, label string) {
+	s.Prims = append(s.Prims, Prim{Kind: Fill, Color: color, Pts: []float64{x, top + s.m.band - 1, x - 5, top + 3, x + 5, top + 3}})
+	w := s.textWidth(label, Small)
+	if s.m.tickWidth > 0 && x+8+w > right && x-8-w < left {
+		// A compact layout where neither side has room by the estimate:
+		// the side with more.
+		if right-x >= x-left {
+			s.text(ink, Small, Left, x+8, labelY, label)
+		} else {
+			s.text(ink, Small, Right, x-8, labelY, label)
+		}
+		return
+	}
+	if x+8+w > right {
 		s.text(ink, Small, Right, x-8, labelY, label)
 		return
 	}
@@ -529,15 +676,31 @@ func textWidth(text string, f Font) float64 {
 	return per * float64(len([]rune(text)))
 }
 
+// textWidth is the estimate for the builder's layout: a compact one paints
+// every font at 13 units.
+func (s *builder) textWidth(text string, f Font) float64 {
+	if s.m.tickWidth == 0 {
+		return textWidth(text, f)
+	}
+	per := s.m.char
+	if f == Bold {
+		per = s.m.charBold
+	}
+	return per * float64(len([]rune(text)))
+}
+
 // shorten cuts the middle out of a long lane label: an upstream's host
 // and the end of its path are what tell lanes apart.
-func shorten(label string) string {
+func shorten(label string) string { return shortenTo(label, labelRunes) }
+
+// shortenTo is shorten to n runes.
+func shortenTo(label string, n int) string {
 	rs := []rune(label)
-	if len(rs) <= labelRunes {
+	if len(rs) <= n {
 		return label
 	}
-	head := (labelRunes - 1) / 2
-	return string(rs[:head]) + "…" + string(rs[len(rs)-(labelRunes-1-head):])
+	head := (n - 1) / 2
+	return string(rs[:head]) + "…" + string(rs[len(rs)-(n-1-head):])
 }
 
 // niceStep is a round step that cuts span into about target pieces.

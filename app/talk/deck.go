@@ -59,7 +59,8 @@ type View struct {
 	// Align is start (default) or first-byte.
 	Align string `json:"align,omitempty"`
 	// Memory draws the memory panels and shows the memory figures instead
-	// of the total time.
+	// of the total time; on a projector the panels take the place of the
+	// bytes-received panel (scene.Options.Compact).
 	Memory bool `json:"memory,omitempty"`
 }
 

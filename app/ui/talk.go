@@ -57,6 +57,10 @@ type talkReplay struct {
 	last  time.Time
 }
 
+// noIsolation says which memory figure a page that is not cross-origin
+// isolated (embedded in another site's page) cannot show.
+const noIsolation = "the browser's whole-page memory (measureUserAgentSpecificMemory) is unavailable"
+
 // talkChartBox holds the chart: its height is what the scene must fit.
 const talkChartBox = "talk-chartbox"
 
@@ -74,7 +78,14 @@ func (t *Talk) OnMount(ctx app.Context) {
 		Command: func(cmd, arg string) { ctx.Dispatch(func(ctx app.Context) { t.command(ctx, cmd, arg) }) },
 		File:    func(text, name string) { ctx.Dispatch(func(ctx app.Context) { t.loadFile(ctx, text, name) }) },
 	})
-	browser.TalkPost("ready", `{}`)
+	// An embedding page learns whether the whole-page memory figure can be
+	// offered: inside another site's frame the page is not cross-origin
+	// isolated.
+	ready := `{"isolated":true}`
+	if !browser.Isolated() {
+		ready = `{"isolated":false,"unavailable":` + strconv.Quote(noIsolation) + `}`
+	}
+	browser.TalkPost("ready", ready)
 }
 
 var talkPath = regexp.MustCompile(`^/talk/([0-9]+)$`)
@@ -107,6 +118,9 @@ func (t *Talk) OnNav(ctx app.Context) {
 	t.step = n - 1
 	t.announce()
 	t.paint()
+	// On the first load the canvas is rendered only after this: paint it
+	// then too.
+	ctx.Defer(func(app.Context) { t.paint() })
 }
 
 // loadDeck shows the shipped deck: Streaming, or web/decks/NAME.json.
@@ -360,10 +374,15 @@ func (t *Talk) afterRun(ctx app.Context) {
 			"clientPeakGrowth": r.ClientPeakGrowth, "error": r.Error})
 		browser.TalkPost("run", string(b))
 		if r.Error != "" && failed == "" {
-			failed = r.Error
+			// The cause, not the request's address: one line on a projector.
+			e := r.Error
+			if i := strings.LastIndex(e, ": "); i >= 0 {
+				e = e[i+2:]
+			}
+			failed = r.Scenario + ": " + e
 		}
 		if r.Status >= 400 && failed == "" {
-			failed = "the server answered " + strconv.Itoa(r.Status)
+			failed = r.Scenario + ": the server answered " + strconv.Itoa(r.Status)
 		}
 	}
 	if failed != "" {
@@ -403,6 +422,7 @@ func (t *Talk) playRecorded(ctx app.Context) {
 	t.live = false
 	t.problem = ""
 	t.startReplay(ctx, runs, "recorded")
+	t.announce()
 }
 
 // slow cycles the slow motion (1×, 0.25×, 0.1×) and replays what the step
@@ -507,8 +527,14 @@ func (t *Talk) announce() {
 	browser.TalkPost("state", string(b))
 }
 
-// zoom is the chart's scale: 1.35 at 1280 px wide, growing with the screen.
-func talkZoom() float64 { return 1.35 * max(1, browser.ViewportWidth()/1280) }
+// talkLabel is the chart's type size at 1280 px wide, in CSS pixels: the
+// body text's.
+const talkLabel = 28
+
+// talkZoom is the chart's scale: every chart text is 13 layout units (the
+// painter's talk fonts), painted talkLabel px large at 1280 px wide and
+// growing with the screen as the body text does (2.2vw).
+func talkZoom() float64 { return talkLabel / 13.0 * max(1, browser.ViewportWidth()/1280) }
 
 // paint draws the step's chart for the canvas's size and the theme.
 func (t *Talk) paint() {
@@ -518,7 +544,7 @@ func (t *Talk) paint() {
 	v := t.deck.Steps[t.step].View
 	runs := t.shown()
 	canvas := browser.Canvas{ID: chartID}
-	o := scene.Options{Width: canvas.Width(), Align: v.Align, Zoom: talkZoom(), Fit: browser.Height(talkChartBox) - 4, NoMemory: !v.Memory}
+	o := scene.Options{Width: canvas.Width(), Align: v.Align, Zoom: talkZoom(), Fit: browser.Height(talkChartBox) - 4, NoMemory: !v.Memory, Compact: true}
 	sc := scene.Build(scene.Lanes(runs), o)
 	if t.replay != nil {
 		keep.Notes(&sc, t.speed, nil)
@@ -551,7 +577,7 @@ func (t *Talk) Render() app.UI {
 		statusClass += " recorded"
 	}
 	return app.Div().ID("talk").Class(class).DataSet("step", t.step+1).DataSet("steps", len(t.deck.Steps)).
-		DataSet("theme", t.theme).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
+		DataSet("theme", t.theme).DataSet("recorded", t.recAt).DataSet("played", t.replay != nil && t.replay.pos >= t.replay.tl.Duration()).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
 		app.Div().Class("talk-head").Body(
 			app.H1().ID("talk-title").Class("talk-title").Text(s.Title),
 			app.Span().ID("talk-count").Class("talk-count").Text(strconv.Itoa(t.step+1)+" / "+strconv.Itoa(len(t.deck.Steps))),
@@ -565,15 +591,18 @@ func (t *Talk) Render() app.UI {
 			),
 			newTalkFigures().Runs(runs).Memory(s.View.Memory).Version(t.runs.Version).Frame(t.replay),
 		),
-		app.P().ID("talk-status").Class(statusClass).Text(t.status()),
 		app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)),
 		app.If(t.embed && !browser.Isolated() && s.View.Memory,
-			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: the browser's whole-page memory (measureUserAgentSpecificMemory) is unavailable; the page's own heap is shown.")),
-		app.Div().Class("talk-foot").Body(
-			app.Span().ID("talk-typing").Text(t.typing),
-			app.Span().Text("? keys"),
-			app.Label().For("keep-file").Text("open a deck or recording"),
-			app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
+			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: "+noIsolation+"; the page's own heap is shown.")),
+		// One line for the state and the controls: the chart gets the height.
+		app.Div().Class("talk-bar").Body(
+			app.P().ID("talk-status").Class(statusClass).Text(t.status()),
+			app.Div().Class("talk-foot").Body(
+				app.Span().ID("talk-typing").Text(t.typing),
+				app.Span().Text("? keys"),
+				app.Label().For("keep-file").Text("open a deck or recording"),
+				app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
+			),
 		),
 		app.If(t.blank, app.Div().ID("talk-blank").Class("talk-blank")),
 		app.If(t.help, newTalkHelp()),

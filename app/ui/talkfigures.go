@@ -35,7 +35,17 @@ var verdictWords = map[string]string{
 
 func (f *talkFigures) Render() app.UI {
 	colors := scene.Colors(f.Iruns)
-	return app.Div().ID("talk-figures").Class("talk-figures").Body(
+	// Three lanes or more: the figures' names once, above, and each lane's
+	// two figures on one line, so every lane fits the column.
+	class, head := "talk-figures", ""
+	if len(f.Iruns) >= 3 {
+		class, head = "talk-figures many", "TTFB · total"
+		if f.Imemory {
+			head = "server · page"
+		}
+	}
+	return app.Div().ID("talk-figures").Class(class).Body(
+		app.If(head != "", app.Span().Class("talk-figs-head").Text(head)),
 		app.Range(f.Iruns).Slice(func(i int) app.UI {
 			r := f.Iruns[i]
 			ttfb, total := "—", "—"
