@@ -217,7 +217,7 @@ func (g *runs) sample() {
 }
 
 func (g *runs) sampleLocked(l *runLog, s Sample) {
-	s.T = float64(time.Since(l.start).Microseconds()) / 1000
+	s.T = ms(time.Since(l.start))
 	if len(l.samples) >= maxSamples {
 		l.thin()
 	}

@@ -57,18 +57,7 @@ type evidence struct {
 }
 
 func gather(r *Run) evidence {
-	e := evidence{reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs}
-	var burst int64
-	for i, c := range r.Chunks {
-		if i > 0 && c.T-r.Chunks[i-1].T >= BurstMs {
-			e.bursts = append(e.bursts, burst)
-			burst = 0
-		}
-		burst += int64(c.N)
-	}
-	if len(r.Chunks) > 0 {
-		e.bursts = append(e.bursts, burst)
-	}
+	e := evidence{reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs, bursts: Bursts(r.Chunks)}
 	if r.Wire != nil {
 		var first, last float64
 		for _, ev := range r.Wire.Events {
@@ -97,6 +86,24 @@ func gather(r *Run) evidence {
 		e.delays = SendDelays(r)
 	}
 	return e
+}
+
+// Bursts is the bytes of each burst of reads: reads less than BurstMs
+// apart belong to one.
+func Bursts(chunks []Chunk) []int64 {
+	var out []int64
+	var burst int64
+	for i, c := range chunks {
+		if i > 0 && c.T-chunks[i-1].T >= BurstMs {
+			out = append(out, burst)
+			burst = 0
+		}
+		burst += int64(c.N)
+	}
+	if len(chunks) > 0 {
+		out = append(out, burst)
+	}
+	return out
 }
 
 // SendDelays is, for each read, how long its first byte took from the

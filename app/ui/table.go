@@ -119,18 +119,11 @@ func name(r *record.Run) string {
 // largestBurst is the most bytes that arrived as one burst (reads less
 // than 50 ms apart): how much a buffer on the way let go at once.
 func largestBurst(r *record.Run) string {
-	if len(r.Chunks) == 0 {
+	b := record.Bursts(r.Chunks)
+	if len(b) == 0 {
 		return "—"
 	}
-	var most, burst int64
-	for i, c := range r.Chunks {
-		if i > 0 && c.T-r.Chunks[i-1].T >= record.BurstMs {
-			burst = 0
-		}
-		burst += int64(c.N)
-		most = max(most, burst)
-	}
-	return record.Size(most)
+	return record.Size(slices.Max(b))
 }
 
 // sendDelay is the median and worst send→arrival delay, where the server
