@@ -106,39 +106,6 @@ func Bursts(chunks []Chunk) []int64 {
 	return out
 }
 
-// SendDelays is, for each read, how long its first byte took from the
-// server's write to the browser's read: the read's time minus the time of
-// the write that carried the same fraction of the body (fractions, so a
-// compressed body sent and an inflated one read still line up). A read's
-// later bytes waited less; its first byte is the one that says whether
-// something held the body back. Sends are on the page's clock already
-// (mapped with the clock offset, good to ±ClockErrorMs). Nil without a
-// send log.
-func SendDelays(r *Run) []float64 {
-	var sentTotal int64
-	for _, s := range r.Sent {
-		sentTotal += s.N
-	}
-	if sentTotal == 0 || r.Bytes == 0 {
-		return nil
-	}
-	out := make([]float64, 0, len(r.Chunks))
-	var before, sent int64 // bytes read before this read; sent before send j
-	j := 0
-	for _, c := range r.Chunks {
-		// The write that holds this read's first byte: the first one
-		// that takes the sent fraction past the read fraction before it.
-		frac := float64(before) / float64(r.Bytes)
-		for j < len(r.Sent)-1 && float64(sent+r.Sent[j].N)/float64(sentTotal) <= frac+1e-12 {
-			sent += r.Sent[j].N
-			j++
-		}
-		out = append(out, c.T-r.Sent[j].T)
-		before += int64(c.N)
-	}
-	return out
-}
-
 // Explain derives the verdict from the record.
 func Explain(r *Run) Verdict {
 	switch {
