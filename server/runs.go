@@ -284,10 +284,17 @@ func (g *runs) snapshot(l *runLog, c cursor) (logs, bool, <-chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	i := sort.Search(len(l.samples), func(i int) bool { return l.samples[i].n >= c.sample })
-	j := sort.Search(len(l.sends), func(j int) bool { return l.sends[j].n >= c.send })
+	end := len(l.sends)
+	if !l.done && end > 0 && l.sends[end-1].FlushMs == 0 {
+		// The latest write's flush may be a microsecond away: an event
+		// is never changed once sent, so it waits for its flush, the
+		// next write or the end of the run.
+		end--
+	}
+	j := sort.Search(end, func(j int) bool { return l.sends[j].n >= c.send })
 	return logs{
 		samples: append([]numbered(nil), l.samples[i:]...),
-		sends:   append([]numberedSend(nil), l.sends[j:]...),
+		sends:   append([]numberedSend(nil), l.sends[j:end]...),
 	}, l.done, l.changed
 }
 

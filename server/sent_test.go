@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,6 +88,7 @@ func TestSendLogIsBounded(t *testing.T) {
 			g.flushed(l, at)
 		}
 	}
+	g.end(l)
 	got, _, _ := g.snapshot(l, cursor{})
 	if len(got.sends) > maxSends {
 		t.Fatalf("%d sends kept; want ≤ %d", len(got.sends), maxSends)
@@ -105,5 +107,39 @@ func TestSendLogIsBounded(t *testing.T) {
 	}
 	if last := got.sends[len(got.sends)-1].n; last != writes-1 {
 		t.Errorf("last send is number %d; want %d", last, writes-1)
+	}
+}
+
+// TestASendIsFinalWhenHandedOut: a reader never gets a write before its
+// flush could be logged — the page would count a flushed write as never
+// flushed (it did: "18 of 20 flushed" for a stream that flushes each).
+func TestASendIsFinalWhenHandedOut(t *testing.T) {
+	g := newRuns()
+	l, err := g.begin("flush-after-write")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.end(l)
+	at := l.start.Add(time.Millisecond)
+	steps := []struct {
+		do    func()
+		sends []float64 // FlushMs of each send handed out
+	}{
+		{func() { g.sent(l, at, at, 10) }, nil},
+		{func() { g.flushed(l, at.Add(time.Millisecond)) }, []float64{2}},
+		{func() { g.sent(l, at, at.Add(2*time.Millisecond), 10) }, []float64{2}},
+		{func() { g.sent(l, at, at.Add(3*time.Millisecond), 10) }, []float64{2, 0}}, // the second was never flushed
+		{func() { g.end(l) }, []float64{2, 0, 0}},
+	}
+	for i, st := range steps {
+		st.do()
+		got, _, _ := g.snapshot(l, cursor{})
+		var flushes []float64
+		for _, s := range got.sends {
+			flushes = append(flushes, s.FlushMs)
+		}
+		if !slices.Equal(flushes, st.sends) {
+			t.Errorf("step %d: sends handed out flushed at %v; want %v", i, flushes, st.sends)
+		}
 	}
 }
