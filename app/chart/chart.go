@@ -20,6 +20,9 @@ type Lane struct {
 	Label   string
 	Color   string
 	ShiftMs float64
+	// Sent draws the run's send log as a lane above it, and its
+	// send→arrival delays in the delay plot (when it has a send log).
+	Sent bool
 }
 
 // Binned is a lane binned to pixel columns.
@@ -43,7 +46,24 @@ type Binned struct {
 	// the memory curves are nil.
 	Wire   bool
 	Labels []Label
+	// Sent lanes (a run's send log) have ticks, the spans where a write
+	// was blocked, and a note; Cum and the memory curves are nil.
+	Sent    bool
+	Blocked []Span
+	Note    string
+	// Delay holds, per column of the delay plot's byte axis, the longest
+	// send→arrival delay (ms) of the bytes in it; NaN where no byte falls,
+	// nil when the run has no send log to compare with.
+	Delay []float64
 }
+
+// Span is a stretch of pixel columns, both ends included.
+type Span struct{ From, To int }
+
+// BlockedMs is the shortest write the sent lane marks as blocked: a write
+// to a socket that has room returns in microseconds on loopback; one that
+// waits a millisecond or more waited for the client to read.
+const BlockedMs = 1
 
 // Label is a text drawn at a pixel column of a lane: a chunk's hex size.
 type Label struct {
@@ -62,7 +82,11 @@ type Binning struct {
 	YMax      float64 // bytes at the top of the cumulative plot
 	ServerMax float64 // bytes at the top of the server memory plot
 	ClientMax float64 // bytes at the top of the client memory plot
-	Lanes     []Binned
+	// The delay plot's axes: bytes 0 to DelayBytes across, DelayMin to
+	// DelayMax ms up. DelayBytes is 0 when no lane has a delay to draw.
+	DelayBytes         float64
+	DelayMin, DelayMax float64
+	Lanes              []Binned
 }
 
 // headroom is the share of the time axis left free after the longest lane.
@@ -89,6 +113,9 @@ func Build(lanes []Lane, cols int) Binning {
 			sc.ClientMax = math.Max(sc.ClientMax, float64(max(m.Heap, m.JSHeap)))
 		}
 		sc.YMax = math.Max(sc.YMax, float64(l.Run.Bytes))
+		if l.Sent && len(l.Run.Sent) > 0 {
+			sc.DelayBytes = math.Max(sc.DelayBytes, float64(l.Run.Bytes))
+		}
 		if cl := l.Run.Header("content-length"); cl != "" && !l.Run.Done {
 			// While a run is read, scale to the size it announced, so the
 			// curve does not rescale under the audience's eyes.
@@ -136,6 +163,13 @@ func Build(lanes []Lane, cols int) Binning {
 		}
 		b.ServerHeap, b.ServerRSS = ax.binSamples(r.ServerMem, false, l.ShiftMs, endCol)
 		b.ClientHeap, b.ClientJS = ax.binSamples(r.ClientMem, true, l.ShiftMs, endCol)
+		if l.Sent && len(r.Sent) > 0 {
+			// Above its run: what left the handler, then what arrived.
+			sc.Lanes = append(sc.Lanes, sentLane(l, ax))
+			if sc.DelayBytes > 0 {
+				b.Delay = binDelays(record.Delays(r), sc.DelayBytes, cols, &sc)
+			}
+		}
 		sc.Lanes = append(sc.Lanes, b)
 		if r.Wire != nil {
 			shift := 0.0
@@ -195,6 +229,79 @@ func wireLane(l Lane, shift float64, ax axis) Binned {
 		}
 	}
 	return b
+}
+
+// sentLane bins a run's send log: a tick per write where it returned, a
+// span under the ticks where writes were blocked, and a note that counts
+// them.
+func sentLane(l Lane, ax axis) Binned {
+	b := Binned{Label: "sent", Color: l.Color, Ticks: make([]float64, ax.cols), TTFB: math.NaN(), Headers: math.NaN(), Sent: true}
+	writes, flushed := 0, 0
+	var blocked float64
+	for _, s := range l.Run.Sent {
+		n := max(1, s.Writes)
+		writes += n
+		if s.FlushMs > 0 {
+			flushed += n
+		}
+		b.Ticks[ax.column(s.T-l.ShiftMs)] += float64(n)
+		if s.BlockedMs < BlockedMs {
+			continue
+		}
+		blocked += s.BlockedMs
+		sp := Span{ax.column(s.T - s.BlockedMs - l.ShiftMs), ax.column(s.T - l.ShiftMs)}
+		if k := len(b.Blocked) - 1; k >= 0 && sp.From <= b.Blocked[k].To+1 {
+			b.Blocked[k].To = max(b.Blocked[k].To, sp.To)
+			continue
+		}
+		b.Blocked = append(b.Blocked, sp)
+	}
+	b.Note = count(writes, "write")
+	switch {
+	case flushed == writes:
+		b.Note += ", each flushed"
+	case flushed == 0:
+		b.Note += ", none flushed"
+	default:
+		b.Note += ", " + strconv.Itoa(flushed) + " flushed"
+	}
+	if blocked > 0 {
+		b.Note += "; blocked " + strconv.FormatFloat(blocked/1000, 'f', 2, 64) + " s waiting for the client"
+	}
+	return b
+}
+
+// count is "1 write" or "n writes".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// binDelays bins a run's send→arrival delays by byte offset, bytes 0 to
+// total over cols columns: per column the longest delay of the bytes in it
+// (a held burst must not vanish between pixels); it widens sc's delay
+// range to fit.
+func binDelays(d []record.Delay, total float64, cols int, sc *Binning) []float64 {
+	if len(d) == 0 {
+		return nil
+	}
+	out := make([]float64, cols)
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	col := func(off int64) int { return max(0, min(cols-1, int(float64(off)/total*float64(cols)))) }
+	for _, s := range d {
+		for c := col(s.Off); c <= col(s.Off+s.N-1); c++ {
+			if !(s.Ms <= out[c]) {
+				out[c] = s.Ms
+			}
+		}
+		sc.DelayMin = math.Min(sc.DelayMin, s.Ms)
+		sc.DelayMax = math.Max(sc.DelayMax, s.Ms)
+	}
+	return out
 }
 
 // binSamples bins a source's two memory curves to columns in one pass:

@@ -234,7 +234,9 @@ func Build(lanes []Lane, o Options) Scene {
 	cols := o.columns()
 	cl := make([]chart.Lane, len(lanes))
 	for i, l := range lanes {
-		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: Shift(l.Run, o.Align)}
+		// Talk mode's compact chart has no room for the send log's lane
+		// and plot: a speaker shows them in the explorer.
+		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: Shift(l.Run, o.Align), Sent: !o.Compact}
 	}
 	return Lay(chart.Build(cl, cols), lanes, o)
 }
@@ -416,7 +418,7 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		}
 		s.rect(band, x0, top, cols, m.lane)
 		font := Bold
-		if l.Wire {
+		if l.Wire || l.Sent {
 			font = Italic
 		}
 		s.text(l.Color, font, Right, x0-10, top+m.lane/2+m.band/2, shortenTo(l.Label, int(m.runes)))
@@ -453,7 +455,19 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 			}
 			s.text(ink, Mono, Left, x, labelY, lb.Text)
 		}
-		if l.Wire {
+		if l.Sent {
+			// Where writes waited for the client to read: a bar under the
+			// ticks. The note counts writes, flushes and the wait.
+			if len(l.Blocked) > 0 {
+				bars := make([]float64, 0, 4*len(l.Blocked))
+				for _, sp := range l.Blocked {
+					bars = append(bars, x0+float64(sp.From), top+m.lane-6, float64(sp.To-sp.From+1), 4)
+				}
+				s.Prims = append(s.Prims, Prim{Kind: Rects, Color: l.Color, Pts: bars})
+			}
+			s.text(muted, Small, Left, x0+4, labelY, l.Note)
+		}
+		if l.Wire || l.Sent {
 			continue
 		}
 		run := lanes[laneRun(b.Lanes, i)].Run
@@ -480,22 +494,65 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		}
 	}
 
-	if o.NoMemory {
-		return s.Scene
+	if !o.NoMemory {
+		s.memPanel(serverTop, serverEmpty, memH, x0, cols, m.serverTitle, m.serverLegend, b.ServerMax, b.Lanes,
+			func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }, serverWhy(lanes))
+		s.memPanel(clientTop, clientEmpty, memH, x0, cols, m.clientTitle, m.clientLeg, b.ClientMax, b.Lanes,
+			func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }, "")
 	}
-	s.memPanel(serverTop, serverEmpty, memH, x0, cols, m.serverTitle, m.serverLegend, b.ServerMax, b.Lanes,
-		func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }, serverWhy(lanes))
-	s.memPanel(clientTop, clientEmpty, memH, x0, cols, m.clientTitle, m.clientLeg, b.ClientMax, b.Lanes,
-		func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }, "")
+	if b.DelayBytes > 0 {
+		s.delayPanel(b, axisY+m.bottom+24, x0, cols)
+	}
 	return s.Scene
 }
 
+// Sizes of the delay plot, in CSS pixels.
+const (
+	delayHeight = 120
+	delayFloor  = 10 // ms: the least the value axis spans, so a flat line near 0 stays near the bottom
+)
+
+// delayPanel draws the send→arrival delay by byte offset under the time
+// axis, on its own axes: bytes of the body across, ms up. One curve per
+// run with a send log; the scene grows to hold it.
+func (s *builder) delayPanel(b chart.Binning, top, x0, cols float64) {
+	title := "send → arrival delay"
+	s.text(ink, Bold, Left, x0, top-12, title)
+	legend := "of each byte, by its offset in the body: flat near 0 when nothing held bytes back"
+	if x0+s.textWidth(title, Bold)+24+s.textWidth(legend, Normal) > x0+cols {
+		legend = "by byte offset; flat near 0: nothing held bytes back"
+	}
+	s.text(muted, Normal, Left, x0+s.textWidth(title, Bold)+24, top-12, legend)
+	// Round ends, a label at each step: 0 is always one of them, so a
+	// delay below it (the clock offset's error can put a send a little
+	// after its arrival) shows as such.
+	step := niceStep(math.Max(b.DelayMax-b.DelayMin, delayFloor), 3)
+	yMin, yMax := math.Floor(b.DelayMin/step)*step, math.Ceil(math.Max(b.DelayMax, delayFloor)/step)*step
+	for v := yMin; v <= yMax+step/2; v += step {
+		y := math.Round(top+delayHeight-(v-yMin)/(yMax-yMin)*delayHeight) + 0.5
+		s.text(muted, Normal, Right, x0-10, y, FormatTime(v, step))
+		s.line(grid, 1, Solid, x0, y, x0+cols, y)
+	}
+	yOf := func(v float64) float64 { return top + delayHeight - (v-yMin)/(yMax-yMin)*delayHeight }
+	for _, l := range b.Lanes {
+		for _, seg := range segments(l.Delay, x0, yOf, math.NaN()) {
+			s.poly(l.Color, 2, Solid, seg)
+		}
+	}
+	bottom := top + delayHeight
+	s.text(muted, Normal, Left, x0, bottom+16, "0 B")
+	s.text(muted, Normal, Center, x0+cols/2, bottom+16, FormatBytes(b.DelayBytes/2))
+	s.text(muted, Normal, Right, x0+cols, bottom+16, FormatBytes(b.DelayBytes))
+	s.text(muted, Normal, Left, x0, bottom+36, "byte offset in the body →")
+	s.H = bottom + 50
+}
+
 // laneRun is the index of the run a binned lane belongs to: wire lanes
-// follow their run's lane.
+// follow their run's lane (a sent lane comes before it, and is never asked).
 func laneRun(binned []chart.Binned, i int) int {
 	run := -1
 	for j := 0; j <= i; j++ {
-		if !binned[j].Wire {
+		if !binned[j].Wire && !binned[j].Sent {
 			run++
 		}
 	}

@@ -169,3 +169,100 @@ func TestShorten(t *testing.T) {
 		t.Errorf("shorten(gzip-streaming) = %q", got)
 	}
 }
+
+// sentRun is a run of n writes every gap ms from at, flushed or not, each
+// blocked blockedMs, read as the reads given.
+func sentRun(id string, n int, at, gap float64, flushed bool, blockedMs float64, reads []record.Chunk) *record.Run {
+	r := record.New(record.Plan{ID: id, Scenario: "streaming", URL: "/csv/streaming"})
+	r.Respond(200, map[string]string{"transfer-encoding": "chunked"}, reads[0].T)
+	var total int
+	for _, c := range reads {
+		total += c.N
+	}
+	for i := 0; i < n; i++ {
+		s := wire.Send{T: at + float64(i)*gap, N: int64(total / n), BlockedMs: blockedMs}
+		if flushed {
+			s.FlushMs = s.T + 0.01
+		}
+		r.AddSent(s)
+	}
+	r.Progress(reads, nil, nil, reads[len(reads)-1].T)
+	r.Finish(record.End{TotalMs: reads[len(reads)-1].T + 1})
+	return r
+}
+
+// TestSentLaneAndDelayPlot: a run with a send log gets a "sent" lane above
+// its own, noting its writes, flushes and waits, and a curve in the delay
+// plot under the time axis — flat near 0 for a stream read as written, up
+// to the hold for a body held to the end; talk mode's compact chart has
+// neither.
+func TestSentLaneAndDelayPlot(t *testing.T) {
+	var streamed, held []record.Chunk
+	for i := 0; i < 20; i++ {
+		streamed = append(streamed, record.Chunk{T: 101 + float64(i)*100, N: 100})
+	}
+	held = []record.Chunk{{T: 2001, N: 2000}}
+	stream := sentRun("s", 20, 100, 100, true, 0, streamed)
+	hold := sentRun("h", 20, 100, 100, false, 0, held)
+	slow := sentRun("w", 20, 100, 100, true, 100, streamed)
+
+	s := Build(Lanes([]*record.Run{stream, hold, slow}), Options{Width: 900})
+	var labels []Prim
+	for _, p := range texts(s) {
+		if p.Pts[0] < marginLeft && (p.Text == "sent" || p.Text == "streaming") {
+			labels = append(labels, p)
+		}
+	}
+	if len(labels) != 6 || labels[0].Text != "sent" || labels[1].Text != "streaming" || labels[0].Font != Italic || labels[0].Pts[1] >= labels[1].Pts[1] {
+		t.Fatalf("lane labels %v: want sent (italic) above each run's lane", labels)
+	}
+	for _, note := range []string{"20 writes, each flushed", "20 writes, none flushed", "20 writes, each flushed; blocked 2.00 s waiting for the client"} {
+		if _, ok := find(s, note); !ok {
+			t.Errorf("no note %q in %v", note, texts(s))
+		}
+	}
+	title, ok := find(s, "send → arrival delay")
+	if !ok || title.Pts[1] < s.Axis.Y {
+		t.Fatalf("no delay plot under the time axis: %v", texts(s))
+	}
+	// Per run, its delay curve: the stream's within a pixel of its bottom
+	// (1 ms of a 2-s axis), the held body's rising to 1.9 s at offset 0.
+	var curves [][]float64
+	for _, p := range s.Prims {
+		if p.Kind == Poly && p.Pts[1] > title.Pts[1] {
+			curves = append(curves, p.Pts)
+		}
+	}
+	if len(curves) != 3 {
+		t.Fatalf("%d delay curves; want 3", len(curves))
+	}
+	bottom := title.Pts[1] + 12 + delayHeight
+	top := title.Pts[1] + 12
+	for i := 1; i < len(curves[0]); i += 2 {
+		if bottom-curves[0][i] > 2 {
+			t.Errorf("the streamed run's delay at y %v, %v above the bottom: want flat near 0", curves[0][i], bottom-curves[0][i])
+		}
+	}
+	if y := curves[1][1]; math.Abs(y-(top+delayHeight*(1-1900.0/2000))) > 2 {
+		t.Errorf("the held run's first byte drawn at y %v; want 1,900 ms on a 0–2 s axis", y)
+	}
+	// Blocked writes: a bar in the slow run's sent lane, from the first
+	// write's start (0 ms) to the last's end (2 s), back to back.
+	var bars [][]float64
+	for _, p := range s.Prims {
+		if p.Kind == Rects && len(p.Pts)%4 == 0 && p.Pts[3] == 4 {
+			bars = append(bars, p.Pts)
+		}
+	}
+	if len(bars) != 1 || len(bars[0]) != 4 || math.Abs(bars[0][0]-s.Axis.X(0)) > 1.5 || math.Abs(bars[0][0]+bars[0][2]-s.Axis.X(2000)) > 1.5 {
+		t.Errorf("blocked bars %v; want one from x %.0f to %.0f", bars, s.Axis.X(0), s.Axis.X(2000))
+	}
+
+	c := Build(Lanes([]*record.Run{stream}), Options{Width: 900, Compact: true, Zoom: 1.4})
+	if _, ok := find(c, "sent"); ok {
+		t.Errorf("a compact scene has a sent lane")
+	}
+	if _, ok := find(c, "send → arrival"); ok {
+		t.Errorf("a compact scene has a delay plot")
+	}
+}
