@@ -126,6 +126,45 @@ func TestCompareAnything(t *testing.T) {
 	if again := scene.Build(scene.Lanes(recs), live.Options); !reflect.DeepEqual(again, live.Scene) {
 		t.Errorf("the scene rebuilt from runs() differs from the live one (%d vs %d primitives)", len(again.Prims), len(live.Scene.Prims))
 	}
+	// Above each run's lane, its send log's; under the time axis, the
+	// delay of each byte from its write to its read: near 0 for the stream
+	// read directly, about the whole second for the bodies held to the end.
+	var sentY, runY []float64
+	var delayTitle bool
+	for _, p := range live.Scene.Prims {
+		switch {
+		case p.Kind == scene.Text && p.Text == "sent" && p.Font == scene.Italic:
+			sentY = append(sentY, p.Pts[1])
+		case p.Kind == scene.Text && p.Font == scene.Bold && p.Align == scene.Right:
+			runY = append(runY, p.Pts[1])
+		case p.Kind == scene.Text && p.Text == "send → arrival delay":
+			delayTitle = p.Pts[1] > live.Scene.Axis.Y
+		}
+	}
+	if len(sentY) != 4 || len(runY) != 4 || !delayTitle {
+		t.Fatalf("%d sent lanes, %d run lanes, delay plot under the axis %v; want 4, 4, true", len(sentY), len(runY), delayTitle)
+	}
+	for i := range sentY {
+		if sentY[i] >= runY[i] || (i > 0 && sentY[i] <= runY[i-1]) {
+			t.Errorf("sent lane %d at y %.0f: want it between run lane %d and the one before", i, sentY[i], i)
+		}
+	}
+	for i, r := range runs {
+		d := record.SendDelays(&r)
+		if len(d) == 0 {
+			t.Errorf("%s: no send→arrival delays (%d sends, %d reads)", r.Scenario, len(r.Sent), len(r.Chunks))
+			continue
+		}
+		slices.Sort(d)
+		med := d[len(d)/2]
+		switch held := names[i] == "proxy-length" || names[i] == "no-flush"; {
+		case held && med < 500:
+			t.Errorf("%s: median send→arrival %.1f ms; want ≥ 500 ms for a body held to the end of a 1-s stream", r.Scenario, med)
+		case !held && med > 10:
+			t.Errorf("%s: median send→arrival %.1f ms; want ≤ 10 ms on loopback", r.Scenario, med)
+		}
+		t.Logf("%s: send→arrival median %.1f ms, worst %.1f ms", r.Scenario, med, d[len(d)-1])
+	}
 	// Cards fold away beyond two lanes: the table is the overview.
 	open, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details.summary[open]").length`))
 	if err != nil || open != 0 {

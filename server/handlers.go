@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httputil"
 	"runtime"
@@ -132,12 +133,14 @@ func (s *Server) gzipBuffered(ctx context.Context, w http.ResponseWriter, r *htt
 	defer held.release()
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
-	held.body.writeTo(zw)
+	in := &counted{w: zw}
+	held.body.writeTo(in)
 	zw.Close()
 	setCSVHeaders(w.Header())
 	w.Header().Set("Content-Encoding", "gzip")
 	w.Header().Set("Content-Length", strconv.Itoa(z.Len()))
 	w.Write(z.Bytes())
+	plain(w, in.n)
 	s.runs.end(run)
 	runtime.KeepAlive(held.body)
 }
@@ -153,15 +156,30 @@ func (s *Server) gzipStreaming(ctx context.Context, w http.ResponseWriter, r *ht
 	w.Header().Set("Content-Encoding", "gzip")
 	rc := http.NewResponseController(w)
 	zw := gzip.NewWriter(w)
+	in := &counted{w: zw}
 	flush := func() error {
 		if err := zw.Flush(); err != nil {
 			return err
 		}
+		plain(w, in.n) // before the flush: a logged write is final once flushed
 		return rc.Flush()
 	}
-	if produce(ctx, sp, flushSink{w: zw, flush: flush}) == nil {
+	if produce(ctx, sp, flushSink{w: in, flush: flush}) == nil {
 		zw.Close()
+		plain(w, in.n)
 	}
+}
+
+// counted counts the bytes written through it: a compressor's input.
+type counted struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counted) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // noContent serves /csv/no-content: 204, which has no body by definition,

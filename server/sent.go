@@ -89,6 +89,22 @@ func (g *runs) flushed(l *runLog, t time.Time) {
 	l.sends[len(l.sends)-1].FlushMs = ms(t.Sub(l.start))
 }
 
+// plain notes, on the latest write of a compressed body, how many bytes
+// of the body before compression it completes (wire.Send.Plain): what the
+// browser can decode once that write arrives. A compressing handler calls
+// it after each flush and at its end, on a response that is logged.
+func plain(w http.ResponseWriter, n int64) {
+	s, ok := w.(*sentWriter)
+	if !ok {
+		return
+	}
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	if l := s.run; !l.done && len(l.sends) > 0 {
+		l.sends[len(l.sends)-1].Plain = n
+	}
+}
+
 // thinSends merges the entries in pairs.
 func (l *runLog) thinSends() {
 	kept := l.sends[:0]
@@ -104,6 +120,7 @@ func (l *runLog) thinSends() {
 		if b.FlushMs == 0 {
 			b.FlushMs = a.FlushMs
 		}
+		b.Plain = max(a.Plain, b.Plain)
 		kept = append(kept, b)
 	}
 	clear(l.sends[len(kept):])

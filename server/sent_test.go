@@ -2,7 +2,10 @@ package server
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +144,39 @@ func TestASendIsFinalWhenHandedOut(t *testing.T) {
 		if !slices.Equal(flushes, st.sends) {
 			t.Errorf("step %d: sends handed out flushed at %v; want %v", i, flushes, st.sends)
 		}
+	}
+}
+
+// TestCompressedSendsNotePlainBytes: a gzip scenario's logged writes say
+// how much of the body before compression each flush completes, so the page
+// can match its decoded reads to them; the last note is the whole body.
+func TestCompressedSendsNotePlainBytes(t *testing.T) {
+	ts := newTestServer(t)
+	want := (spec.Spec{Rows: 5, Per: 1}).BodySize()
+	for i, path := range []string{"/csv/gzip-streaming?rows=5&delay=30ms", "/csv/gzip-buffered?rows=5&delay=30ms"} {
+		t.Run(path, func(t *testing.T) {
+			id := fmt.Sprintf("plain-%d", i)
+			req, _ := http.NewRequest("GET", ts.URL+path+"&run="+id, nil)
+			req.Header.Set("Accept-Encoding", "gzip") // set by hand: the client leaves the body compressed
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			_, sends := readLogs(t, ts, id, "")
+			var notes []int64
+			for _, s := range sends {
+				if s.Plain > 0 {
+					notes = append(notes, s.Plain)
+				}
+			}
+			if len(notes) == 0 || notes[len(notes)-1] != want || !slices.IsSorted(notes) {
+				t.Errorf("plain notes %v over %d sends; want rising to the body's %d bytes", notes, len(sends), want)
+			}
+			if strings.Contains(path, "streaming") && len(notes) < 5 {
+				t.Errorf("%d plain notes; want one per flushed group (5)", len(notes))
+			}
+		})
 	}
 }

@@ -13,43 +13,71 @@ type Delay struct {
 // line near zero when nothing held bytes back, a sawtooth when a buffer
 // let them go in bursts, a cliff when everything waited for the end.
 //
-// Writes are matched to reads by fraction of the body, not by byte: a
-// compressed body is written in fewer bytes than the browser reads, and
-// the fractions still line up. Sends are on the page's clock already
+// A compressed body is read decoded, in more bytes than were written:
+// where the server noted how much of the body before compression a write
+// completes (wire.Send.Plain, after each flush of our gzip scenarios), the
+// bytes up to there belong to that write — the writes in between carried
+// parts nobody could decode yet. Otherwise writes are matched to reads by
+// fraction of the body (an upstream's compressed body, say), which is
+// exact for a body read as written. Sends are on the page's clock already
 // (mapped with the clock offset, good to ±ClockErrorMs), so a delay can be
 // a little below zero. Nil without a send log or without body bytes.
 func Delays(r *Run) []Delay {
-	var sentTotal int64
-	for _, s := range r.Sent {
-		sentTotal += s.N
-	}
-	if sentTotal == 0 || r.Bytes == 0 {
+	ends := sendEnds(r)
+	if ends == nil {
 		return nil
 	}
-	scale := float64(r.Bytes) / float64(sentTotal)
 	out := make([]Delay, 0, len(r.Chunks)+len(r.Sent))
-	var readEnd, sentBytes int64 // bytes read through read i; written through write j
+	var readEnd int64
 	j := 0
-	sentEnd := func() int64 { return int64(float64(sentBytes+r.Sent[j].N)*scale + 0.5) }
 	for _, c := range r.Chunks {
 		off := readEnd
 		readEnd += int64(c.N)
 		for off < readEnd {
 			// The last write takes whatever is left: rounding never leaves
 			// a read without a write.
-			for j < len(r.Sent)-1 && sentEnd() <= off {
-				sentBytes += r.Sent[j].N
+			for j < len(ends)-1 && ends[j] <= off {
 				j++
 			}
 			end := readEnd
-			if j < len(r.Sent)-1 {
-				end = min(end, sentEnd())
+			if j < len(ends)-1 {
+				end = min(end, ends[j])
 			}
 			out = append(out, Delay{Off: off, N: end - off, Ms: c.T - r.Sent[j].T})
 			off = end
 		}
 	}
 	return out
+}
+
+// sendEnds is, per write, the offset in the body as read where the bytes
+// it carried end: by its Plain count when the server noted them, by
+// fraction otherwise. Nil when nothing was sent or read.
+func sendEnds(r *Run) []int64 {
+	var sentTotal int64
+	plain := false
+	for _, s := range r.Sent {
+		sentTotal += s.N
+		plain = plain || s.Plain > 0
+	}
+	if sentTotal == 0 || r.Bytes == 0 {
+		return nil
+	}
+	ends := make([]int64, len(r.Sent))
+	var sent, last int64
+	for j, s := range r.Sent {
+		sent += s.N
+		switch {
+		case plain:
+			// Writes with no count carried what the next counted one
+			// completes: they end where the last counted one did.
+			last = max(last, min(s.Plain, r.Bytes))
+			ends[j] = last
+		default:
+			ends[j] = int64(float64(sent)*float64(r.Bytes)/float64(sentTotal) + 0.5)
+		}
+	}
+	return ends
 }
 
 // SendDelays is, for each read, how long its first byte took from the

@@ -31,6 +31,9 @@ func TestDelaysByOffset(t *testing.T) {
 			[]Delay{{0, 10, 50}, {10, 5, 30}, {15, 5, 40}}},
 		{"compressed: 2 written bytes per 10 read, matched by fraction", withSends(reads(2, 10, 10, 100), sends(2, 2, 0, 100, true)),
 			[]Delay{{0, 10, 10}, {10, 10, 10}}},
+		{"gzip: a header write, then each flush notes the plain bytes it completes", withSends(reads(2, 100, 101, 100),
+			[]wire.Send{{T: 0, N: 10}, {T: 100, N: 30, Plain: 100}, {T: 200, N: 25, Plain: 200}}),
+			[]Delay{{0, 100, 1}, {100, 100, 1}}},
 		{"no send log", withSends(reads(2, 10, 10, 100), nil), nil},
 		{"no body", withSends(nil, sends(1, 0, 0, 0, true)), nil},
 	}

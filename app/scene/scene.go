@@ -523,12 +523,12 @@ func (s *builder) delayPanel(b chart.Binning, top, x0, cols float64) {
 		legend = "by byte offset; flat near 0: nothing held bytes back"
 	}
 	s.text(muted, Normal, Left, x0+s.textWidth(title, Bold)+24, top-12, legend)
-	// Round ends, a label at each step: 0 is always one of them, so a
-	// delay below it (the clock offset's error can put a send a little
-	// after its arrival) shows as such.
-	step := niceStep(math.Max(b.DelayMax-b.DelayMin, delayFloor), 3)
-	yMin, yMax := math.Floor(b.DelayMin/step)*step, math.Ceil(math.Max(b.DelayMax, delayFloor)/step)*step
-	for v := yMin; v <= yMax+step/2; v += step {
+	// A label at each round step from 0 up; below 0 only as far as the
+	// lowest delay (the clock offset's error can put a send a little after
+	// its arrival), so 0 is a grid line and a dip below it shows as such.
+	step := niceStep(math.Max(b.DelayMax-math.Min(0, b.DelayMin), delayFloor), 3)
+	yMin, yMax := math.Min(0, b.DelayMin), math.Ceil(math.Max(b.DelayMax, delayFloor)/step)*step
+	for v := math.Ceil(yMin/step) * step; v <= yMax+step/2; v += step {
 		y := math.Round(top+delayHeight-(v-yMin)/(yMax-yMin)*delayHeight) + 0.5
 		s.text(muted, Normal, Right, x0-10, y, FormatTime(v, step))
 		s.line(grid, 1, Solid, x0, y, x0+cols, y)

@@ -266,3 +266,22 @@ func TestSentLaneAndDelayPlot(t *testing.T) {
 		t.Errorf("a compact scene has a delay plot")
 	}
 }
+
+// TestDelayAxisKeepsToTheDelays: a delay a little below 0 (the clock
+// offset's error) does not stretch the axis a whole step down; 0 and the
+// round steps above it are labelled.
+func TestDelayAxisKeepsToTheDelays(t *testing.T) {
+	early := sentRun("e", 1, 100.7, 0, true, 0, []record.Chunk{{T: 100, N: 10}})
+	held := sentRun("h", 1, 0, 0, false, 0, []record.Chunk{{T: 2900, N: 10}})
+	s := Build(Lanes([]*record.Run{early, held}), Options{Width: 900})
+	title, _ := find(s, "send → arrival delay")
+	var labels []string
+	for _, p := range texts(s) {
+		if p.Align == Right && p.Pts[1] > title.Pts[1] {
+			labels = append(labels, p.Text)
+		}
+	}
+	if want := []string{"0 s", "1 s", "2 s", "3 s", "10 B"}; !reflect.DeepEqual(labels, want) {
+		t.Errorf("delay plot labels %q; want %q", labels, want)
+	}
+}

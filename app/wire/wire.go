@@ -110,4 +110,9 @@ type Send struct {
 	BlockedMs float64 `json:"blockedMs"`         // how long the write took: long when the client reads slower than the handler writes
 	FlushMs   float64 `json:"flushMs,omitempty"` // when the flush that followed returned; absent: not flushed (yet)
 	Writes    int     `json:"writes,omitempty"`  // writes merged into this entry when a long run was thinned; absent: one
+	// Plain is, for a compressed body, how many bytes of the body before
+	// compression this write completes (counted from the start): after it
+	// a reader can decode that much. Absent on writes in between and on
+	// bodies sent as they are.
+	Plain int64 `json:"plain,omitempty"`
 }
