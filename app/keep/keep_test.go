@@ -253,6 +253,7 @@ func TestSVGIsTheSceneAsXML(t *testing.T) {
 // themselves; at any time before, each run is what the live run had.
 func TestReplayEndsOnTheLiveScene(t *testing.T) {
 	runs := live()
+	runs[0].Sent = []wire.Send{{T: 45, N: 28, FlushMs: 45.1}, {T: 1100, N: 14, FlushMs: 1100.1}}
 	p := NewReplay(runs, 0)
 	o := scene.Options{Width: 900}
 	if end := p.At(p.End()); !reflect.DeepEqual(scene.Build(scene.Lanes(end), o), scene.Build(scene.Lanes(runs), o)) {
@@ -261,6 +262,9 @@ func TestReplayEndsOnTheLiveScene(t *testing.T) {
 	mid := p.At(1000)
 	if s := mid[0]; len(s.Chunks) != 2 || s.Bytes != 42 || s.Done || s.Verdict.Kind != record.KindRunning || s.EndMs != 1000 {
 		t.Errorf("streaming at 1 s: %d chunks, %d bytes, done %v, %s, end %v; want 2, 42, running at 1000", len(s.Chunks), s.Bytes, s.Done, s.Verdict.Kind, s.EndMs)
+	}
+	if s := mid[0]; len(s.Sent) != 1 {
+		t.Errorf("streaming at 1 s: %d writes in its sent lane; want the 1 made by then", len(s.Sent))
 	}
 	if b := mid[1]; b.Status != 200 || len(b.Chunks) != 0 {
 		t.Errorf("buffered at 1 s: status %d, %d chunks; want its headers, no body yet", b.Status, len(b.Chunks))

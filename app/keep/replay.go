@@ -165,8 +165,8 @@ func partial(r *record.Run, t float64, n int) *record.Run {
 	c := &record.Run{
 		Version: r.Version, ID: r.ID, Scenario: r.Scenario, Method: r.Method, URL: r.URL, Params: r.Params,
 		ReadMode: r.ReadMode, StartedAt: r.StartedAt, Headers: map[string]string{}, Chunks: r.Chunks[:n:n],
-		ServerMem: upTo(r.ServerMem, t), ClientMem: upTo(r.ClientMem, t), Source: r.Source, Loaded: r.Loaded,
-		EndMs: t,
+		ServerMem: upTo(r.ServerMem, t, sampleT), ClientMem: upTo(r.ClientMem, t, sampleT), Source: r.Source, Loaded: r.Loaded,
+		Sent: upTo(r.Sent, t, sendT), EndMs: t,
 	}
 	for _, ch := range c.Chunks {
 		c.Bytes += int64(ch.N)
@@ -195,11 +195,15 @@ func partial(r *record.Run, t float64, n int) *record.Run {
 	return c
 }
 
-// upTo is the samples taken by time t.
-func upTo(samples []wire.Sample, t float64) []wire.Sample {
-	n := sort.Search(len(samples), func(i int) bool { return samples[i].T > t })
-	return samples[:n:n]
+// upTo is the samples taken, or the writes made, by time t: the sent lane
+// grows during a replay as it did live.
+func upTo[E any](log []E, t float64, at func(E) float64) []E {
+	n := sort.Search(len(log), func(i int) bool { return at(log[i]) > t })
+	return log[:n:n]
 }
+
+func sampleT(s wire.Sample) float64 { return s.T }
+func sendT(s wire.Send) float64     { return s.T }
 
 // Notes are what a replay adds to the chart: its speed, always (a talk's
 // audience must know it is not seeing real time), and a break mark on the
