@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"chunkscope/app/spec"
 	"chunkscope/internal/testnet"
 )
 
@@ -106,17 +107,21 @@ func TestNonReadingClientsAreCut(t *testing.T) {
 	tests := []struct {
 		path  string
 		setup func(t *testing.T)
+		run   string // the run's tag, when the path has one: its logs are checked too
 	}{
-		{"/csv/streaming?" + big, nil},
-		{"/csv/buffered?rows=200000&pad=200&per=1000", nil},
-		{"/proxy/default/csv/streaming?" + big, nil},
-		{"/proxy/flush/csv/streaming?" + big, nil},
-		{"/upstream?url=" + upstream.URL + "/csv/streaming?" + strings.ReplaceAll(big, "&", "%26"), nil},
-		{"/wire?scenario=streaming&" + big, nil},
+		{"/csv/streaming?" + big, nil, ""},
+		// A tagged run: its send log and its memory samples end at the
+		// deadline, its last write blocked until then, the body unsent.
+		{"/csv/streaming?" + big + "&run=cut-1", nil, "cut-1"},
+		{"/csv/buffered?rows=200000&pad=200&per=1000", nil, ""},
+		{"/proxy/default/csv/streaming?" + big, nil, ""},
+		{"/proxy/flush/csv/streaming?" + big, nil, ""},
+		{"/upstream?url=" + upstream.URL + "/csv/streaming?" + strings.ReplaceAll(big, "&", "%26"), nil, ""},
+		{"/wire?scenario=streaming&" + big, nil, ""},
 		// Waiting for a run that never comes: 10 s without the deadline.
-		{"/events?run=never-comes", nil},
-		{"/web/app.wasm", nil},
-		{"/app.wasm", nil},
+		{"/events?run=never-comes", nil, ""},
+		{"/web/app.wasm", nil, ""},
+		{"/app.wasm", nil, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -142,7 +147,36 @@ func TestNonReadingClientsAreCut(t *testing.T) {
 			// it started must be gone within a few seconds after, although
 			// the client still holds its connection open, unread.
 			waitGoroutines(t, before, 6*time.Second)
+			if tc.run != "" {
+				checkCut(t, ts, tc.run, time.Second, (spec.Spec{Rows: 2000000, Pad: 200, Per: 100}).BodySize())
+			}
 		})
+	}
+}
+
+// checkCut checks the logs of a run whose client stopped reading: the
+// server's last write returned at the deadline, blocked up to it, and its
+// last memory sample (taken as the handler returned) came then too, with
+// the body far from all sent.
+func checkCut(t *testing.T, ts *httptest.Server, run string, deadline time.Duration, body int64) {
+	t.Helper()
+	samples, sends := readLogs(t, ts, run, "")
+	dl := float64(deadline.Milliseconds())
+	var sent int64
+	for _, s := range sends {
+		sent += s.N
+	}
+	last := lastSend(sends)
+	end := samples[len(samples)-1].T
+	t.Logf("the last write returned at %.0f ms after blocking %.0f ms; the last sample at %.0f ms; %d of %d bytes sent", last.T, last.BlockedMs, end, sent, body)
+	if last.T < dl-50 || last.T > dl+500 || last.BlockedMs < dl/2 {
+		t.Errorf("the last write returned at %.0f ms after blocking %.0f ms; want it held until the %s deadline", last.T, last.BlockedMs, deadline)
+	}
+	if end < dl-50 || end > dl+500 {
+		t.Errorf("the last memory sample at %.0f ms; want the handler gone at the %s deadline", end, deadline)
+	}
+	if sent >= body/2 {
+		t.Errorf("%d of %d bytes sent to a client that never read", sent, body)
 	}
 }
 

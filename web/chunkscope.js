@@ -52,9 +52,11 @@
     self.onmessage = (e) => {
       const m = e.data;
       if (m.type === "start" && !readers.has(m.id)) {
-        readers.set(m.id, new Reader(m.id, m.url, m.init, m.keep, () => readers.delete(m.id)));
+        readers.set(m.id, new Reader(m.id, m.url, m.init, m.keep, m.pace, () => readers.delete(m.id)));
       } else if (m.type === "abort" && readers.has(m.id)) {
         readers.get(m.id).abort.abort();
+      } else if (m.type === "resume" && readers.has(m.id)) {
+        readers.get(m.id).wake();
       }
     };
     self.postMessage({ type: "ready" });
@@ -66,8 +68,10 @@
 
   // Reader is the worker's side of a Pump: it reads the body to the end.
   class Reader {
-    constructor(id, url, init, keep, finished) {
+    constructor(id, url, init, keep, pace, finished) {
       this.id = id;
+      this.pace = pace || null; // null: full speed, the hot path below
+      this.wake = () => {};
       this.finished = finished;
       this.url = new URL(url, self.location.href).href;
       this.keep = !!keep;
@@ -104,6 +108,12 @@
           self.postMessage(response);
           this.responded = true;
           msg.doneAt = headersAt;
+        } else if (this.pace) {
+          // A paced reader (app/spec Pace) has its own loop, so that the
+          // full-speed one below stays as it was.
+          self.postMessage(response);
+          this.responded = true;
+          msg.doneAt = await this.paced(resp.body);
         } else {
           const body = resp.body.getReader();
           let read = body.read();
@@ -134,6 +144,119 @@
       this.flush();
       self.postMessage(msg);
       this.postTiming(performance.now());
+    }
+
+    // paced reads the body at the pace the page asked for (app/spec
+    // Pace, given here as {rate, pauseMs, atBytes, atMs, byTime, stop,
+    // never}) and returns when it ended, in ms since t0. The waits are
+    // between read() calls, with no read() in flight: what the reader does
+    // not take stays in the browser's buffers, which fill, and TCP's flow
+    // control then holds the server's writes — the backpressure the server's
+    // send log shows. A rate is kept on average from the first byte: each
+    // read of n bytes is followed by a wait until first + bytes/rate; reads
+    // are BYOB reads of a tenth of a second's bytes where the browser has
+    // them, so the pace is smooth rather than a few big reads. A pause or a
+    // stop begins at the first read past its point (bytes, or ms since t0);
+    // a stopped reader holds the response open, reading nothing, until the
+    // page wakes it (the server has let go of the response: then it reads
+    // what is left, to see how the body ends) or the run is stopped.
+    async paced(stream) {
+      const p = this.pace;
+      let body = null;
+      let size = 0;
+      if (p.rate > 0) {
+        size = Math.min(1 << 20, Math.max(1024, Math.round(p.rate / 10)));
+        try {
+          body = stream.getReader({ mode: "byob" });
+        } catch (err) {
+          body = null; // no byte stream here: whole pieces, the same average
+        }
+      }
+      const byob = !!body;
+      body = body || stream.getReader();
+      let buf = byob ? new ArrayBuffer(size) : null;
+      let got = 0;
+      let first = -1;
+      let held = false;
+      if (p.never) {
+        held = true;
+        await this.hold(performance.now() - this.t0);
+      }
+      for (;;) {
+        const { done, value } = await (byob ? body.read(new Uint8Array(buf, 0, size)) : body.read());
+        const t = performance.now() - this.t0;
+        if (done) {
+          return t;
+        }
+        if (value.byteLength > 0) {
+          this.stamp(t, value);
+        }
+        if (byob) {
+          buf = this.keep ? new ArrayBuffer(size) : value.buffer;
+        }
+        got += value.byteLength;
+        if (first < 0) {
+          first = t;
+        }
+        if (p.rate > 0) {
+          await this.sleep(first + (got / p.rate) * 1000 - t);
+        } else if (!held && (p.byTime ? t >= p.atMs : got >= p.atBytes)) {
+          held = true;
+          if (p.stop) {
+            await this.hold(t);
+          } else {
+            await this.sleep(p.pauseMs);
+          }
+        }
+      }
+    }
+
+    // stamp notes one piece read at t (and keeps it, buffer-reading).
+    stamp(t, value) {
+      this.stamps.push(t, value.byteLength);
+      if (this.keep) {
+        this.kept.push(value);
+      }
+      if (!this.timer) {
+        this.timer = setTimeout(() => this.flush(), flushEvery);
+      }
+    }
+
+    // sleep waits ms, or less if the run is stopped.
+    sleep(ms) {
+      if (!(ms > 0)) {
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => {
+        const signal = this.abort.signal;
+        const end = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", end);
+          resolve();
+        };
+        const timer = setTimeout(end, ms);
+        signal.addEventListener("abort", end);
+      });
+    }
+
+    // hold is a stopped reader: it tells the page when it stopped, then
+    // waits until the page wakes it ("resume") or the run is stopped.
+    hold(t) {
+      this.flush();
+      self.postMessage({ type: "held", id: this.id, at: t });
+      return new Promise((resolve) => {
+        const signal = this.abort.signal;
+        const end = () => {
+          signal.removeEventListener("abort", end);
+          this.wake = () => {};
+          resolve();
+        };
+        this.wake = () => {
+          self.postMessage({ type: "resumed", id: this.id, at: performance.now() - this.t0 });
+          end();
+        };
+        signal.addEventListener("abort", end);
+      });
     }
 
     // flush posts the stamps (and, buffer-reading, the pieces) gathered
@@ -242,6 +365,8 @@
       this.doneAt = 0;
       this.error = "";
       this.timingJSON = "";
+      this.heldAt = -1; // a stopped reader: when it stopped, in ms since t0
+      this.resumedAt = -1; // and when it read again
       this.buf = new Float64Array(2 * 1024);
       this.len = 0;
       this.kept = [];
@@ -255,8 +380,14 @@
     }
 
     // start sends the request; init is fetch()'s, without a signal.
-    start(url, init, keep) {
-      this.worker.postMessage({ type: "start", id: this.id, url, init, keep: !!keep });
+    // pace is null for full speed, or a paced reader's plan (Reader.paced).
+    start(url, init, keep, pace) {
+      this.worker.postMessage({ type: "start", id: this.id, url, init, keep: !!keep, pace: pace || null });
+    }
+
+    // resume wakes a stopped reader (see Reader.hold).
+    resume() {
+      this.worker.postMessage({ type: "resume", id: this.id });
     }
 
     abort() {
@@ -302,6 +433,12 @@
           break;
         case "timing":
           this.timingJSON = m.timing;
+          break;
+        case "held":
+          this.heldAt = m.at;
+          break;
+        case "resumed":
+          this.resumedAt = m.at;
           break;
       }
     }

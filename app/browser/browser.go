@@ -8,6 +8,7 @@ package browser
 import (
 	"chunkscope/app/record"
 	"chunkscope/app/scene"
+	"chunkscope/app/spec"
 	"chunkscope/app/wire"
 )
 
@@ -23,6 +24,9 @@ type Request struct {
 	// until the end, as response.arrayBuffer() would. Otherwise each piece
 	// is counted and dropped (stream-read).
 	Keep bool
+	// Pace is how fast the page's reader takes the body (spec.Pace); the
+	// zero Pace reads at full speed, on the pump's unchanged hot path.
+	Pace spec.Pace
 }
 
 // Response is what fetch resolved with: the status line and headers.
@@ -62,6 +66,11 @@ type Result struct {
 	// Timing is the browser's Resource Timing entry for the request; nil
 	// when the browser added none (an aborted request, say).
 	Timing *record.ResourceTiming
+	// StoppedMs is when a reader paced to stop (spec.PaceStop) stopped
+	// reading, and ResumedMs when it read again, once the server had let go
+	// of the response (its memory stream ended), to see how the body ends;
+	// ms since t = 0, 0 when it did not.
+	StoppedMs, ResumedMs float64
 }
 
 // Canvas paints scenes on the canvas element with the given id.

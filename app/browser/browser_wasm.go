@@ -18,6 +18,7 @@ import (
 
 	"chunkscope/app/record"
 	"chunkscope/app/scene"
+	"chunkscope/app/spec"
 	"chunkscope/app/wire"
 )
 
@@ -88,7 +89,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		header[k] = v
 	}
 	opts := map[string]any{"cache": "no-store", "method": cmp.Or(req.Method, "GET"), "headers": header}
-	pump.Call("start", req.URL, opts, req.Keep)
+	pump.Call("start", req.URL, opts, req.Keep, paceJS(req.Pace))
 	p.OnBatch(Batch{Client: []wire.Sample{baseline}})
 
 	// The response: the pump stamped it; Go hears of it at the next frame.
@@ -153,9 +154,18 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		if done {
 			break
 		}
+		// A stopped reader reads again once the server has let go of the
+		// response (its event stream ended): the browser then says how the
+		// body ends — whole, or cut.
+		if !req.Pace.Full() && !events.IsUndefined() && events.Get("ended").Bool() &&
+			pump.Get("heldAt").Float() >= 0 && pump.Get("resumedAt").Float() < 0 {
+			pump.Call("resume")
+		}
 		time.Sleep(batchEvery)
 	}
 	res.TotalMs = pump.Get("doneAt").Float()
+	res.StoppedMs = max(0, pump.Get("heldAt").Float())
+	res.ResumedMs = max(0, pump.Get("resumedAt").Float())
 	// measureUserAgentSpecificMemory is started once the body is read: it
 	// costs the main thread, so not while a read is in flight.
 	if lib.Get("UAMemory").Call("available").Bool() {
@@ -199,6 +209,23 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	}
 	runtime.KeepAlive(body) // held to the end, as a buffered read holds it
 	return res, nil
+}
+
+// paceJS is the pace as the pump's worker takes it (Reader.paced in
+// web/chunkscope.js): null for full speed.
+func paceJS(p spec.Pace) any {
+	if p.Full() {
+		return nil
+	}
+	return map[string]any{
+		"rate":    float64(p.Rate),
+		"pauseMs": float64(p.Pause.Microseconds()) / 1000,
+		"atBytes": float64(p.AtBytes),
+		"atMs":    float64(p.AtTime.Microseconds()) / 1000,
+		"byTime":  p.ByTime,
+		"stop":    p.Kind == spec.PaceStop,
+		"never":   p.Never(),
+	}
 }
 
 // timingWait bounds the wait for the request's Resource Timing entry,

@@ -100,6 +100,17 @@ type Run struct {
 	// TTFB, TTFBMs the first read() the page saw. Absent when the browser
 	// added no entry (an aborted request) and for source "wire".
 	Timing *ResourceTiming `json:"timing,omitempty"`
+
+	// Pace is how the page's reader took the body, in the syntax of the
+	// page's pace= parameter (spec.ParsePace): "64KiB/s", "pause:2s@1MiB",
+	// "stop@1MiB", "dead"; absent at full speed.
+	Pace string `json:"pace,omitempty"`
+	// StoppedMs is when a reader paced to stop stopped reading; ResumedMs
+	// when it read again, once the server had let go of the response (its
+	// memory stream ended), to see how the body ended. Absent when it did
+	// not (it was never told to stop, or the run was stopped first).
+	StoppedMs float64 `json:"stoppedMs,omitempty"`
+	ResumedMs float64 `json:"resumedMs,omitempty"`
 }
 
 // ResourceTiming is the browser's PerformanceResourceTiming entry for a
@@ -195,6 +206,7 @@ type Plan struct {
 	ReadMode string
 	Source   string // SourceBrowser or SourceWire
 	Started  time.Time
+	Pace     string // the reader's pace (Run.Pace); "" at full speed
 }
 
 // New is the one constructor of a run: every list starts empty, never
@@ -226,6 +238,7 @@ func New(p Plan) *Run {
 		ServerMem: []wire.Sample{},
 		ClientMem: []wire.Sample{},
 		Source:    source,
+		Pace:      p.Pace,
 	}
 }
 
@@ -311,6 +324,8 @@ type End struct {
 	ServerProblem string
 	Err           error           // the request or the read failed
 	Timing        *ResourceTiming // the browser's entry for the request
+	// StoppedMs, ResumedMs: a stopped reader's (see Run.StoppedMs).
+	StoppedMs, ResumedMs float64
 }
 
 // Finish closes the run: its totals, its peaks, its verdict.
@@ -319,6 +334,7 @@ func (r *Run) Finish(e End) {
 		r.TotalMs, r.ErrorBody = e.TotalMs, e.ErrorBody
 		r.ClockOffsetMs, r.ClockErrorMs = e.ClockOffsetMs, e.ClockErrorMs
 		r.Timing = e.Timing
+		r.StoppedMs, r.ResumedMs = e.StoppedMs, e.ResumedMs
 		if len(r.Chunks) == 0 {
 			r.TTFBMs = r.HeadersMs
 		}

@@ -44,6 +44,7 @@ type Plan struct {
 	Spec     spec.Spec
 	Read     string // one of the Read* modes
 	Wire     bool   // also probe the wire, after the body
+	Pace     spec.Pace
 }
 
 // Label is what the plan reads, as a lane names it.
@@ -236,7 +237,7 @@ func (rn *Runner) newRun(p Plan) *record.Run {
 			ID: id, Scenario: record.Upstream,
 			URL:      "/upstream?" + url.Values{"url": {p.Upstream}}.Encode(),
 			Params:   map[string]string{"url": p.Upstream},
-			ReadMode: p.readMode(), Started: time.Now(),
+			ReadMode: p.readMode(), Started: time.Now(), Pace: p.Pace.String(),
 		})
 	}
 	sc, _ := spec.Lookup(p.Scenario)
@@ -256,7 +257,7 @@ func (rn *Runner) newRun(p Plan) *record.Run {
 	return record.New(record.Plan{
 		ID: id, Scenario: p.Scenario, Method: sc.Method,
 		URL:    sc.Path + "?" + tagged.Values().Encode(),
-		Params: params, ReadMode: p.readMode(), Source: source, Started: time.Now(),
+		Params: params, ReadMode: p.readMode(), Source: source, Started: time.Now(), Pace: p.Pace.String(),
 	})
 }
 
@@ -281,7 +282,8 @@ func (rn *Runner) read(h Host, runCtx context.Context, r *record.Run) {
 	}
 	h.Dispatch(func() {
 		r.Finish(record.End{TotalMs: res.TotalMs, ErrorBody: res.ErrorBody, ClockOffsetMs: res.ClockOffsetMs,
-			ClockErrorMs: res.ClockErrorMs, ServerProblem: res.ServerProblem, Err: err, Timing: res.Timing})
+			ClockErrorMs: res.ClockErrorMs, ServerProblem: res.ServerProblem, Err: err, Timing: res.Timing,
+			StoppedMs: res.StoppedMs, ResumedMs: res.ResumedMs})
 		rn.store.Add(r)
 		rn.changed()
 		rn.draw()
@@ -309,7 +311,8 @@ func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (brows
 	if r.Scenario == record.Upstream {
 		runTag = "" // not ours to sample
 	}
-	req := browser.Request{URL: r.URL, Method: r.Method, Header: sc.Header, RunID: runTag, Keep: r.ReadMode == ReadBuffer}
+	pace, _ := spec.ParsePace(r.Pace) // written by Pace.String: it parses
+	req := browser.Request{URL: r.URL, Method: r.Method, Header: sc.Header, RunID: runTag, Keep: r.ReadMode == ReadBuffer, Pace: pace}
 	return browser.Read(runCtx, req, browser.Progress{
 		OnResponse: func(resp browser.Response) {
 			h.Dispatch(func() {

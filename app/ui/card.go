@@ -66,6 +66,7 @@ func (c *card) Render() app.UI {
 		{"server clock offset", clock(r)},
 		{"page memory (browser's estimate)", uaMemory(r)},
 	}
+	rows = append(rows, paceRows(r)...)
 	if w := r.Wire; w != nil {
 		rows = append(rows,
 			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
@@ -91,6 +92,7 @@ func (c *card) Render() app.UI {
 				return app.Tr().Body(app.Th().Text(rows[i][0]), app.Td().Text(rows[i][1]))
 			}),
 		),
+		app.If(stopNote(r) != "", app.P().Class("pace-note").Text(stopNote(r))),
 		app.If(r.ServerProblem != "", app.P().Class("warning").Text("Server memory: "+r.ServerProblem)),
 		app.If(r.Verdict.Layer != "", app.P().Class("layer").Text("Held by: "+r.Verdict.Layer)),
 		app.If(len(r.Verdict.Evidence) > 0, app.Ul().Class("evidence").Body(

@@ -86,6 +86,7 @@ func (c *controls) Render() app.UI {
 				app.Option().Value(runner.ReadStream).Text("stream-read: count and drop").Selected(f.Read == runner.ReadStream),
 				app.Option().Value(runner.ReadBuffer).Text("buffer-read: keep it all").Selected(f.Read == runner.ReadBuffer),
 			).OnChange(c.ValueTo(&f.Read))),
+		newPaceField().Form(f),
 		app.Label().Class("check").Body(
 			app.Input().ID("wire").Type("checkbox").Checked(f.Wire).OnChange(c.onWire),
 			app.Span().Text("probe the wire too"),

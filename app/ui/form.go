@@ -14,7 +14,7 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses (run excepted: the page chooses run ids itself).
-var pageParams = []string{"scenario", "compare", "url", "read", "wire", "align", "autorun"}
+var pageParams = []string{"scenario", "compare", "url", "read", "wire", "align", "autorun", "pace"}
 
 // bodyParams are the body parameters a link may give.
 var bodyParams = []string{"rows", "delay", "per", "pad"}
@@ -32,6 +32,7 @@ type form struct {
 	Delay    string
 	Per      string
 	Pad      string
+	Pace     string // the reader's pace (spec.ParsePace); empty: full speed
 }
 
 // view is what a link asks the page to show and run: one lane per
@@ -44,16 +45,17 @@ type view struct {
 	Read      string // one of readModes
 	Align     string // scene.AlignStart or scene.AlignFirstByte
 	Spec      spec.Spec
+	Pace      spec.Pace // the page reader's pace, the same for every lane
 }
 
 // plans is the view's runs, in lane order.
 func (v view) plans() []runner.Plan {
 	var out []runner.Plan
 	for _, name := range v.Scenarios {
-		out = append(out, runner.Plan{Scenario: name, Spec: v.Spec, Read: v.Read, Wire: v.Wire})
+		out = append(out, runner.Plan{Scenario: name, Spec: v.Spec, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
 	}
 	if v.Upstream != "" {
-		out = append(out, runner.Plan{Upstream: v.Upstream, Read: v.Read, Wire: v.Wire})
+		out = append(out, runner.Plan{Upstream: v.Upstream, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
 	}
 	return out
 }
@@ -90,12 +92,16 @@ func (f form) plan() (runner.Plan, error) {
 	if err := checkRead(f.Read); err != nil {
 		return runner.Plan{}, err
 	}
+	pace, err := spec.ParsePace(f.Pace)
+	if err != nil {
+		return runner.Plan{}, err
+	}
 	up, err := checkUpstream(f.Upstream)
 	if err != nil {
 		return runner.Plan{}, err
 	}
 	if up != "" {
-		return runner.Plan{Upstream: up, Read: f.Read, Wire: f.Wire}, nil
+		return runner.Plan{Upstream: up, Read: f.Read, Wire: f.Wire, Pace: pace}, nil
 	}
 	if err := checkScenario("scenario", f.Scenario); err != nil {
 		return runner.Plan{}, err
@@ -104,7 +110,7 @@ func (f form) plan() (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	return runner.Plan{Scenario: f.Scenario, Spec: s, Read: f.Read, Wire: f.Wire}, nil
+	return runner.Plan{Scenario: f.Scenario, Spec: s, Read: f.Read, Wire: f.Wire, Pace: pace}, nil
 }
 
 // checkUpstream checks the form of an upstream URL; whether the server
@@ -168,6 +174,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 		}
 	}
 	f.Upstream = q.Get("url")
+	f.Pace = q.Get("pace")
 	if autorun, err = parseFlag(q, "autorun"); err != nil {
 		return view{}, false, f, err
 	}
@@ -182,6 +189,9 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 		return view{}, false, f, err
 	}
 	v.Read = f.Read
+	if v.Pace, err = spec.ParsePace(f.Pace); err != nil {
+		return view{}, false, f, err
+	}
 	switch a := q.Get("align"); a {
 	case "", scene.AlignStart:
 		v.Align = scene.AlignStart
@@ -205,7 +215,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	}
 	v.Spec = s
 	nf := formFromSpec(f.Scenario, f.Read, s)
-	nf.Wire, nf.Upstream = f.Wire, v.Upstream
+	nf.Wire, nf.Upstream, nf.Pace = f.Wire, v.Upstream, v.Pace.String()
 	return v, autorun, nf, nil
 }
 
@@ -304,6 +314,9 @@ func (v view) query(autorun bool) url.Values {
 	}
 	if v.Align == scene.AlignFirstByte {
 		q.Set("align", v.Align)
+	}
+	if p := v.Pace.String(); p != "" {
+		q.Set("pace", p)
 	}
 	if autorun {
 		q.Set("autorun", "1")

@@ -22,6 +22,7 @@ func TestParseURL(t *testing.T) {
 		rows      int
 		delay     time.Duration
 		align     string
+		pace      string // the view's pace, canonical
 	}{
 		{query: "", scenarios: []string{"streaming"}, rows: 1000},
 		{query: "scenario=buffered&rows=20&delay=100ms&autorun=1", scenarios: []string{"buffered"}, autorun: true, rows: 20, delay: 100 * time.Millisecond},
@@ -46,7 +47,13 @@ func TestParseURL(t *testing.T) {
 		{query: "autorun=yes", wantErr: `autorun: "yes" is not 0 or 1`},
 		{query: "rows=-1", wantErr: "rows:"},
 		{query: "delay=fast", wantErr: "delay:"},
-		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, read, wire, align, autorun, rows, delay, per, pad)"},
+		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, read, wire, align, autorun, pace, rows, delay, per, pad)"},
+		// The reader's pace: old links have none and read at full speed.
+		{query: "scenario=streaming&pace=64KiB/s", scenarios: []string{"streaming"}, rows: 1000, pace: "64KiB/s"},
+		{query: "compare=1&pace=stop@1MiB&" + up, scenarios: []string{"buffered", "streaming"}, upstream: "http://127.0.0.1:9000/x", rows: 1000, pace: "stop@1MiB"},
+		{query: "pace=full", scenarios: []string{"streaming"}, rows: 1000},
+		{query: "pace=pause:2s@1mib", scenarios: []string{"streaming"}, rows: 1000, pace: "pause:2s@1MiB"},
+		{query: "pace=64KB/s&rows=7", wantErr: `pace: "64KB/s" is not a rate`},
 		{query: "scenario=buffered&scenario=streaming", wantErr: "scenario: given 2 times"},
 		{query: "read=stream&scenario=buffered", scenarios: []string{"buffered"}, rows: 1000},
 		{query: "wire=1&rows=3", scenarios: []string{"streaming"}, rows: 3},
@@ -67,6 +74,9 @@ func TestParseURL(t *testing.T) {
 					t.Fatalf("error = %v; want it to contain %q", err, tc.wantErr)
 				}
 				// What the link said stays in the controls, to be mended.
+				if pace := q.Get("pace"); pace != "" && f.Pace != pace {
+					t.Errorf("form pace = %q; want %q as the link typed it", f.Pace, pace)
+				}
 				if rows := q.Get("rows"); rows != "" && f.Rows != rows {
 					t.Errorf("form rows = %q; want %q as the link typed it", f.Rows, rows)
 				}
@@ -85,9 +95,17 @@ func TestParseURL(t *testing.T) {
 			if n := len(v.plans()); n != len(tc.scenarios)+min(1, len(tc.upstream)) {
 				t.Errorf("%d plans; want one per scenario and one for the upstream", n)
 			}
+			if v.Pace.String() != tc.pace || f.Pace != tc.pace {
+				t.Errorf("pace %q, form %q; want %q", v.Pace.String(), f.Pace, tc.pace)
+			}
+			for _, p := range v.plans() {
+				if p.Pace != v.Pace {
+					t.Errorf("plan %s reads at %q; want the view's %q", p.Label(), p.Pace.String(), tc.pace)
+				}
+			}
 			// The URL the page writes back parses to the same view.
 			again, _, _, err := parseURL(v.query(autorun))
-			if err != nil || !slices.Equal(again.Scenarios, v.Scenarios) || again.Upstream != v.Upstream || again.Spec != v.Spec || again.Align != v.Align || again.Read != v.Read || again.Wire != v.Wire {
+			if err != nil || !slices.Equal(again.Scenarios, v.Scenarios) || again.Upstream != v.Upstream || again.Spec != v.Spec || again.Align != v.Align || again.Read != v.Read || again.Wire != v.Wire || again.Pace != v.Pace {
 				t.Errorf("round trip of %s: got %+v, %v; want %+v", v.query(autorun).Encode(), again, err, v)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/runner"
+	"chunkscope/app/spec"
 )
 
 // actionName is the action the page's components send it: what a person
@@ -135,10 +136,13 @@ func (p *Page) onAction(ctx app.Context, a app.Action) {
 		s, e := p.form.body()
 		if err = e; err == nil {
 			if err = checkRead(p.form.Read); err == nil {
-				for _, name := range legacyPair {
-					plans = append(plans, runner.Plan{Scenario: name, Spec: s, Read: p.form.Read, Wire: p.form.Wire})
+				pace, e := spec.ParsePace(p.form.Pace)
+				if err = e; err == nil {
+					for _, name := range legacyPair {
+						plans = append(plans, runner.Plan{Scenario: name, Spec: s, Read: p.form.Read, Wire: p.form.Wire, Pace: pace})
+					}
+					err = p.runs.Start(host{ctx}, plans)
 				}
-				err = p.runs.Start(host{ctx}, plans)
 			}
 		}
 	case opAdd:
@@ -172,6 +176,7 @@ func (p *Page) current() view {
 	if s, err := p.form.body(); err == nil {
 		v.Spec = s
 	}
+	v.Pace, _ = spec.ParsePace(p.form.Pace) // a bad pace ran nothing: full speed
 	for _, r := range p.runs.View {
 		switch {
 		case r.Scenario == record.Upstream && v.Upstream == "":

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"chunkscope/app/record"
@@ -48,6 +49,10 @@ func reproduce(r *record.Run, origin string) reproduction {
 		for k, v := range sc.Header {
 			headers[k] = v
 		}
+	}
+	// A reader paced to a rate: curl reads at it too.
+	if p, err := spec.ParsePace(r.Pace); err == nil && p.Kind == spec.PaceRate {
+		curl = append(curl, "--limit-rate", strconv.FormatInt(p.Rate, 10))
 	}
 	names := make([]string, 0, len(headers))
 	for k := range headers {
