@@ -38,6 +38,10 @@ type Binned struct {
 	// Headers is when the status line and headers arrived, on the axis;
 	// NaN before they did.
 	Headers float64
+	// Stopped and Resumed are when a paced reader stopped reading and
+	// read again (record.Run.StoppedMs, ResumedMs), on the axis; NaN when
+	// it never did.
+	Stopped, Resumed float64
 	// Memory curves, one value per column (NaN before the first sample and
 	// past the lane's end); nil when the run has no such figure at all.
 	ServerHeap, ServerRSS []float64
@@ -142,6 +146,13 @@ func Build(lanes []Lane, cols int) Binning {
 		}
 		if r.Status != 0 {
 			b.Headers = r.HeadersMs - l.ShiftMs
+		}
+		b.Stopped, b.Resumed = math.NaN(), math.NaN()
+		if r.StoppedMs > 0 {
+			b.Stopped = r.StoppedMs - l.ShiftMs
+		}
+		if r.ResumedMs > 0 {
+			b.Resumed = r.ResumedMs - l.ShiftMs
 		}
 		startCol := ax.column(-l.ShiftMs)
 		endCol := ax.column(r.EndMs - l.ShiftMs)

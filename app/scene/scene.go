@@ -471,6 +471,23 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 			continue
 		}
 		run := lanes[laneRun(b.Lanes, i)].Run
+		// A paced reader's stop and its read again: a dashed line across
+		// the lane and a word beside it, where no tick is (it read nothing).
+		for _, ev := range []struct {
+			t    float64
+			what string
+		}{{l.Stopped, "stopped reading"}, {l.Resumed, "read again"}} {
+			if math.IsNaN(ev.t) {
+				continue
+			}
+			x := math.Round(xOf(ev.t)) + 0.5
+			s.line(l.Color, 1.5, Short, x, tickTop, x, tickTop+tickH)
+			if x+4+s.textWidth(ev.what, Small) <= x0+cols {
+				s.text(ink, Small, Left, x+4, mid, ev.what)
+			} else {
+				s.text(ink, Small, Right, x-4, mid, ev.what)
+			}
+		}
 		switch {
 		case !math.IsNaN(l.TTFB):
 			s.marker(l.Color, xOf(l.TTFB), top, x0, x0+cols, labelY, "first byte "+FormatTime(l.TTFB+Shift(run, o.Align), 10))

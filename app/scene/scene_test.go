@@ -285,3 +285,24 @@ func TestDelayAxisKeepsToTheDelays(t *testing.T) {
 		t.Errorf("delay plot labels %q; want %q", labels, want)
 	}
 }
+
+// TestAStoppedReaderIsMarked: where a paced reader stopped and read again
+// is drawn on its lane, with the words.
+func TestAStoppedReaderIsMarked(t *testing.T) {
+	r := sentRun("d", 10, 100, 100, true, 0, []record.Chunk{{T: 101, N: 100}, {T: 201, N: 100}, {T: 5200, N: 50}})
+	r.StoppedMs, r.ResumedMs = 210, 5150
+	s := Build(Lanes([]*record.Run{r}), Options{Width: 900})
+	for _, want := range []struct {
+		text string
+		at   float64
+	}{{"stopped reading", 210}, {"read again", 5150}} {
+		p, ok := find(s, want.text)
+		if !ok {
+			t.Errorf("no %q on the lane: %v", want.text, texts(s))
+			continue
+		}
+		if x := s.Axis.X(want.at); math.Abs(p.Pts[0]-x) > 6 {
+			t.Errorf("%q at x %.0f; want beside %.0f", want.text, p.Pts[0], x)
+		}
+	}
+}
