@@ -10,7 +10,9 @@ import (
 // TestScenariosInTheBrowser opens every scenario of the table from a deep
 // link, as a speaker would, and checks the verdict its explanation claims;
 // for the Go pitfalls (Content-Length yet flushed, no Flush, proxies) it
-// checks the reads and the time to first byte that make the difference.
+// checks the reads and the time to first byte that make the difference,
+// and that the verdict's sentence and the scenario's text agree with the
+// headers (TestVerdictsAtSizesAndPaces reads them at other sizes and paces).
 func TestScenariosInTheBrowser(t *testing.T) {
 	const q = "rows=20&delay=50ms" // 305 bytes in 20 groups over 1 s
 	streamed := func(t *testing.T, r record.Run) {
@@ -64,6 +66,11 @@ func TestScenariosInTheBrowser(t *testing.T) {
 			}
 			if check := extra[sc.Name]; check != nil {
 				check(t, r)
+			}
+			if want, ok := verdictTable[sc.Name]; ok {
+				// What the sentence and the scenario's text say of the
+				// framing is what the headers say (verdicts_test.go).
+				checkShownFraming(t, r, want.cl, bodySize20)
 			}
 		})
 	}

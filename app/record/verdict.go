@@ -50,6 +50,7 @@ type evidence struct {
 	wireN          int     // body pieces on the wire
 	wireSpread     float64
 	sentN, flushed int     // writes in the send log, and how many were flushed
+	sentBytes      int64   // the bytes of those writes
 	sentSpread     float64 // first write to last, ms
 	firstSent      float64 // the first write, on the page's clock
 	maxSendGap     float64 // the longest pause between two writes
@@ -74,6 +75,7 @@ func gather(r *Run) evidence {
 	if n := len(r.Sent); n > 0 {
 		e.sentN = n
 		for _, s := range r.Sent {
+			e.sentBytes += s.N
 			if s.FlushMs > 0 {
 				e.flushed++
 			}
@@ -142,16 +144,34 @@ func judge(r *Run, e evidence) Verdict {
 	// sentLate: nothing was written until (about) when it arrived: the
 	// handler produced the body whole first.
 	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(BurstMs, 0.2*e.ttfb)
+	// sentAtOnce: every write within a burst, so however the reads spread,
+	// no pace of the handler's is in them.
+	sentAtOnce := e.sentN >= 2 && e.sentSpread < BurstMs
+	quick := (atOnce || sentAtOnce) && !held
+	wireChunks := 0 // HTTP chunks or DATA frames: each one a flush, or a buffer let go
+	if r.Wire != nil {
+		wireChunks = r.Wire.Chunks
+	}
 	switch {
 	case atOnce && manySent && held:
 		who, layer := heldBy(e)
 		return Verdict{Kind: KindOnePiece, Layer: layer, Detail: fmt.Sprintf(
 			"%s. The handler wrote %d pieces over %s%s, yet the body arrived at once after %s (%s in %s): %s held it.",
 			framing, e.sentN, Sec(e.sentSpread), flushedPart(e), Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), who)}
-	case atOnce && (e.sentN >= 2 || manyWire) && !held:
+	case quick && e.sentN >= 2 && e.flushed == 0 && wireChunks < 2:
+		// Never flushed: the writes were not sent, net/http's buffer took
+		// them and let go of them when it filled or the handler returned.
+		how := "net/http let them go back to back as its buffers filled"
+		if e.sentBytes <= 2048 {
+			how = "net/http's 2 KB response buffer held them all until the handler returned and sent the body in one piece"
+		}
+		return Verdict{Kind: KindOnePiece, Layer: "the handler: it never flushed", Detail: fmt.Sprintf(
+			"%s. The handler wrote %d pieces within %s and never flushed: %s, and the body arrived at once after %s (%s in %s).",
+			framing, e.sentN, Ms(e.sentSpread), how, Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)))}
+	case quick && ((e.sentN >= 2 && e.flushed > 0) || wireChunks >= 2 || manyWire):
 		n, spread, where := e.sentN, e.sentSpread, "the handler wrote it"
 		if e.sentN < 2 {
-			n, spread, where = e.wireN, e.wireSpread, "it left the server"
+			n, spread, where = max(wireChunks, e.wireN), e.wireSpread, "it left the server"
 		}
 		return Verdict{Kind: KindMerged, Layer: "nobody: the client merged what arrived", Detail: fmt.Sprintf(
 			"%s. %s in %d pieces over %s, and they reached the browser close enough together that its reader saw %s: "+
@@ -287,7 +307,7 @@ func (e evidence) facts(r *Run) []string {
 		out = append(out, "X-Accel-Buffering: "+xa+" (nginx does not buffer this response)")
 	}
 	if ct := r.Header("content-type"); ct != "" && !strings.EqualFold(r.Header("x-content-type-options"), "nosniff") {
-		out = append(out, "Content-Type: "+ct+" without X-Content-Type-Options: nosniff (a browser may hold the first bytes to sniff the type)")
+		out = append(out, "Content-Type: "+ct+" without X-Content-Type-Options: nosniff (Chromium's fetch() was measured not to hold the first bytes back for it; other readers may sniff)")
 	}
 	return out
 }
