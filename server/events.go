@@ -17,7 +17,7 @@ const maxSampleIndex = 1 << 30
 
 // waitForRun is how long /events waits for the tagged request to arrive:
 // the page subscribes first, then sends it.
-const waitForRun = 10 * time.Second
+var waitForRun = 10 * time.Second // a var: a test shortens it
 
 // events serves /events?run=ID as Server-Sent Events: every memory sample
 // the server took during that run ("sample" events, each with an id so a
@@ -62,18 +62,34 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer finish()
-	got, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
-	if err != nil {
-		if ctx.Err() == nil {
-			serveError(w, http.StatusNotFound, err.Error())
-		}
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	rc := http.NewResponseController(w)
+	// Open at once, before the tagged request arrives: the page sends its
+	// request once this stream is up, so a stream that waited for the
+	// request to answer would only open when the page gave up waiting
+	// (it cost every run 2 s).
+	fmt.Fprintf(w, ": run %s\n\n", id)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	got, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
+	if err != nil {
+		if ctx.Err() == nil {
+			// No such run came: the stream ends saying why (an end the
+			// reader does not retry, as a 404 was before it opened).
+			b, _ := json.Marshal(struct {
+				Samples int    `json:"samples"`
+				Sent    int    `json:"sent"`
+				Problem string `json:"problem"`
+			}{next.sample, next.send, err.Error()})
+			fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
+			rc.Flush()
+		}
+		return
+	}
 	for {
 		for _, sm := range got.samples {
 			b, _ := json.Marshal(sm.Sample) // a struct of numbers always encodes

@@ -2,10 +2,13 @@ package server
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"chunkscope/internal/sse"
 )
 
 // TestEvictionSkipsRunsInProgress: one long run must not keep every
@@ -149,4 +152,49 @@ func TestSamplesAreBounded(t *testing.T) {
 		t.Errorf("stride %d after %d ticks; want the rate halved at each thinning", l.stride, taken)
 	}
 	t.Logf("%d ticks: %d samples kept, every %d ticks now", taken, len(all), l.stride)
+}
+
+// TestEventsOpenBeforeTheRun: the page opens a run's event stream, waits
+// for it to be up, then sends the tagged request — so the stream's headers
+// come at once, not when the request arrives (which waited out the page's
+// 2 s each run). A run that never comes ends the stream with the reason.
+func TestEventsOpenBeforeTheRun(t *testing.T) {
+	defer func(w time.Duration) { waitForRun = w }(waitForRun)
+	waitForRun = 300 * time.Millisecond
+	ts := newTestServer(t)
+	for _, tc := range []struct {
+		run, problem string
+	}{
+		{"opens-1", ""},
+		{"never-comes", `"problem":"run: no request tagged \"never-comes\" arrived within 300ms"`},
+	} {
+		start := time.Now()
+		resp, err := http.Get(ts.URL + "/events?run=" + tc.run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); resp.StatusCode != 200 || took > 200*time.Millisecond {
+			t.Errorf("%s: status %d after %v; want 200 at once", tc.run, resp.StatusCode, took)
+		}
+		if tc.problem == "" {
+			body, err := http.Get(ts.URL + "/csv/streaming?rows=2&delay=20ms&run=" + tc.run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, body.Body)
+			body.Body.Close()
+		}
+		var end string
+		err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+			if event == "end" {
+				end = data
+				return false, nil
+			}
+			return true, nil
+		})
+		resp.Body.Close()
+		if err != nil || !strings.Contains(end, tc.problem) || (tc.problem == "" && strings.Contains(end, "problem")) {
+			t.Errorf("%s: end %q (%v); want it to say %q", tc.run, end, err, tc.problem)
+		}
+	}
 }

@@ -541,7 +541,14 @@
       this.sent = [];
       this.source.addEventListener("sent", (e) => this.sent.push(JSON.parse(e.data)));
       this.source.addEventListener("summary", (e) => (this.summary = e.data));
-      this.source.addEventListener("end", () => {
+      this.source.addEventListener("end", (e) => {
+        // An end that says why no events came (no such run arrived).
+        try {
+          const end = JSON.parse(e.data);
+          if (end && end.problem) {
+            this.error = end.problem;
+          }
+        } catch (_) {}
         this.ended = true;
         this.source.close();
       });
