@@ -96,6 +96,9 @@ func TestVerdictsFromEvidence(t *testing.T) {
 		{"gzip streaming: compressed sends, inflated reads", withEvidence(map[string]string{"transfer-encoding": "chunked", "content-encoding": "gzip"},
 			reads(20, 15, 101, 100), sends(20, 9, 100, 100, true), nil),
 			KindStreamed, []string{"the body streamed"}, ""},
+		{"gzip buffering: one compressed write at the end; the log cannot tell handler from compressor", withEvidence(map[string]string{"content-length": "703", "content-encoding": "gzip"},
+			reads(1, 4706, 3240, 0), sends(1, 703, 3239, 0, false), nil),
+			KindOnePiece, []string{"left the server compressed (Content-Encoding: gzip) in one write"}, "compression middleware"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,10 +55,11 @@ type evidence struct {
 	firstSent      float64 // the first write, on the page's clock
 	maxSendGap     float64 // the longest pause between two writes
 	delays         []float64
+	encoding       string // Content-Encoding: the send log counts compressed bytes
 }
 
 func gather(r *Run) evidence {
-	e := evidence{reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs, bursts: Bursts(r.Chunks)}
+	e := evidence{encoding: r.Header("content-encoding"), reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs, bursts: Bursts(r.Chunks)}
 	if r.Wire != nil {
 		var first, last float64
 		for _, ev := range r.Wire.Events {
@@ -229,6 +230,10 @@ func flushedPart(e evidence) string {
 // howSent says what is known of how a body that arrived whole was sent.
 func howSent(e evidence) string {
 	switch {
+	case e.sentN == 1 && e.encoding != "":
+		// The log sees the compressor's output: whether the handler or
+		// the compressing layer had the whole body first, it cannot tell.
+		return "; it left the server compressed (Content-Encoding: " + e.encoding + ") in one write: the handler or a compression middleware had the whole body first"
 	case e.sentN == 1:
 		return "; the handler wrote it in one write"
 	case e.sentN > 1:
@@ -242,6 +247,9 @@ func howSent(e evidence) string {
 }
 
 func sentWhole(e evidence) string {
+	if e.encoding != "" && e.sentN == 1 {
+		return "the handler or a compression middleware: the body was produced and compressed whole before its first write"
+	}
 	if e.sentN >= 1 || e.wireN >= 1 {
 		return "the handler: it produced the body whole"
 	}
