@@ -46,7 +46,7 @@ func TestParseURL(t *testing.T) {
 		{query: "autorun=yes", wantErr: `autorun: "yes" is not 0 or 1`},
 		{query: "rows=-1", wantErr: "rows:"},
 		{query: "delay=fast", wantErr: "delay:"},
-		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, read, wire, align, autorun, rows, delay, per, pad)"},
+		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, hops, read, wire, align, autorun, rows, delay, per, pad)"},
 		{query: "scenario=buffered&scenario=streaming", wantErr: "scenario: given 2 times"},
 		{query: "read=stream&scenario=buffered", scenarios: []string{"buffered"}, rows: 1000},
 		{query: "wire=1&rows=3", scenarios: []string{"streaming"}, rows: 3},
