@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"chunkscope/app/record"
+	"chunkscope/app/wire"
 	"chunkscope/internal/harness"
 	"chunkscope/internal/nginx"
 )
@@ -30,6 +35,21 @@ func TestHops(t *testing.T) {
 	if bin == "" || env.browser == nil {
 		t.Skip("no binary or browser: run make test")
 	}
+	// The shared server runs without -nginx: its hop list says why there
+	// is no nginx hop, rather than hide it.
+	var plain wire.Hops
+	if err := json.Unmarshal(get(t, env.base+"/hops"), &plain); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[bool]string{true: "not started (start chunkscope with -nginx)", false: "not installed (apt-get install nginx)"}[nginx.Installed()]; plain.Nginx != "" || plain.NginxProblem != want {
+		t.Errorf("GET /hops without -nginx: %+v; want no nginx and %q", plain, want)
+	}
+	// A wrong -nginx value is one line, exit 2.
+	out, err := exec.Command(bin, "-nginx=perhaps").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 || !strings.Contains(string(out), "-nginx") {
+		t.Errorf("chunkscope -nginx=perhaps: %v, %q; want exit 2 and one line naming -nginx", err, out)
+	}
+
 	target, _ := url.Parse(env.base)
 	up := httptest.NewServer(&httputil.ReverseProxy{FlushInterval: -1, Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }})
 	defer up.Close()
@@ -166,4 +186,18 @@ func TestHops(t *testing.T) {
 			}
 		})
 	}
+}
+
+func get(t *testing.T, u string) []byte {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", u, resp.StatusCode, err)
+	}
+	return b
 }
