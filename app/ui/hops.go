@@ -122,6 +122,7 @@ func (p *Page) startHops(ctx app.Context) error {
 		}
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
+				p.hop.Active = false // nothing ran: the view is still the one before
 				p.formErr = "Could not learn the server's hops: " + err.Error()
 				return
 			}
@@ -132,6 +133,7 @@ func (p *Page) startHops(ctx app.Context) error {
 				plans[i] = x.Plan
 			}
 			if err := p.runs.StartHops(host{ctx}, plans); err != nil {
+				p.hop.Active = false
 				p.formErr = err.Error()
 				return
 			}
