@@ -14,16 +14,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"chunkscope/app/spec"
+	"chunkscope/internal/nginx"
 	"chunkscope/server"
 	"chunkscope/server/probe"
 )
@@ -57,7 +60,27 @@ func main() {
 		}
 		return err
 	})
-	flag.Parse()
+	withNginx := false
+	flag.BoolFunc("nginx", "start Debian's nginx on a free loopback port in front of this server (stopped at exit), allow it as an upstream and offer its proxy_buffering on/off locations as hops; without nginx installed the server starts anyway and says so", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want -nginx alone (or -nginx=false)")
+		}
+		withNginx = b
+		return nil
+	})
+	// A wrong flag is one line, not the whole usage (-help prints that).
+	flag.CommandLine.Init(os.Args[0], flag.ContinueOnError)
+	flag.CommandLine.SetOutput(io.Discard)
+	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			flag.CommandLine.SetOutput(os.Stderr)
+			flag.Usage()
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "chunkscope: %v (see -help)\n", err)
+		os.Exit(2)
+	}
 	if flag.NArg() > 0 {
 		log.Fatalf("chunkscope: unexpected argument %q (flags only; see -help)", flag.Arg(0))
 	}
@@ -65,12 +88,12 @@ func main() {
 	cfg.MaxPerClient = *perClient
 	perClientGiven := false
 	flag.Visit(func(f *flag.Flag) { perClientGiven = perClientGiven || f.Name == "max-per-client" })
-	if err := run(*addr, *shutdownGrace, cfg, perClientGiven); err != nil {
+	if err := run(*addr, *shutdownGrace, cfg, perClientGiven, withNginx); err != nil {
 		log.Fatalf("chunkscope: %v", err)
 	}
 }
 
-func run(addr string, grace time.Duration, cfg server.Config, perClientGiven bool) error {
+func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, withNginx bool) error {
 	files, err := fs.Sub(web, "web")
 	if err != nil {
 		return fmt.Errorf("opening embedded web/: %w", err)
@@ -85,6 +108,15 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven boo
 		if server.IsSelf(ln.Addr(), u) {
 			return fmt.Errorf("-upstream %s is this server's own listener (%s): a URL chained through it would take every slot; name another server", u, ln.Addr())
 		}
+	}
+	if withNginx {
+		stop, err := frontNginx(ln.Addr(), &cfg)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	} else if !nginx.Installed() {
+		cfg.Nginx.Problem = "not installed (apt-get install nginx)"
 	}
 	// Every client on loopback is the speaker's own; beyond it, an
 	// audience shares the slots, and one address may not take them all.
@@ -125,4 +157,27 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven boo
 		}
 	}
 	return nil
+}
+
+// frontNginx starts nginx in front of the server listening at addr (-nginx)
+// and allows it as an upstream; missing nginx is not an error: the page's
+// hop list says "nginx: not installed". It returns how to stop nginx.
+func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !(tcp.IP.IsLoopback() || tcp.IP.IsUnspecified()) {
+		return nil, fmt.Errorf("-nginx: nginx reaches this server on loopback, but it listens on %s only; listen on 127.0.0.1 or 0.0.0.0", addr)
+	}
+	origin, stop, err := nginx.Front(net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port)))
+	switch {
+	case errors.Is(err, nginx.ErrNotInstalled):
+		log.Printf("chunkscope: -nginx: %v; serving without it", err)
+		cfg.Nginx.Problem = "not installed (apt-get install nginx)"
+		return func() {}, nil
+	case err != nil:
+		return nil, fmt.Errorf("-nginx: %w", err)
+	}
+	cfg.Nginx = server.Nginx{Origin: origin, Locations: []string{"/buffering-on/", "/buffering-off/"}}
+	cfg.Upstreams = append(cfg.Upstreams, origin)
+	fmt.Printf("chunkscope: nginx in front on %s/ (/buffering-on/, /buffering-off/, /gzip/)\n", origin)
+	return stop, nil
 }

@@ -64,6 +64,10 @@ type Config struct {
 	// have in flight, of every kind together (0: no cap, the default on
 	// loopback; main sets one when the server listens beyond it).
 	MaxPerClient int
+	// Nginx is the nginx in front of this server that main started
+	// (-nginx), or why none runs: the page offers its locations as hops
+	// (GET /hops). Its origin must be in Upstreams too to be read.
+	Nginx Nginx
 }
 
 // Protocols are the protocols the server speaks: HTTP/1.1, and HTTP/2 in
@@ -212,6 +216,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/wire", s.wire)
 	s.mux.Handle("/upstream", s.upstream())
 	s.mux.HandleFunc("/clock", s.clock)
+	s.mux.Handle("/hops", s.guard(s.others, http.HandlerFunc(s.hops)))
 	static, err := newStaticFiles(cfg.Web)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)

@@ -29,7 +29,8 @@ type Run struct {
 	Version   int               `json:"version"`
 	ID        string            `json:"id"`
 	Scenario  string            `json:"scenario"`
-	Method    string            `json:"method"` // GET or HEAD
+	Hop       string            `json:"hop,omitempty"` // the hop a hop-by-hop comparison ran it through ("proxy → sized"): the lane's label
+	Method    string            `json:"method"`        // GET or HEAD
 	URL       string            `json:"url"`
 	Params    map[string]string `json:"params"`
 	ReadMode  string            `json:"readMode"`  // "stream": count each piece and drop it; "buffer": keep every piece until the end
@@ -200,6 +201,7 @@ const (
 type Plan struct {
 	ID       string // unique; also the request's run=ID tag for scenarios
 	Scenario string // a scenario's name, or Upstream
+	Hop      string // the hop of a hop-by-hop comparison, "" for none
 	Method   string // "" for GET
 	URL      string // what the page fetches
 	Params   map[string]string
@@ -228,6 +230,7 @@ func New(p Plan) *Run {
 		Version:   Version,
 		ID:        p.ID,
 		Scenario:  p.Scenario,
+		Hop:       p.Hop,
 		Method:    method,
 		URL:       p.URL,
 		Params:    params,
@@ -369,6 +372,9 @@ func (r *Run) Abandon(reason string) {
 // (its scheme and query say little in a lane's few characters; the table and
 // the card give the whole URL).
 func (r *Run) Label() string {
+	if r.Hop != "" {
+		return r.Hop
+	}
 	if r.Scenario != Upstream {
 		return r.Scenario
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"chunkscope/app/browser"
@@ -21,6 +22,12 @@ import (
 // MaxLanes is how many runs one view compares: beyond eight, lanes and
 // colors stop being told apart on a projector.
 const MaxLanes = 8
+
+// MaxHopLanes is how many runs a hop-by-hop comparison holds (StartHops):
+// every hop of one request, one lane each, up to the palette's twelve
+// colors, so no two lanes share one. Its lanes are short (one request's
+// hops finish close together) and the table names each.
+const MaxHopLanes = 12
 
 // Host is how the runner reaches go-app: blocking work off the UI
 // goroutine, and changes on it.
@@ -41,10 +48,18 @@ const (
 type Plan struct {
 	Scenario string // a scenario's name; "" with Upstream
 	Upstream string // an -upstream URL, read through /upstream
-	Spec     spec.Spec
-	Read     string // one of the Read* modes
-	Wire     bool   // also probe the wire, after the body
-	Pace     spec.Pace
+	// Hop names the hop a hop-by-hop comparison runs the request through
+	// (record.Run.Hop): the lane's label. "" outside such a comparison.
+	Hop string
+	// Tagged says the Upstream forwards to this very server (the nginx it
+	// started in front of itself): the request is tagged with the run's id
+	// (run=ID added to the URL), so the server's memory and send log are
+	// followed as for a scenario.
+	Tagged bool
+	Spec   spec.Spec
+	Read   string // one of the Read* modes
+	Wire   bool   // also probe the wire, after the body
+	Pace   spec.Pace
 }
 
 // Label is what the plan reads, as a lane names it.
@@ -98,6 +113,7 @@ type Runner struct {
 	drawn    time.Time
 	rendered time.Time
 	wireURLs map[string]string // run id → the /wire URL to follow after the body
+	tagged   map[string]bool   // run ids of upstream runs that reach this server, tagged
 }
 
 // Store is the finished runs of this page load, for window.chunkscope.runs().
@@ -135,16 +151,29 @@ func (rn *Runner) Start(h Host, plans []Plan) error {
 	return rn.Add(h, plans)
 }
 
+// StartHops replaces the view with a hop-by-hop comparison: up to
+// MaxHopLanes runs, read one after the other like any view's.
+func (rn *Runner) StartHops(h Host, plans []Plan) error {
+	if len(plans) > MaxHopLanes {
+		return fmt.Errorf("hops: %d runs; a hop comparison holds at most %d", len(plans), MaxHopLanes)
+	}
+	rn.Stop()
+	rn.View = nil
+	return rn.add(h, plans, MaxHopLanes)
+}
+
 // Add puts the planned runs into the view beside those already there and
 // reads them, one after the other, after any still being read. Runs are
 // never read side by side: each has the server and the browser to itself,
 // or their memory and timings would mix.
-func (rn *Runner) Add(h Host, plans []Plan) error {
+func (rn *Runner) Add(h Host, plans []Plan) error { return rn.add(h, plans, MaxLanes) }
+
+func (rn *Runner) add(h Host, plans []Plan, limit int) error {
 	if rn.Running {
 		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before adding another")
 	}
-	if n := len(rn.View) + len(plans); n > MaxLanes {
-		return fmt.Errorf("this view holds %d runs; at most %d fit (remove one, or Clear)", len(rn.View), MaxLanes)
+	if n := len(rn.View) + len(plans); n > limit {
+		return fmt.Errorf("this view holds %d runs; at most %d fit (remove one, or Clear)", len(rn.View), limit)
 	}
 	runs := make([]*record.Run, len(plans))
 	for i, p := range plans {
@@ -233,9 +262,22 @@ func (rn *Runner) newRun(p Plan) *record.Run {
 		if p.Wire {
 			rn.wireURLs[id] = "/wire?" + url.Values{"url": {p.Upstream}}.Encode()
 		}
+		target := p.Upstream
+		if p.Tagged {
+			// It reaches this server: tag it, so its memory and sends are ours.
+			if rn.tagged == nil {
+				rn.tagged = map[string]bool{}
+			}
+			rn.tagged[id] = true
+			sep := "?"
+			if strings.Contains(target, "?") {
+				sep = "&"
+			}
+			target += sep + "run=" + id
+		}
 		return record.New(record.Plan{
-			ID: id, Scenario: record.Upstream,
-			URL:      "/upstream?" + url.Values{"url": {p.Upstream}}.Encode(),
+			ID: id, Scenario: record.Upstream, Hop: p.Hop,
+			URL:      "/upstream?" + url.Values{"url": {target}}.Encode(),
 			Params:   map[string]string{"url": p.Upstream},
 			ReadMode: p.readMode(), Started: time.Now(), Pace: p.Pace.String(),
 		})
@@ -255,7 +297,7 @@ func (rn *Runner) newRun(p Plan) *record.Run {
 		rn.wireURLs[id] = "/wire?scenario=" + url.QueryEscape(p.Scenario) + "&" + p.Spec.Values().Encode()
 	}
 	return record.New(record.Plan{
-		ID: id, Scenario: p.Scenario, Method: sc.Method,
+		ID: id, Scenario: p.Scenario, Method: sc.Method, Hop: p.Hop,
 		URL:    sc.Path + "?" + tagged.Values().Encode(),
 		Params: params, ReadMode: p.readMode(), Source: source, Started: time.Now(), Pace: p.Pace.String(),
 	})
@@ -308,7 +350,7 @@ func (rn *Runner) read(h Host, runCtx context.Context, r *record.Run) {
 func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (browser.Result, error) {
 	sc, _ := spec.Lookup(r.Scenario)
 	runTag := r.ID
-	if r.Scenario == record.Upstream {
+	if r.Scenario == record.Upstream && !rn.tagged[r.ID] {
 		runTag = "" // not ours to sample
 	}
 	pace, _ := spec.ParsePace(r.Pace) // written by Pace.String: it parses

@@ -106,6 +106,8 @@ func (c *controls) Render() app.UI {
 			app.Button().ID("run").Text("Run").Title("Read this one run in a fresh view").OnClick(c.send(opRun)),
 			app.Button().ID("compare").Text("Compare buffered vs streaming").Disabled(upstream).
 				Title("Read buffered, then streaming, with these parameters").OnClick(c.send(opCompare)),
+			app.Button().ID("hops-run").Text("hop by hop").Disabled(upstream || c.Irunning).
+				Title("Run this request through every hop the server offers — direct, Go's reverse proxy, gzip middleware, nginx, each -upstream — one after the other, one lane each").OnClick(c.send(opHops)),
 			app.Button().ID("add").Text("Add to comparison").Disabled(full || c.Irunning).Title(addTitle).OnClick(c.send(opAdd)),
 			app.Button().ID("stop").Text("Stop").Disabled(!c.Irunning).OnClick(c.send(opStop)),
 			app.Button().ID("clear").Text("Clear").Disabled(c.Ilanes == 0).Title("Empty the view (runs() keeps every run)").OnClick(c.send(opClear)),

@@ -14,7 +14,7 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses (run excepted: the page chooses run ids itself).
-var pageParams = []string{"scenario", "compare", "url", "read", "wire", "align", "autorun", "pace"}
+var pageParams = []string{"scenario", "compare", "url", "hops", "read", "wire", "align", "autorun", "pace"}
 
 // bodyParams are the body parameters a link may give.
 var bodyParams = []string{"rows", "delay", "per", "pad"}
@@ -46,6 +46,7 @@ type view struct {
 	Align     string // scene.AlignStart or scene.AlignFirstByte
 	Spec      spec.Spec
 	Pace      spec.Pace // the page reader's pace, the same for every lane
+	Hops      bool      // hops=1: the body through every hop the server offers (hops.go)
 }
 
 // plans is the view's runs, in lane order.
@@ -200,7 +201,16 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	default:
 		return view{}, false, f, fmt.Errorf("align: %q is not %s or %s", a, scene.AlignStart, scene.AlignFirstByte)
 	}
-	if v.Scenarios, err = parseCompare(q, v.Upstream); err != nil {
+	if v.Hops, err = parseFlag(q, "hops"); err != nil {
+		return view{}, false, f, err
+	}
+	if v.Hops {
+		for _, name := range []string{"compare", "scenario", "url"} {
+			if q.Has(name) {
+				return view{}, false, f, fmt.Errorf("hops=1 runs the body through every hop the server offers, but %s= names what to read: drop one of the two", name)
+			}
+		}
+	} else if v.Scenarios, err = parseCompare(q, v.Upstream); err != nil {
 		return view{}, false, f, err
 	}
 	if len(v.Scenarios) > 0 {
@@ -292,10 +302,12 @@ func parseFlag(q url.Values, name string) (bool, error) {
 // query encodes the view as the page's URL query, so a link reproduces it.
 func (v view) query(autorun bool) url.Values {
 	q := url.Values{}
-	if len(v.Scenarios) > 0 {
+	if len(v.Scenarios) > 0 || v.Hops {
 		q = v.Spec.Values()
 	}
 	switch {
+	case v.Hops:
+		q.Set("hops", "1")
 	case slices.Equal(v.Scenarios, legacyPair):
 		q.Set("compare", "1")
 	case len(v.Scenarios) == 1 && v.Upstream == "":

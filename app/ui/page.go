@@ -34,6 +34,7 @@ const (
 	opRemove  = "remove"  // Arg: a run id
 	opPutBack = "putback" // Arg: a run id
 	opAlign   = "align"   // Arg: scene.AlignStart or scene.AlignFirstByte
+	opHops    = "hops"    // run the form's request through every hop (hops.go)
 )
 
 // Page is chunkscope's one page. It holds the form and the view's
@@ -46,6 +47,7 @@ type Page struct {
 	formErr string
 	align   string
 	runs    runner.Runner
+	hop     hopView // the hop-by-hop comparison, when the view is one
 	// memSources says which client memory figures this browser offers.
 	memSources string
 
@@ -95,6 +97,12 @@ func (p *Page) OnNav(ctx app.Context) {
 		return
 	}
 	p.align = v.Align
+	if autorun && app.IsClient && v.Hops {
+		if err := p.startHops(ctx); err != nil {
+			p.formErr = err.Error()
+		}
+		return
+	}
 	if autorun && app.IsClient {
 		if err := p.runs.Start(host{ctx}, v.plans()); err != nil {
 			p.formErr = err.Error()
@@ -124,8 +132,15 @@ func (p *Page) onAction(ctx app.Context, a app.Action) {
 	if do.Op != opAlign {
 		p.stopReplay() // the view changes under it
 	}
+	switch do.Op {
+	case opAlign, opStop, opRemove:
+	default:
+		p.hop.Active = false // another view replaces the hops'
+	}
 	var err error
 	switch do.Op {
+	case opHops:
+		err = p.startHops(ctx)
 	case opRun:
 		var plan runner.Plan
 		if plan, err = p.form.plan(); err == nil {
@@ -172,12 +187,18 @@ func (p *Page) onAction(ctx app.Context, a app.Action) {
 // current is the view as a link would name it: its runs' scenarios and
 // upstream, with the form's body, read mode and wire probe.
 func (p *Page) current() view {
-	v := view{Read: p.form.Read, Wire: p.form.Wire, Align: p.align}
+	v := view{Read: p.form.Read, Wire: p.form.Wire, Align: p.align, Hops: p.hop.Active}
 	if s, err := p.form.body(); err == nil {
 		v.Spec = s
 	}
 	v.Pace, _ = spec.ParsePace(p.form.Pace) // a bad pace ran nothing: full speed
+	if v.Hops {
+		return v
+	}
 	for _, r := range p.runs.View {
+		if r.Hop != "" && r.Scenario == record.Upstream {
+			continue // a hop's URL is the hop's, not one a link names
+		}
 		switch {
 		case r.Scenario == record.Upstream && v.Upstream == "":
 			v.Upstream = r.Params["url"]
@@ -241,6 +262,7 @@ func (p *Page) Render() app.UI {
 		p.replaybar(),
 		newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
 		app.P().ID("mem-sources").Class("note").Text(p.memSources),
+		newHopList().View(p.hop),
 		newTable().Lanes(lanes).Version(p.runs.Version),
 		newEarlier().Runs(p.runs.Earlier()).Full(len(lanes) >= runner.MaxLanes).Running(p.runs.Running),
 		app.Div().Class("summaries").Body(

@@ -43,7 +43,7 @@ func (t *table) Render() app.UI {
 				l := t.Ilanes[i]
 				r := l.Run
 				return app.Tr().Class(l.class()).DataSet("scenario", r.Scenario).DataSet("id", r.ID).Body(
-					app.Td().Class("name").Title(r.Method+" "+r.URL).Body(
+					app.Td().Class(nameClass(r)).Title(r.Method+" "+r.URL).Body(
 						app.Text(name(r)),
 						app.If(r.Loaded != nil, app.Span().Class("loaded").Title(loadedNote(r)).Text("loaded · recorded "+recorded(r))),
 					),
@@ -108,8 +108,21 @@ func growth(n int64, ok bool) string {
 	return record.Size(n)
 }
 
-// name is what a row reads: the scenario, or the whole upstream URL.
+// nameClass is the name cell's class: a hop's short label is never
+// broken (a URL may be, anywhere).
+func nameClass(r *record.Run) string {
+	if r.Hop != "" {
+		return "name hop"
+	}
+	return "name"
+}
+
+// name is what a row reads: the hop of a hop-by-hop comparison, the
+// scenario, or the whole upstream URL.
 func name(r *record.Run) string {
+	if r.Hop != "" {
+		return r.Hop
+	}
 	if r.Scenario == record.Upstream {
 		return r.Params["url"]
 	}
@@ -130,6 +143,9 @@ func largestBurst(r *record.Run) string {
 // logged its sends.
 func sendDelay(r *record.Run) string {
 	d := record.SendDelays(r)
+	if len(d) == 0 && r.Done && len(r.Sent) == 0 && r.Scenario == record.Upstream && r.Status != 0 {
+		return "not ours to log" // an upstream's writes are its own handler's, not this server's
+	}
 	if len(d) == 0 || !r.Done {
 		return "—"
 	}

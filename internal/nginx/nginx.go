@@ -93,11 +93,20 @@ func Write(cfg Config) (string, error) {
 	return path, os.WriteFile(path, b.Bytes(), 0o644)
 }
 
+// ErrNotInstalled is Start's error when Debian's nginx is missing.
+var ErrNotInstalled = errors.New("nginx is not installed (" + Binary + "): apt-get install -y nginx")
+
+// Installed reports whether Debian's nginx is there.
+func Installed() bool {
+	_, err := os.Stat(Binary)
+	return err == nil
+}
+
 // Start writes the configuration, starts nginx in the foreground and waits
 // until it accepts connections. stop ends it.
 func Start(cfg Config) (stop func(), err error) {
-	if _, err := os.Stat(Binary); err != nil {
-		return nil, fmt.Errorf("nginx is not installed (%s): apt-get install -y nginx", Binary)
+	if !Installed() {
+		return nil, ErrNotInstalled
 	}
 	conf, err := Write(cfg)
 	if err != nil {
@@ -131,4 +140,31 @@ func Start(cfg Config) (stop func(), err error) {
 	}
 	stop()
 	return nil, errors.New("nginx did not accept connections within 10 s")
+}
+
+// Front starts nginx on a free loopback port in front of the chunkscope
+// server at upstream (a loopback host:port), with its configuration and
+// temporary files in a directory of its own. It returns nginx's origin
+// (http://127.0.0.1:PORT); stop ends nginx and removes the directory.
+// Without nginx installed the error is ErrNotInstalled.
+func Front(upstream string) (origin string, stop func(), err error) {
+	if !Installed() {
+		return "", nil, ErrNotInstalled
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("nginx: finding a free port: %w", err)
+	}
+	listen := ln.Addr().String()
+	ln.Close() // nginx binds it next: a race only another process on this port could win
+	dir, err := os.MkdirTemp("", "chunkscope-nginx-")
+	if err != nil {
+		return "", nil, err
+	}
+	stopNginx, err := Start(Config{Listen: listen, Upstream: upstream, Dir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return "http://" + listen, func() { stopNginx(); os.RemoveAll(dir) }, nil
 }

@@ -1,0 +1,186 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"chunkscope/app/browser"
+	"chunkscope/app/runner"
+	"chunkscope/app/spec"
+	"chunkscope/app/wire"
+)
+
+// hop is one way the hop-by-hop comparison sends the form's request:
+// Label names its lane (short enough for the chart's left margin), What
+// says what is between the page and the producer.
+type hop struct {
+	Label, What string
+	Plan        runner.Plan
+}
+
+// hopScenarios are the hops inside this server: the same CSV producer,
+// directly and behind each layer the scenario table has.
+var hopScenarios = []struct{ label, scenario, what string }{
+	{"direct", "streaming", "GET /csv/streaming: the chunked stream, flushed per group, nothing between"},
+	{"proxy → chunked", "proxy-chunked", "httputil.ReverseProxy, default FlushInterval, in front of the chunked stream"},
+	{"proxy → sized", "proxy-length", "the same default proxy in front of the stream with a Content-Length"},
+	{"proxy flush -1", "proxy-flush", "the proxy with FlushInterval: -1 in front of the stream with a Content-Length"},
+	{"gzip buffering", "gzip-buffered", "a gzip middleware that compresses the whole body first"},
+	{"gzip flushing", "gzip-streaming", "a gzip middleware that flushes the compressor after each group"},
+}
+
+// nginxHops are the nginx locations (internal/nginx) run as hops, by
+// location.
+var nginxHops = map[string]struct{ label, what string }{
+	"/buffering-on/":  {"nginx buffer on", "nginx, proxy_buffering on (its default), in front of /csv/streaming"},
+	"/buffering-off/": {"nginx buffer off", "nginx, proxy_buffering off (the seed's \"Allow chunked responses\"), in front of /csv/streaming"},
+}
+
+// hopPlans lays out every hop the server offers for one request: the
+// scenarios' hops, nginx's locations, and each other allowed -upstream asked
+// for the same /csv/streaming path. All get the same body, read mode and
+// wire probe. Hops past MaxHopLanes are returned in left, never dropped
+// silently; missing says what is not there and why.
+func hopPlans(s spec.Spec, read string, probe bool, h wire.Hops) (hops []hop, left, missing []string) {
+	query := s.Values().Encode()
+	for _, sc := range hopScenarios {
+		hops = append(hops, hop{Label: sc.label, What: sc.what,
+			Plan: runner.Plan{Scenario: sc.scenario, Hop: sc.label, Spec: s, Read: read, Wire: probe}})
+	}
+	if h.Nginx == "" {
+		problem := h.NginxProblem
+		if problem == "" {
+			problem = "not started"
+		}
+		missing = append(missing, "nginx: "+problem)
+	}
+	for _, loc := range h.NginxLocations {
+		n, ok := nginxHops[loc]
+		if h.Nginx == "" || !ok {
+			continue
+		}
+		u := h.Nginx + loc + "csv/streaming?" + query
+		hops = append(hops, hop{Label: n.label, What: n.what + " (" + h.Nginx + loc + ")",
+			Plan: runner.Plan{Upstream: u, Tagged: true, Hop: n.label, Read: read, Wire: probe}})
+	}
+	if len(h.Upstreams) == 0 {
+		missing = append(missing, "upstreams: none allowed (start chunkscope with -upstream http://HOST:PORT)")
+	}
+	for _, origin := range h.Upstreams {
+		label := strings.TrimPrefix(origin, "http://")
+		hops = append(hops, hop{Label: label, What: "the -upstream " + origin + ", asked for the same /csv/streaming path (read through this server's /upstream, which flushes every write)",
+			Plan: runner.Plan{Upstream: origin + "/csv/streaming?" + query, Hop: label, Read: read, Wire: probe}})
+	}
+	if len(hops) > runner.MaxHopLanes {
+		for _, x := range hops[runner.MaxHopLanes:] {
+			left = append(left, x.Label)
+		}
+		hops = hops[:runner.MaxHopLanes]
+	}
+	return hops, left, missing
+}
+
+// hopView is the page's hop-by-hop state: whether the view is one, and
+// what its hop list says.
+type hopView struct {
+	Active  bool
+	Hops    []hop
+	Left    []string // hops past the view's lanes, named
+	Missing []string // hops not offered, and why
+	Body    string   // the request's body parameters, as a query
+}
+
+// startHops reads the server's hops (GET /hops), then runs the form's
+// request through each, one after the other, as one view.
+func (p *Page) startHops(ctx app.Context) error {
+	s, err := p.form.body()
+	if err != nil {
+		return err
+	}
+	if err := checkRead(p.form.Read); err != nil {
+		return err
+	}
+	pace, err := spec.ParsePace(p.form.Pace)
+	if err != nil {
+		return err
+	}
+	if p.runs.Running {
+		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before running the hops")
+	}
+	read, probe := p.form.Read, p.form.Wire
+	p.hop = hopView{Active: true, Body: s.Values().Encode()}
+	ctx.Async(func() {
+		status, text, err := browser.FetchText("/hops")
+		var h wire.Hops
+		switch {
+		case err != nil:
+		case status != 200:
+			err = fmt.Errorf("GET /hops: %d %s", status, strings.TrimSpace(text))
+		default:
+			if e := json.Unmarshal([]byte(text), &h); e != nil {
+				err = fmt.Errorf("GET /hops: %v", e)
+			}
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				p.hop.Active = false // nothing ran: the view is still the one before
+				p.formErr = "Could not learn the server's hops: " + err.Error()
+				return
+			}
+			hops, left, missing := hopPlans(s, read, probe, h)
+			p.hop.Hops, p.hop.Left, p.hop.Missing = hops, left, missing
+			plans := make([]runner.Plan, len(hops))
+			for i, x := range hops {
+				plans[i] = x.Plan
+				plans[i].Pace = pace // every hop read alike
+			}
+			if err := p.runs.StartHops(host{ctx}, plans); err != nil {
+				p.hop.Active = false
+				p.formErr = err.Error()
+				return
+			}
+			p.writeURL(ctx)
+		})
+	})
+	return nil
+}
+
+// hopList names the hops of a hop-by-hop view, what each is, and the hops
+// that are not in it and why.
+type hopList struct {
+	app.Compo
+
+	Iview hopView
+}
+
+func newHopList() *hopList { return &hopList{} }
+
+func (l *hopList) View(v hopView) *hopList { l.Iview = v; return l }
+
+func (l *hopList) Render() app.UI {
+	v := l.Iview
+	if !v.Active {
+		return app.Div().ID("hops").Class("empty")
+	}
+	body := v.Body
+	if body == "" {
+		body = "the default body"
+	}
+	return app.Section().ID("hops").Class("hops").Body(
+		app.P().Class("hops-head").Text(fmt.Sprintf("Hop by hop: the same request (%s) through each hop, one after the other, one lane each.", body)),
+		app.Ul().Body(
+			app.Range(v.Hops).Slice(func(i int) app.UI {
+				return app.Li().DataSet("hop", v.Hops[i].Label).Body(
+					app.B().Text(v.Hops[i].Label), app.Text(": "+v.Hops[i].What))
+			}),
+			app.Range(v.Missing).Slice(func(i int) app.UI {
+				return app.Li().Class("missing").Text(v.Missing[i])
+			}),
+		),
+		app.If(len(v.Left) > 0, app.P().ID("hops-left").Class("error").Text(fmt.Sprintf(
+			"Left out, past the %d lanes a hop comparison holds: %s.", runner.MaxHopLanes, strings.Join(v.Left, ", ")))),
+	)
+}
