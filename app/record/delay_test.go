@@ -57,3 +57,23 @@ func TestDelaysByOffset(t *testing.T) {
 		})
 	}
 }
+
+// TestBursts: a burst is reads back to back; a stream paced at 20 ms is a
+// burst per read, a buffer letting go is one burst however many reads.
+func TestBursts(t *testing.T) {
+	tests := []struct {
+		name  string
+		reads []Chunk
+		want  []int64
+	}{
+		{"a read every 20 ms", reads(4, 155, 20, 20), []int64{155, 155, 155, 155}},
+		{"two releases of 2 KiB in 4 reads each, 1.4 s apart", append(reads(4, 512, 1400, 0.2), reads(4, 512, 2800, 0.2)...), []int64{2048, 2048}},
+		{"one read", reads(1, 305, 1000, 0), []int64{305}},
+		{"no read", nil, nil},
+	}
+	for _, tc := range tests {
+		if got := Bursts(tc.reads); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: bursts %v; want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -37,9 +37,14 @@ const (
 	KindDelayed  = "delayed-first-byte"
 )
 
-// BurstMs is how close together pieces may arrive and still count as one
-// burst: below a frame or three, nobody sees a stream.
+// BurstMs is how close together pieces may arrive and still count as
+// arriving at once: below a frame or three, nobody sees a stream.
 const BurstMs = 50
+
+// BurstGapMs is the gap between two reads that ends a burst: a buffer that
+// lets go hands its bytes over back to back, well under a frame apart,
+// while a stream paced at 20 ms is a piece every 20 ms, not one burst.
+const BurstGapMs = 10
 
 // evidence is what Explain reads, gathered once.
 type evidence struct {
@@ -91,13 +96,13 @@ func gather(r *Run) evidence {
 	return e
 }
 
-// Bursts is the bytes of each burst of reads: reads less than BurstMs
+// Bursts is the bytes of each burst of reads: reads less than BurstGapMs
 // apart belong to one.
 func Bursts(chunks []Chunk) []int64 {
 	var out []int64
 	var burst int64
 	for i, c := range chunks {
-		if i > 0 && c.T-chunks[i-1].T >= BurstMs {
+		if i > 0 && c.T-chunks[i-1].T >= BurstGapMs {
 			out = append(out, burst)
 			burst = 0
 		}
@@ -288,8 +293,9 @@ func arrivals(r *Run) []string {
 // facts lists the rest of the evidence and the hints the headers give.
 func (e evidence) facts(r *Run) []string {
 	var out []string
-	if len(e.bursts) > 1 {
-		out = append(out, fmt.Sprintf("bursts: %d, of about %s each (reads %d ms or more apart start a new one)", len(e.bursts), Size(medianBurst(e.bursts)), BurstMs))
+	if len(e.bursts) > 1 && len(e.bursts) < len(e.reads) {
+		// (a burst per read says nothing the reads do not)
+		out = append(out, fmt.Sprintf("bursts: %d, of about %s each (reads %d ms or more apart start a new one)", len(e.bursts), Size(medianBurst(e.bursts)), BurstGapMs))
 	}
 	if e.sentN > 0 {
 		out = append(out, fmt.Sprintf("sent: %d writes over %s%s", e.sentN, Sec(e.sentSpread), flushedPart(e)))
