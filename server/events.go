@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chunkscope/app/spec"
+	appwire "chunkscope/app/wire"
 )
 
 // maxSampleIndex bounds the numbers in Last-Event-ID: no run takes that
@@ -38,10 +39,25 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for name := range q {
-		if name != "run" {
-			serveError(w, http.StatusBadRequest, spec.ParamName(name)+": unknown parameter (known: run)")
+		if name != "run" && name != "batch" {
+			serveError(w, http.StatusBadRequest, spec.ParamName(name)+": unknown parameter (known: run, batch)")
 			return
 		}
+	}
+	// batch=1: the send log comes as one "sends" event (a JSON array) per
+	// flush instead of a "sent" event per write. The page asks for it: a
+	// fast stream's 256 writes were 256 events for the browser to dispatch
+	// while it read the body, 7 ms of a 16 MiB run's 74 (make bench).
+	batch := false
+	switch v := q["batch"]; {
+	case len(v) > 1:
+		serveError(w, http.StatusBadRequest, "batch: given "+strconv.Itoa(len(v))+" times")
+		return
+	case len(v) == 1 && v[0] == "1":
+		batch = true
+	case len(v) == 1 && v[0] != "0":
+		serveError(w, http.StatusBadRequest, fmt.Sprintf("batch: %q is not 0 or 1", v[0]))
+		return
 	}
 	if len(q["run"]) != 1 {
 		serveError(w, http.StatusBadRequest, "run: want exactly one run id")
@@ -96,10 +112,21 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			next.sample = sm.n + 1
 			fmt.Fprintf(w, "id: %s\nevent: sample\ndata: %s\n\n", next, b)
 		}
-		for _, sd := range got.sends {
-			b, _ := json.Marshal(sd.Send)
-			next.send = sd.n + 1
-			fmt.Fprintf(w, "id: %s\nevent: sent\ndata: %s\n\n", next, b)
+		switch {
+		case batch && len(got.sends) > 0:
+			sends := make([]appwire.Send, len(got.sends))
+			for i, sd := range got.sends {
+				sends[i] = sd.Send
+			}
+			b, _ := json.Marshal(sends)
+			next.send = got.sends[len(got.sends)-1].n + 1
+			fmt.Fprintf(w, "id: %s\nevent: sends\ndata: %s\n\n", next, b)
+		case !batch:
+			for _, sd := range got.sends {
+				b, _ := json.Marshal(sd.Send)
+				next.send = sd.n + 1
+				fmt.Fprintf(w, "id: %s\nevent: sent\ndata: %s\n\n", next, b)
+			}
 		}
 		if done {
 			fmt.Fprintf(w, "event: end\ndata: {\"samples\":%d,\"sent\":%d}\n\n", next.sample, next.send)

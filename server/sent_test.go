@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"chunkscope/app/spec"
+	appwire "chunkscope/app/wire"
+	"chunkscope/internal/sse"
 )
 
 // TestSendLog: every write of a tagged run is logged with its time, bytes,
@@ -178,5 +181,45 @@ func TestCompressedSendsNotePlainBytes(t *testing.T) {
 				t.Errorf("%d plain notes; want one per flushed group (5)", len(notes))
 			}
 		})
+	}
+}
+
+// TestBatchedSends: with batch=1 the send log comes as "sends" arrays, the
+// very entries the "sent" events give one by one, in fewer events; a bad
+// batch value is refused with its reason.
+func TestBatchedSends(t *testing.T) {
+	ts := newTestServer(t)
+	get(t, ts.URL+"/csv/streaming?rows=40&delay=5ms&run=batch-1")
+	_, one := readLogs(t, ts, "batch-1", "")
+	resp, err := http.Get(ts.URL + "/events?run=batch-1&batch=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var batched []appwire.Send
+	events := 0
+	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		switch event {
+		case "sent":
+			t.Errorf("a single sent event with batch=1")
+		case "sends":
+			var s []appwire.Send
+			if err := json.Unmarshal([]byte(data), &s); err != nil {
+				return false, err
+			}
+			batched = append(batched, s...)
+			events++
+		case "end":
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil || !slices.Equal(batched, one) || events >= len(one) {
+		t.Errorf("batched: %d sends in %d events (%v); want the %d sends one by one gave, in fewer events", len(batched), events, err, len(one))
+	}
+	for _, q := range []string{"batch=2", "batch=1&batch=1"} {
+		if status, body, _ := getFull(t, ts.URL+"/events?run=batch-1&"+q); status != 400 || !strings.HasPrefix(body, "batch: ") {
+			t.Errorf("%s: %d %q; want 400 naming batch", q, status, body)
+		}
 	}
 }

@@ -540,6 +540,13 @@
       // The server's send log comes on the memory stream ("sent" events).
       this.sent = [];
       this.source.addEventListener("sent", (e) => this.sent.push(JSON.parse(e.data)));
+      // … or, asked for with batch=1, many in one "sends" event: one
+      // dispatch per flush rather than one per write, while a body is read.
+      this.source.addEventListener("sends", (e) => {
+        for (const s of JSON.parse(e.data)) {
+          this.sent.push(s);
+        }
+      });
       this.source.addEventListener("summary", (e) => (this.summary = e.data));
       this.source.addEventListener("end", (e) => {
         // An end that says why no events came (no such run arrived).

@@ -67,7 +67,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	defer stop()
 	var events js.Value
 	if req.RunID != "" {
-		events = lib.Get("EventStream").New("/events?run="+req.RunID, "sample", true, "the server's event stream closed")
+		events = lib.Get("EventStream").New("/events?run="+req.RunID+"&batch=1", "sample", true, "the server's event stream closed")
 		defer events.Call("close")
 		awaitFor(events.Get("opened"), 2*time.Second)
 		var ok bool
