@@ -54,10 +54,14 @@ type runLog struct {
 	// sends is the send log (sent.go), numbered like the samples.
 	sends      []numberedSend
 	sendsTaken int
-	stride     int // the sampler records every stride-th tick
-	ticks      int
-	done       bool
-	changed    chan struct{} // closed (and replaced) whenever samples or done change
+	// sendsOut is one past the highest send number handed to a reader:
+	// thinning never merges across it, or a reader that has the first of
+	// a pair would get its bytes again in the merged entry.
+	sendsOut int
+	stride   int // the sampler records every stride-th tick
+	ticks    int
+	done     bool
+	changed  chan struct{} // closed (and replaced) whenever samples or done change
 }
 
 // runs is the registry of tagged runs and the sampler that feeds them. The
@@ -292,6 +296,9 @@ func (g *runs) snapshot(l *runLog, c cursor) (logs, bool, <-chan struct{}) {
 		end--
 	}
 	j := sort.Search(end, func(j int) bool { return l.sends[j].n >= c.send })
+	if end > j {
+		l.sendsOut = max(l.sendsOut, l.sends[end-1].n+1)
+	}
 	return logs{
 		samples: append([]numbered(nil), l.samples[i:]...),
 		sends:   append([]numberedSend(nil), l.sends[j:end]...),

@@ -109,9 +109,11 @@ func plain(w http.ResponseWriter, n int64) {
 func (l *runLog) thinSends() {
 	kept := l.sends[:0]
 	for i := 0; i < len(l.sends); i += 2 {
-		if i+1 == len(l.sends) {
+		if i+1 == len(l.sends) || l.sends[i].n < l.sendsOut && l.sends[i+1].n >= l.sendsOut {
+			// The last, or a pair a reader has half of: kept alone.
 			kept = append(kept, l.sends[i])
-			break
+			i--
+			continue
 		}
 		a, b := l.sends[i], l.sends[i+1]
 		b.Writes = max(a.Writes, 1) + max(b.Writes, 1)

@@ -223,3 +223,40 @@ func TestBatchedSends(t *testing.T) {
 		}
 	}
 }
+
+// TestThinningNeverRepeatsBytes: a reader that took part of the log before
+// it was thinned gets, from its cursor on, every byte written once — no
+// merged entry carries bytes it already had.
+func TestThinningNeverRepeatsBytes(t *testing.T) {
+	g := newRuns()
+	l, err := g.begin("thin-while-read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(n int) {
+		for i := 0; i < n; i++ {
+			at := l.start.Add(time.Duration(l.sendsTaken) * time.Microsecond)
+			g.sent(l, at, at, 1)
+			g.flushed(l, at)
+		}
+	}
+	var got int64
+	c := cursor{}
+	take := func() {
+		logs, _, _ := g.snapshot(l, c)
+		for _, s := range logs.sends {
+			got += s.N
+			c.send = s.n + 1
+		}
+	}
+	write(maxSends - 1)
+	take()                // a reader has all but none of what follows
+	write(3*maxSends + 7) // thinned, twice
+	take()
+	write(5)
+	g.end(l)
+	take()
+	if want := int64(4*maxSends + 11); got != want {
+		t.Errorf("the reader got %d bytes; %d were written, one per write", got, want)
+	}
+}
