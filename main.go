@@ -165,9 +165,13 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, wi
 func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok || !(tcp.IP.IsLoopback() || tcp.IP.IsUnspecified()) {
-		return nil, fmt.Errorf("-nginx: nginx reaches this server on loopback, but it listens on %s only; listen on 127.0.0.1 or 0.0.0.0", addr)
+		return nil, fmt.Errorf("-nginx: nginx reaches this server on loopback, but it listens on %s only; listen on loopback or on every address", addr)
 	}
-	origin, stop, err := nginx.Front(net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port)))
+	host := "127.0.0.1" // listening on every address: loopback's among them
+	if tcp.IP.IsLoopback() {
+		host = tcp.IP.String() // ::1 when that is the one
+	}
+	origin, stop, err := nginx.Front(net.JoinHostPort(host, strconv.Itoa(tcp.Port)))
 	switch {
 	case errors.Is(err, nginx.ErrNotInstalled):
 		log.Printf("chunkscope: -nginx: %v; serving without it", err)
