@@ -146,9 +146,26 @@ func (rn *Runner) Start(h Host, plans []Plan) error {
 	if len(plans) > MaxLanes {
 		return fmt.Errorf("compare: %d runs; a view holds at most %d", len(plans), MaxLanes)
 	}
+	if err := check(plans); err != nil {
+		return err
+	}
 	rn.Stop()
 	rn.View = nil
 	return rn.Add(h, plans)
+}
+
+// check refuses, before anything shown is cleared, a plan the page cannot
+// read as asked: a stopped reader learns that the server let go of the
+// response from the run's event stream, and an upstream read untagged has
+// none — it would hold the response until Stop, and the lanes after it
+// would never run.
+func check(plans []Plan) error {
+	for _, p := range plans {
+		if p.Pace.Kind == spec.PaceStop && p.Upstream != "" && !p.Tagged {
+			return fmt.Errorf("pace: a reader that stops learns when the server lets go from the run's event stream, and the upstream %s has none: read it at a rate or with a pause", p.Upstream)
+		}
+	}
+	return nil
 }
 
 // StartHops replaces the view with a hop-by-hop comparison: up to
@@ -156,6 +173,9 @@ func (rn *Runner) Start(h Host, plans []Plan) error {
 func (rn *Runner) StartHops(h Host, plans []Plan) error {
 	if len(plans) > MaxHopLanes {
 		return fmt.Errorf("hops: %d runs; a hop comparison holds at most %d", len(plans), MaxHopLanes)
+	}
+	if err := check(plans); err != nil {
+		return err
 	}
 	rn.Stop()
 	rn.View = nil
@@ -169,6 +189,9 @@ func (rn *Runner) StartHops(h Host, plans []Plan) error {
 func (rn *Runner) Add(h Host, plans []Plan) error { return rn.add(h, plans, MaxLanes) }
 
 func (rn *Runner) add(h Host, plans []Plan, limit int) error {
+	if err := check(plans); err != nil {
+		return err
+	}
 	if rn.Running {
 		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before adding another")
 	}
