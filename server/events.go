@@ -91,18 +91,21 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
+	// endWith ends the stream saying why no more events come (an end the
+	// reader does not retry, as a 404 was before the stream opened at once).
+	endWith := func(problem string) {
+		b, _ := json.Marshal(struct {
+			Samples int    `json:"samples"`
+			Sent    int    `json:"sent"`
+			Problem string `json:"problem"`
+		}{next.sample, next.send, problem})
+		fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
+		rc.Flush()
+	}
 	got, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
 	if err != nil {
 		if ctx.Err() == nil {
-			// No such run came: the stream ends saying why (an end the
-			// reader does not retry, as a 404 was before it opened).
-			b, _ := json.Marshal(struct {
-				Samples int    `json:"samples"`
-				Sent    int    `json:"sent"`
-				Problem string `json:"problem"`
-			}{next.sample, next.send, err.Error()})
-			fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
-			rc.Flush()
+			endWith(err.Error()) // no such run came
 		}
 		return
 	}
@@ -143,7 +146,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		got, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
 		if err != nil {
-			return // evicted under us: the stream just ends
+			if ctx.Err() == nil {
+				endWith("run: " + id + " was forgotten while its events were read (the server keeps the latest runs only)")
+			}
+			return
 		}
 	}
 }
