@@ -64,11 +64,6 @@ type Binned struct {
 // Span is a stretch of pixel columns, both ends included.
 type Span struct{ From, To int }
 
-// BlockedMs is the shortest write the sent lane marks as blocked: a write
-// to a socket that has room returns in microseconds on loopback; one that
-// waits a millisecond or more waited for the client to read.
-const BlockedMs = 1
-
 // Label is a text drawn at a pixel column of a lane: a chunk's hex size.
 type Label struct {
 	Col  int
@@ -247,19 +242,11 @@ func wireLane(l Lane, shift float64, ax axis) Binned {
 // them.
 func sentLane(l Lane, ax axis) Binned {
 	b := Binned{Label: "sent", Color: l.Color, Ticks: make([]float64, ax.cols), TTFB: math.NaN(), Headers: math.NaN(), Sent: true}
-	writes, flushed := 0, 0
-	var blocked float64
 	for _, s := range l.Run.Sent {
-		n := max(1, s.Writes)
-		writes += n
-		if s.FlushMs > 0 {
-			flushed += n
-		}
-		b.Ticks[ax.column(s.T-l.ShiftMs)] += float64(n)
-		if s.BlockedMs < BlockedMs {
+		b.Ticks[ax.column(s.T-l.ShiftMs)] += float64(max(1, s.Writes))
+		if s.BlockedMs < record.BlockedMs {
 			continue
 		}
-		blocked += s.BlockedMs
 		sp := Span{ax.column(s.T - s.BlockedMs - l.ShiftMs), ax.column(s.T - l.ShiftMs)}
 		if k := len(b.Blocked) - 1; k >= 0 && sp.From <= b.Blocked[k].To+1 {
 			b.Blocked[k].To = max(b.Blocked[k].To, sp.To)
@@ -267,6 +254,8 @@ func sentLane(l Lane, ax axis) Binned {
 		}
 		b.Blocked = append(b.Blocked, sp)
 	}
+	t := record.Sends(l.Run.Sent)
+	writes, flushed := t.Writes, t.Flushed
 	b.Note = count(writes, "write")
 	switch {
 	case flushed == writes:
@@ -276,8 +265,8 @@ func sentLane(l Lane, ax axis) Binned {
 	default:
 		b.Note += ", " + strconv.Itoa(flushed) + " flushed"
 	}
-	if blocked > 0 {
-		b.Note += "; blocked " + strconv.FormatFloat(blocked/1000, 'f', 2, 64) + " s waiting for the client"
+	if t.Blocked {
+		b.Note += "; blocked " + strconv.FormatFloat(t.BlockedMs/1000, 'f', 2, 64) + " s in all waiting for the client"
 	}
 	return b
 }

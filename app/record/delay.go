@@ -1,5 +1,37 @@
 package record
 
+import "chunkscope/app/wire"
+
+// BlockedMs is the shortest wait that counts as a blocked write: a write to
+// a socket with room returns in microseconds on loopback; one that waits a
+// millisecond or more waited for the client to read.
+const BlockedMs = 1
+
+// SendTotals sums a send log, the one count the chart, the card and the
+// verdict give.
+type SendTotals struct {
+	Writes, Flushed int     // an entry merged from k writes counts k
+	BlockedMs       float64 // every write's wait, in all
+	LongestMs       float64 // the longest one entry waited
+	Blocked         bool    // some write waited BlockedMs or more: the client held the server back
+}
+
+// Sends is the totals of a send log.
+func Sends(sent []wire.Send) SendTotals {
+	var t SendTotals
+	for _, s := range sent {
+		n := max(1, s.Writes)
+		t.Writes += n
+		if s.FlushMs > 0 {
+			t.Flushed += n
+		}
+		t.BlockedMs += s.BlockedMs
+		t.LongestMs = max(t.LongestMs, s.BlockedMs)
+	}
+	t.Blocked = t.LongestMs >= BlockedMs
+	return t
+}
+
 // Delay is how long a stretch of the body took from the server's write to
 // the browser's read: bytes [Off, Off+N) of the body as read, all written by
 // one write and read by one read(), so they share one delay.

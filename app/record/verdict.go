@@ -79,12 +79,10 @@ func gather(r *Run) evidence {
 		e.wireSpread = last - first
 	}
 	if n := len(r.Sent); n > 0 {
-		e.sentN = n
+		totals := Sends(r.Sent)
+		e.sentN, e.flushed = totals.Writes, totals.Flushed
 		for _, s := range r.Sent {
 			e.sentBytes += s.N
-			if s.FlushMs > 0 {
-				e.flushed++
-			}
 		}
 		e.firstSent = r.Sent[0].T
 		e.sentSpread = r.Sent[n-1].T - r.Sent[0].T

@@ -55,13 +55,9 @@ func paceRows(r *record.Run) [][2]string {
 	}
 	rows := [][2]string{{"reader pace", what}}
 	if len(r.Sent) > 0 {
-		var total, longest float64
-		for _, s := range r.Sent {
-			total += s.BlockedMs
-			longest = max(longest, s.BlockedMs)
-		}
+		t := record.Sends(r.Sent) // the sent lane's note counts the same
 		rows = append(rows, [2]string{"server writes blocked (send log)",
-			fmt.Sprintf("%s in all over %d writes, the longest %s", record.Sec(total), len(r.Sent), record.Sec(longest))})
+			fmt.Sprintf("%s in all over %d writes, the longest %s", record.Sec(t.BlockedMs), t.Writes, record.Sec(t.LongestMs))})
 	}
 	return rows
 }
