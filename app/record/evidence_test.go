@@ -39,6 +39,8 @@ func wireOf(framing string, n int, at, gap float64) *Wire {
 	return w
 }
 
+func paced(pace string, r *Run) *Run { r.Pace = pace; return r }
+
 func withEvidence(headers map[string]string, chunks []Chunk, sent []wire.Send, w *Wire) *Run {
 	r := run(headers, 200, chunks...)
 	r.Sent, r.Wire = sent, w
@@ -96,6 +98,10 @@ func TestVerdictsFromEvidence(t *testing.T) {
 		{"gzip streaming: compressed sends, inflated reads", withEvidence(map[string]string{"transfer-encoding": "chunked", "content-encoding": "gzip"},
 			reads(20, 15, 101, 100), sends(20, 9, 100, 100, true), nil),
 			KindStreamed, []string{"the body streamed"}, ""},
+		{"no-flush 352 KiB written in 8 ms, read at 64 KiB/s: the spread is the reader's", paced("64KiB/s", withEvidence(chunked, reads(55, 6554, 12, 100), sends(20, 18022, 4, 0.4, false), nil)),
+			KindOnePiece, []string{"never flushed", "over 5.40 s", "at the reader's pace (64KiB/s)"}, "never flushed"},
+		{"the same flushed, read at 64 KiB/s: merged, spread by the reader", paced("64KiB/s", withEvidence(chunked, reads(55, 6554, 12, 100), sends(20, 18022, 4, 0.4, true), nil)),
+			KindMerged, []string{"at the reader's pace (64KiB/s)", "nothing held the bytes back"}, "had sent it all at once"},
 		{"gzip buffering: one compressed write at the end; the log cannot tell handler from compressor", withEvidence(map[string]string{"content-length": "703", "content-encoding": "gzip"},
 			reads(1, 4706, 3240, 0), sends(1, 703, 3239, 0, false), nil),
 			KindOnePiece, []string{"left the server compressed (Content-Encoding: gzip) in one write"}, "compression middleware"},

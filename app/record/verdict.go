@@ -170,12 +170,19 @@ func judge(r *Run, e evidence) Verdict {
 			how = "net/http's 2 KB response buffer held them all until the handler returned and sent the body in one piece"
 		}
 		return Verdict{Kind: KindOnePiece, Layer: "the handler: it never flushed", Detail: fmt.Sprintf(
-			"%s. The handler wrote %d pieces within %s and never flushed: %s, and the body arrived at once after %s (%s in %s).",
-			framing, e.sentN, Ms(e.sentSpread), how, Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)))}
+			"%s. The handler wrote %d pieces within %s and never flushed: %s, and %s.",
+			framing, e.sentN, Ms(e.sentSpread), how, arrived(r, e))}
 	case quick && ((e.sentN >= 2 && e.flushed > 0) || wireChunks >= 2 || manyWire):
 		n, spread, where := e.sentN, e.sentSpread, "the handler wrote it"
 		if e.sentN < 2 {
 			n, spread, where = max(wireChunks, e.wireN), e.wireSpread, "it left the server"
+		}
+		if !atOnce {
+			// All written within a burst, read over longer: the reader's
+			// pace or the transfer spread them, not the handler.
+			return Verdict{Kind: KindMerged, Layer: "nobody: the server had sent it all at once", Detail: fmt.Sprintf(
+				"%s. %s in %d pieces over %s, and %s: not a server problem — nothing held the bytes back.",
+				framing, capitalize(where), n, Sec(spread), arrived(r, e))}
 		}
 		return Verdict{Kind: KindMerged, Layer: "nobody: the client merged what arrived", Detail: fmt.Sprintf(
 			"%s. %s in %d pieces over %s, and they reached the browser close enough together that its reader saw %s: "+
@@ -208,6 +215,20 @@ func judge(r *Run, e evidence) Verdict {
 		return Verdict{Kind: KindStreamed, Detail: fmt.Sprintf("%s, and the body streamed: the first byte after %s, then %s spread over %s.",
 			framing, Sec(e.ttfb), pieces(len(e.reads)), Sec(e.spread))}
 	}
+}
+
+// arrived says how the body reached the page's reader: at once, or — when
+// the writes were made at once but the reads spread — over the time the
+// reader's pace or the transfer took, which is not the server's doing.
+func arrived(r *Run, e evidence) string {
+	if len(e.reads) == 1 || e.spread < BurstMs {
+		return fmt.Sprintf("the body arrived at once after %s (%s in %s)", Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)))
+	}
+	by := "as fast as the transfer went"
+	if r.Pace != "" {
+		by = "at the reader's pace (" + r.Pace + ")"
+	}
+	return fmt.Sprintf("the page read it from %s on, over %s (%s in %s), %s", Dur(e.ttfb), Sec(e.spread), Size(r.Bytes), pieces(len(e.reads)), by)
 }
 
 // heldBy names what held bytes the handler wrote: net/http's own response
