@@ -143,8 +143,11 @@ func largestBurst(r *record.Run) string {
 // logged its sends.
 func sendDelay(r *record.Run) string {
 	d := record.SendDelays(r)
-	if len(d) == 0 && r.Done && len(r.Sent) == 0 && r.Scenario == record.Upstream && r.Status != 0 {
-		return "not ours to log" // an upstream's writes are its own handler's, not this server's
+	if len(d) == 0 && r.Done && len(r.Sent) == 0 && r.Scenario == record.Upstream && r.Status != 0 && r.ServerProblem == "" {
+		// An upstream's writes are its own handler's, not this server's;
+		// a tagged hop (our nginx) whose event stream failed says why in
+		// its card instead.
+		return "not ours to log"
 	}
 	if len(d) == 0 || !r.Done {
 		return "—"
