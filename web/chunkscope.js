@@ -541,7 +541,8 @@
       this.sent = [];
       this.source.addEventListener("sent", (e) => this.sent.push(JSON.parse(e.data)));
       // … or, asked for with batch=1, many in one "sends" event: one
-      // dispatch per flush rather than one per write, while a body is read.
+      // dispatch per wake-up of the stream (10 ms) rather than one per
+      // write, while a body is read.
       this.source.addEventListener("sends", (e) => {
         for (const s of JSON.parse(e.data)) {
           this.sent.push(s);
