@@ -160,8 +160,8 @@ func judge(r *Run, e evidence) Verdict {
 	case atOnce && manySent && held:
 		who, layer := heldBy(e)
 		return Verdict{Kind: KindOnePiece, Layer: layer, Detail: fmt.Sprintf(
-			"%s. The handler wrote %d pieces over %s%s, yet the body arrived at once after %s (%s in %s): %s held it.",
-			framing, e.sentN, Sec(e.sentSpread), flushedPart(e), Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), who)}
+			"%s. %s %d pieces over %s%s, yet the body arrived at once after %s (%s in %s): %s held it.",
+			framing, wrote(e), e.sentN, Sec(e.sentSpread), flushedPart(e), Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), who)}
 	case quick && e.sentN >= 2 && e.flushed == 0 && wireChunks < 2:
 		// Never flushed: the writes were not sent, net/http's buffer took
 		// them and let go of them when it filled or the handler returned.
@@ -174,6 +174,9 @@ func judge(r *Run, e evidence) Verdict {
 			framing, e.sentN, Ms(e.sentSpread), how, arrived(r, e))}
 	case quick && ((e.sentN >= 2 && e.flushed > 0) || wireChunks >= 2 || manyWire):
 		n, spread, where := e.sentN, e.sentSpread, "the handler wrote it"
+		if e.encoding != "" {
+			where = "the compressed body went to net/http"
+		}
 		if e.sentN < 2 {
 			n, spread, where = max(wireChunks, e.wireN), e.wireSpread, "it left the server"
 		}
@@ -199,8 +202,8 @@ func judge(r *Run, e evidence) Verdict {
 	case len(e.bursts) >= 2 && held && (e.sentN >= 2*len(e.bursts)):
 		who, layer := heldBy(e)
 		return Verdict{Kind: KindBurst, Layer: layer, Detail: fmt.Sprintf(
-			"%s. The handler wrote %d pieces over %s%s, but they arrived in %d bursts of about %s: %s released them each time about that much had gathered.",
-			framing, e.sentN, Sec(e.sentSpread), flushedPart(e), len(e.bursts), Size(medianBurst(e.bursts)), who)}
+			"%s. %s %d pieces over %s%s, but they arrived in %d bursts of about %s: %s released them each time about that much had gathered.",
+			framing, wrote(e), e.sentN, Sec(e.sentSpread), flushedPart(e), len(e.bursts), Size(medianBurst(e.bursts)), who)}
 	case e.ttfb >= 0.5*e.total:
 		layer, why := "", "nothing reached the browser before"
 		if held {
@@ -215,6 +218,16 @@ func judge(r *Run, e evidence) Verdict {
 		return Verdict{Kind: KindStreamed, Detail: fmt.Sprintf("%s, and the body streamed: the first byte after %s, then %s spread over %s.",
 			framing, Sec(e.ttfb), pieces(len(e.reads)), Sec(e.spread))}
 	}
+}
+
+// wrote is who made the logged writes: the handler, or for a compressed
+// body the compressor's output (a few hundred bytes a write, however the
+// handler wrote the rows).
+func wrote(e evidence) string {
+	if e.encoding != "" {
+		return "The compressed body went to net/http in"
+	}
+	return "The handler wrote"
 }
 
 // arrived says how the body reached the page's reader: at once, or — when
