@@ -92,9 +92,10 @@ talk-record: build chromium
 # Bounded fuzzing of every parser of outside input; what it finds lands in
 # testdata/fuzz/ and is replayed by every go test from then on.
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./app/spec
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/spec
+	$(GO) test -run='^$$' -fuzz='^FuzzParsePace$$' -fuzztime=$(FUZZTIME) ./app/spec
 	$(GO) test -run='^$$' -fuzz=FuzzQuery -fuzztime=$(FUZZTIME) ./server
-	$(GO) test -run='^$$' -fuzz=FuzzParser -fuzztime=$(FUZZTIME) ./server/probe
+	$(GO) test -run='^$$' -fuzz='^FuzzParser$$' -fuzztime=$(FUZZTIME) ./server/probe
 	$(GO) test -run='^$$' -fuzz=FuzzH2Frames -fuzztime=$(FUZZTIME) ./server/probe
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./app/keep
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./app/talk
