@@ -146,19 +146,33 @@ func (rn *Runner) Start(h Host, plans []Plan) error {
 	if len(plans) > MaxLanes {
 		return fmt.Errorf("compare: %d runs; a view holds at most %d", len(plans), MaxLanes)
 	}
+	return rn.replace(h, plans, MaxLanes)
+}
+
+// StartHops replaces the view with a hop-by-hop comparison: up to
+// MaxHopLanes runs, read one after the other like any view's.
+func (rn *Runner) StartHops(h Host, plans []Plan) error {
+	if len(plans) > MaxHopLanes {
+		return fmt.Errorf("hops: %d runs; a hop comparison holds at most %d", len(plans), MaxHopLanes)
+	}
+	return rn.replace(h, plans, MaxHopLanes)
+}
+
+// replace clears the view and reads the plans in it — checked first, so a
+// refused plan loses nothing shown.
+func (rn *Runner) replace(h Host, plans []Plan, limit int) error {
 	if err := check(plans); err != nil {
 		return err
 	}
 	rn.Stop()
 	rn.View = nil
-	return rn.Add(h, plans)
+	return rn.add(h, plans, limit)
 }
 
-// check refuses, before anything shown is cleared, a plan the page cannot
-// read as asked: a stopped reader learns that the server let go of the
-// response from the run's event stream, and an upstream read untagged has
-// none — it would hold the response until Stop, and the lanes after it
-// would never run.
+// check refuses a plan the page cannot read as asked: a stopped reader
+// learns that the server let go of the response from the run's event
+// stream, and an upstream read untagged has none — it would hold the
+// response until Stop, and the lanes after it would never run.
 func check(plans []Plan) error {
 	for _, p := range plans {
 		if p.Pace.Kind == spec.PaceStop && p.Upstream != "" && !p.Tagged {
@@ -168,30 +182,18 @@ func check(plans []Plan) error {
 	return nil
 }
 
-// StartHops replaces the view with a hop-by-hop comparison: up to
-// MaxHopLanes runs, read one after the other like any view's.
-func (rn *Runner) StartHops(h Host, plans []Plan) error {
-	if len(plans) > MaxHopLanes {
-		return fmt.Errorf("hops: %d runs; a hop comparison holds at most %d", len(plans), MaxHopLanes)
-	}
-	if err := check(plans); err != nil {
-		return err
-	}
-	rn.Stop()
-	rn.View = nil
-	return rn.add(h, plans, MaxHopLanes)
-}
-
 // Add puts the planned runs into the view beside those already there and
 // reads them, one after the other, after any still being read. Runs are
 // never read side by side: each has the server and the browser to itself,
 // or their memory and timings would mix.
-func (rn *Runner) Add(h Host, plans []Plan) error { return rn.add(h, plans, MaxLanes) }
-
-func (rn *Runner) add(h Host, plans []Plan, limit int) error {
+func (rn *Runner) Add(h Host, plans []Plan) error {
 	if err := check(plans); err != nil {
 		return err
 	}
+	return rn.add(h, plans, MaxLanes)
+}
+
+func (rn *Runner) add(h Host, plans []Plan, limit int) error {
 	if rn.Running {
 		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before adding another")
 	}
