@@ -256,7 +256,7 @@ func sentLane(l Lane, ax axis) Binned {
 	}
 	t := record.Sends(l.Run.Sent)
 	writes, flushed := t.Writes, t.Flushed
-	b.Note = count(writes, "write")
+	b.Note = record.Plural(writes, "write")
 	switch {
 	case flushed == writes:
 		b.Note += ", each flushed"
@@ -269,14 +269,6 @@ func sentLane(l Lane, ax axis) Binned {
 		b.Note += "; blocked " + strconv.FormatFloat(t.BlockedMs/1000, 'f', 2, 64) + " s in all waiting for the client"
 	}
 	return b
-}
-
-// count is "1 write" or "n writes".
-func count(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
 }
 
 // binDelays bins a run's send→arrival delays by byte offset, bytes 0 to

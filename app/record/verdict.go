@@ -358,11 +358,17 @@ func (e evidence) facts(r *Run) []string {
 	return out
 }
 
-func pieces(n int) string {
+func pieces(n int) string { return Plural(n, "read") }
+
+// Plural is "1 read" or "n reads" ("n entries" for an "entry").
+func Plural(n int, what string) string {
 	if n == 1 {
-		return "1 read"
+		return "1 " + what
 	}
-	return strconv.Itoa(n) + " reads"
+	if strings.HasSuffix(what, "y") {
+		return strconv.Itoa(n) + " " + strings.TrimSuffix(what, "y") + "ies"
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 func capitalize(s string) string {

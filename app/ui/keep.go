@@ -270,25 +270,15 @@ func (p *Page) addLoaded(l keep.Loaded, name string) error {
 		p.align = l.View.Align
 	}
 	p.keepAdded, p.keepErr, p.skipped = n, "", l.Skipped
-	p.keepNote = fmt.Sprintf("Loaded %s from %s.", plural(n, "run"), name)
+	p.keepNote = fmt.Sprintf("Loaded %s from %s.", record.Plural(n, "run"), name)
 	if rest := len(l.Runs) - n; rest > 0 {
-		p.keepNote += fmt.Sprintf(" %s did not fit in the view (at most 8): pick them from the earlier runs below.", plural(rest, "more run"))
+		p.keepNote += fmt.Sprintf(" %s did not fit in the view (at most 8): pick them from the earlier runs below.", record.Plural(rest, "more run"))
 	}
 	if len(l.Skipped) > 0 {
-		p.keepNote += fmt.Sprintf(" %s of the HAR cannot be drawn:", plural(len(l.Skipped), "entry"))
+		p.keepNote += fmt.Sprintf(" %s of the HAR cannot be drawn:", record.Plural(len(l.Skipped), "entry"))
 	}
 	p.paint()
 	return nil
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	if strings.HasSuffix(what, "y") {
-		return strconv.Itoa(n) + " " + strings.TrimSuffix(what, "y") + "ies"
-	}
-	return strconv.Itoa(n) + " " + what + "s"
 }
 
 // startReplay plays the view's runs again from their start.
