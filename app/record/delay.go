@@ -11,6 +11,7 @@ const BlockedMs = 1
 // verdict give.
 type SendTotals struct {
 	Writes, Flushed int     // an entry merged from k writes counts k
+	Bytes           int64   // as written: compressed for a compressed body
 	BlockedMs       float64 // every write's wait, in all
 	LongestMs       float64 // the longest one entry waited
 	Blocked         bool    // some write waited BlockedMs or more: the client held the server back
@@ -25,6 +26,7 @@ func Sends(sent []wire.Send) SendTotals {
 		if s.FlushMs > 0 {
 			t.Flushed += n
 		}
+		t.Bytes += s.N
 		t.BlockedMs += s.BlockedMs
 		t.LongestMs = max(t.LongestMs, s.BlockedMs)
 	}

@@ -80,10 +80,7 @@ func gather(r *Run) evidence {
 	}
 	if n := len(r.Sent); n > 0 {
 		totals := Sends(r.Sent)
-		e.sentN, e.flushed = totals.Writes, totals.Flushed
-		for _, s := range r.Sent {
-			e.sentBytes += s.N
-		}
+		e.sentN, e.flushed, e.sentBytes = totals.Writes, totals.Flushed, totals.Bytes
 		e.firstSent = r.Sent[0].T
 		e.sentSpread = r.Sent[n-1].T - r.Sent[0].T
 		for i := 1; i < n; i++ {
