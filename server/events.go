@@ -92,13 +92,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	// endWith ends the stream saying why no more events come (an end the
-	// reader does not retry, as a 404 was before the stream opened at once).
+	// endWith ends the stream: the counts of samples and sends, and, when
+	// the run's events stop short, why (an end the reader does not retry,
+	// as a 404 was before the stream opened at once).
 	endWith := func(problem string) {
 		b, _ := json.Marshal(struct {
 			Samples int    `json:"samples"`
 			Sent    int    `json:"sent"`
-			Problem string `json:"problem"`
+			Problem string `json:"problem,omitempty"`
 		}{next.sample, next.send, problem})
 		fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
 		rc.Flush()
@@ -133,8 +134,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if done {
-			fmt.Fprintf(w, "event: end\ndata: {\"samples\":%d,\"sent\":%d}\n\n", next.sample, next.send)
-			rc.Flush()
+			endWith("")
 			return
 		}
 		if err := rc.Flush(); err != nil {
