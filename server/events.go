@@ -52,7 +52,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	batch := false
 	switch v := q["batch"]; {
 	case len(v) > 1:
-		serveError(w, http.StatusBadRequest, "batch: given "+strconv.Itoa(len(v))+" times")
+		serveError(w, http.StatusBadRequest, fmt.Sprintf("batch: given %d times, want once", len(v)))
 		return
 	case len(v) == 1 && v[0] == "1":
 		batch = true
