@@ -41,14 +41,19 @@ var nginxHops = map[string]struct{ label, what string }{
 
 // hopPlans lays out every hop the server offers for one request: the
 // scenarios' hops, nginx's locations, and each other allowed -upstream asked
-// for the same /csv/streaming path. All get the same body, read mode and
-// wire probe. Hops past MaxHopLanes are returned in left, never dropped
-// silently; missing says what is not there and why.
-func hopPlans(s spec.Spec, read string, probe bool, h wire.Hops) (hops []hop, left, missing []string) {
+// for the same /csv/streaming path. All get the same body, and are read as
+// reader says (its read mode, wire probe and pace). Hops past MaxHopLanes
+// are returned in left, never dropped silently; missing says what is not
+// there and why.
+func hopPlans(s spec.Spec, reader runner.Plan, h wire.Hops) (hops []hop, left, missing []string) {
 	query := s.Values().Encode()
+	read := func(p runner.Plan) runner.Plan { // every hop read alike
+		p.Read, p.Wire, p.Pace = reader.Read, reader.Wire, reader.Pace
+		return p
+	}
 	for _, sc := range hopScenarios {
 		hops = append(hops, hop{Label: sc.label, What: sc.what,
-			Plan: runner.Plan{Scenario: sc.scenario, Hop: sc.label, Spec: s, Read: read, Wire: probe}})
+			Plan: read(runner.Plan{Scenario: sc.scenario, Hop: sc.label, Spec: s})})
 	}
 	if h.Nginx == "" {
 		problem := h.NginxProblem
@@ -64,7 +69,7 @@ func hopPlans(s spec.Spec, read string, probe bool, h wire.Hops) (hops []hop, le
 		}
 		u := h.Nginx + loc + "csv/streaming?" + query
 		hops = append(hops, hop{Label: n.label, What: n.what + " (" + h.Nginx + loc + ")",
-			Plan: runner.Plan{Upstream: u, Tagged: true, Hop: n.label, Read: read, Wire: probe}})
+			Plan: read(runner.Plan{Upstream: u, Tagged: true, Hop: n.label})})
 	}
 	if len(h.Upstreams) == 0 {
 		missing = append(missing, "upstreams: none allowed (start chunkscope with -upstream http://HOST:PORT)")
@@ -72,7 +77,7 @@ func hopPlans(s spec.Spec, read string, probe bool, h wire.Hops) (hops []hop, le
 	for _, origin := range h.Upstreams {
 		label := strings.TrimPrefix(origin, "http://")
 		hops = append(hops, hop{Label: label, What: "the -upstream " + origin + ", asked for the same /csv/streaming path (read through this server's /upstream, which flushes every write)",
-			Plan: runner.Plan{Upstream: origin + "/csv/streaming?" + query, Hop: label, Read: read, Wire: probe}})
+			Plan: read(runner.Plan{Upstream: origin + "/csv/streaming?" + query, Hop: label})})
 	}
 	if len(hops) > runner.MaxHopLanes {
 		for _, x := range hops[runner.MaxHopLanes:] {
@@ -110,7 +115,7 @@ func (p *Page) startHops(ctx app.Context) error {
 	if p.runs.Running {
 		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before running the hops")
 	}
-	read, probe := p.form.Read, p.form.Wire
+	reader := runner.Plan{Read: p.form.Read, Wire: p.form.Wire, Pace: pace}
 	p.hop = hopView{Active: true, Body: s.Values().Encode()}
 	ctx.Async(func() {
 		status, text, err := browser.FetchText("/hops")
@@ -130,12 +135,11 @@ func (p *Page) startHops(ctx app.Context) error {
 				p.formErr = "Could not learn the server's hops: " + err.Error()
 				return
 			}
-			hops, left, missing := hopPlans(s, read, probe, h)
+			hops, left, missing := hopPlans(s, reader, h)
 			p.hop.Hops, p.hop.Left, p.hop.Missing = hops, left, missing
 			plans := make([]runner.Plan, len(hops))
 			for i, x := range hops {
 				plans[i] = x.Plan
-				plans[i].Pace = pace // every hop read alike
 			}
 			if err := p.runs.StartHops(host{ctx}, plans); err != nil {
 				p.hop.Active = false

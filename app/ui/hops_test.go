@@ -27,7 +27,7 @@ func TestHopPlans(t *testing.T) {
 
 	// No nginx, no upstream: the six hops inside this server, and why the
 	// others are missing.
-	hops, left, missing := hopPlans(s, runner.ReadAuto, false, wire.Hops{NginxProblem: "not installed (apt-get install nginx)"})
+	hops, left, missing := hopPlans(s, runner.Plan{Read: runner.ReadAuto}, wire.Hops{NginxProblem: "not installed (apt-get install nginx)"})
 	if got := labels(hops); !slices.Equal(got, inside) || left != nil {
 		t.Errorf("hops %q, left %q; want %q and none left", got, left, inside)
 	}
@@ -44,7 +44,7 @@ func TestHopPlans(t *testing.T) {
 	// server), the upstreams asked for the same path and body, untagged.
 	h := wire.Hops{Nginx: "http://127.0.0.1:8081", NginxLocations: []string{"/buffering-on/", "/buffering-off/"},
 		Upstreams: []string{"http://127.0.0.1:9000", "http://127.0.0.1:9001"}}
-	hops, left, missing = hopPlans(s, runner.ReadStream, true, h)
+	hops, left, missing = hopPlans(s, runner.Plan{Read: runner.ReadStream, Wire: true}, h)
 	want := append(slices.Clone(inside), "nginx buffer on", "nginx buffer off", "127.0.0.1:9000", "127.0.0.1:9001")
 	if got := labels(hops); !slices.Equal(got, want) || left != nil || missing != nil {
 		t.Errorf("hops %q, left %q, missing %q; want %q", got, left, missing, want)
@@ -60,7 +60,7 @@ func TestHopPlans(t *testing.T) {
 	for i := range 6 {
 		h.Upstreams = append(h.Upstreams, "http://127.0.0.1:910"+string(rune('0'+i)))
 	}
-	hops, left, _ = hopPlans(s, runner.ReadAuto, false, h)
+	hops, left, _ = hopPlans(s, runner.Plan{Read: runner.ReadAuto}, h)
 	if len(hops) != runner.MaxHopLanes || len(left) != 16-runner.MaxHopLanes || left[0] != "127.0.0.1:9102" {
 		t.Errorf("%d hops, left %q; want %d and the last four named", len(hops), left, runner.MaxHopLanes)
 	}
