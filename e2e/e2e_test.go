@@ -57,15 +57,19 @@ func runWithServerAndBrowser(m *testing.M, bin, chrome string) (int, error) {
 	return m.Run(), nil
 }
 
-// tab opens a new tab in the shared browser.
-func tab(t *testing.T) context.Context {
+// tab opens a new tab in the shared browser, for a minute.
+func tab(t *testing.T) context.Context { return tabFor(t, 60*time.Second) }
+
+// tabFor opens a new tab in the shared browser, closed when the test ends
+// or after d.
+func tabFor(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
 	if env.browser == nil {
 		t.Skip("no browser: run make test")
 	}
 	ctx, cancel := chromedp.NewContext(env.browser)
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, d)
 	t.Cleanup(cancelT)
 	return ctx
 }

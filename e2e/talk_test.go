@@ -114,13 +114,7 @@ type sizes struct {
 // step's recording, marked "recorded"; the other keys do what they say; no
 // console error, no failed request, no request to another host.
 func TestTalk(t *testing.T) {
-	if env.browser == nil {
-		t.Skip("no browser: run make test")
-	}
-	ctx, cancelTab := chromedp.NewContext(env.browser)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
+	ctx := tabFor(t, 5*time.Minute)
 	consoleEv := chromedp.Events(ctx, runtime.ConsoleAPICalled)
 	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
 	requests := chromedp.Events(ctx, network.RequestWillBeSent)

@@ -52,10 +52,7 @@ func TestTalkFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop()
-	ctx, cancelTab := chromedp.NewContext(env.browser)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
-	defer cancel()
+	ctx := tabFor(t, 4*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(srv.Base+"/talk")); err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +105,7 @@ func TestTalkFallback(t *testing.T) {
 // it follows the talk window's steps over the BroadcastChannel when the
 // talk window moves with PageDown; its own PageDown moves the talk.
 func TestTalkNotes(t *testing.T) {
-	if env.browser == nil {
-		t.Skip("no browser: run make test")
-	}
-	ctx, cancelTab := chromedp.NewContext(env.browser)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	ctx := tabFor(t, 2*time.Minute)
 	deck := talk.Streaming()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(env.base+"/talk")); err != nil {
 		t.Fatal(err)
@@ -199,10 +190,7 @@ window.send = (m) => document.getElementById("f").contentWindow.postMessage(m, %
 	defer host.Close()
 	deckURL := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
 
-	ctx, cancelTab := chromedp.NewContext(env.browser)
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
+	ctx := tabFor(t, 2*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 800), chromedp.Navigate(deckURL+"/")); err != nil {
 		t.Fatal(err)
 	}
