@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -22,6 +20,7 @@ import (
 	"chunkscope/app/wire"
 	"chunkscope/internal/harness"
 	"chunkscope/internal/nginx"
+	"chunkscope/internal/testnet"
 )
 
 // TestHops is the hop-by-hop comparison as a person uses it: a server
@@ -188,16 +187,12 @@ func TestHops(t *testing.T) {
 	}
 }
 
+// get is GET u's body, which must come with a 200.
 func get(t *testing.T, u string) []byte {
 	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
+	status, body, _ := testnet.GetAs(t, u, "")
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", u, status, body)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %v", u, resp.StatusCode, err)
-	}
-	return b
+	return []byte(body)
 }
