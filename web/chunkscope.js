@@ -579,11 +579,25 @@
       return out;
     }
 
-    // takeSent returns the "sent" events received since the last call.
-    takeSent() {
-      const out = JSON.stringify(this.sent);
-      this.sent = [];
-      return out;
+    // takePacked returns the events of one list ("items" or "sent")
+    // received since the last call as little-endian float64s: for each
+    // event the fields named (comma-separated), in that order, one it lacks
+    // as 0, one that is not a number as NaN. Go copies them in one call:
+    // decoding them as JSON in Go cost the main thread 5–20 ms a run,
+    // inside the measured interval (app/wire SendFields).
+    takePacked(list, names) {
+      const fields = names.split(",");
+      const events = this[list];
+      this[list] = [];
+      const out = new Float64Array(events.length * fields.length);
+      let i = 0;
+      for (const e of events) {
+        for (const f of fields) {
+          const v = e[f];
+          out[i++] = v === undefined ? 0 : typeof v === "number" ? v : NaN;
+        }
+      }
+      return new Uint8Array(out.buffer);
     }
 
     close() {

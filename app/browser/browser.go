@@ -46,8 +46,12 @@ type Batch struct {
 }
 
 // Progress receives what the reader saw, in order, on the reading
-// goroutine: the response once, then batches.
+// goroutine: the start, the response once, then batches.
 type Progress struct {
+	// OnStart comes just before the request is sent (t = 0): from then on
+	// the page's main thread shares the machine with the measured request,
+	// so whatever it need not do at once it should put off.
+	OnStart    func()
 	OnResponse func(Response)
 	OnBatch    func(Batch)
 }
@@ -85,6 +89,10 @@ func (c Canvas) Paint(sc scene.Scene) { paint(c.ID, sc) }
 // API is what the page offers scripts as window.chunkscope.
 type API struct {
 	RunsJSON func() string // the finished runs, a JSON array
+	// Count is how many runs RunsJSON holds, at no cost: what a script
+	// polls while a run is read (runs() builds every record, on the main
+	// thread the run shares).
+	Count func() int
 	// SceneJSON is the chart's last painted scene and the options it was
 	// laid out with, as JSON ("null" before the first).
 	SceneJSON func() string

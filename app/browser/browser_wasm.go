@@ -26,6 +26,13 @@ import (
 // stamped: about once per frame, which is as often as anyone can see them.
 const batchEvery = 16 * time.Millisecond
 
+// clientEvery is how often the page samples its own memory while a body is
+// read (and once at the end). runtime.ReadMemStats and performance.memory
+// cost the main thread 1–9 ms a sample here, at every batch that was a
+// core's worth of the measured interval on a 2-core machine; the chart
+// shows memory at 100 ms steps anyway.
+const clientEvery = 50 * time.Millisecond
+
 // maxErrorBody bounds what is kept of a non-2xx body.
 const maxErrorBody = 512
 
@@ -89,6 +96,9 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		header[k] = v
 	}
 	opts := map[string]any{"cache": "no-store", "method": cmp.Or(req.Method, "GET"), "headers": header}
+	if p.OnStart != nil {
+		p.OnStart()
+	}
 	pump.Call("start", req.URL, opts, req.Keep, paceJS(req.Pace))
 	p.OnBatch(Batch{Client: []wire.Sample{baseline}})
 
@@ -115,7 +125,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	// serverBatch takes the server samples that arrived, on our clock;
 	// sentBatch the entries of its send log.
 	serverBatch := func() []wire.Sample {
-		samples, err := takeEvents[wire.Sample](events, "take")
+		samples, err := wire.SamplesFromNumbers(takePacked(events, "items", wire.SampleFields))
 		if err != nil {
 			res.ServerProblem = "undecodable server samples: " + err.Error()
 		}
@@ -125,7 +135,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		return samples
 	}
 	sentBatch := func() []wire.Send {
-		sends, err := takeEvents[wire.Send](events, "takeSent")
+		sends, err := wire.SendsFromNumbers(takePacked(events, "sent", wire.SendFields))
 		if err != nil {
 			res.ServerProblem = "undecodable send log: " + err.Error()
 		}
@@ -141,6 +151,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	// buffer-read: the whole body in Go's heap, one slice per batch, so it
 	// costs the body's size and no more (no doubling on the way).
 	var body [][]byte
+	sampled := time.Now()
 	for {
 		done := pump.Get("done").Bool() // read before taking: nothing is lost
 		chunks := take(pump)
@@ -150,7 +161,11 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 			}
 		}
 		elapsed := since()
-		p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: []wire.Sample{clientSample(lib, elapsed)}, Server: serverBatch(), Sent: sentBatch()})
+		var client []wire.Sample
+		if done || time.Since(sampled) >= clientEvery {
+			client, sampled = []wire.Sample{clientSample(lib, elapsed)}, time.Now()
+		}
+		p.OnBatch(Batch{Chunks: chunks, ElapsedMs: elapsed, Client: client, Server: serverBatch(), Sent: sentBatch()})
 		if done {
 			break
 		}
@@ -443,10 +458,11 @@ func await(promise js.Value) (js.Value, error) {
 }
 
 // Expose installs window.chunkscope: runs() returns the finished runs as
-// plain objects (JSON.parse of api.RunsJSON()); scene() the chart's last
-// painted scene (app/scene's primitives) and its options; benchFrame(chunks, frames)
-// returns api.BenchFrame's JSON, parsed. The functions live as long as the
-// page, so they are never released.
+// plain objects (JSON.parse of api.RunsJSON()); count() how many, at no
+// cost; scene() the chart's last painted scene (app/scene's primitives) and
+// its options; benchFrame(chunks, frames) returns api.BenchFrame's JSON,
+// parsed. The functions live as long as the page, so they are never
+// released.
 func Expose(api API) {
 	runs := js.FuncOf(func(js.Value, []js.Value) any {
 		return js.Global().Get("JSON").Call("parse", api.RunsJSON())
@@ -466,6 +482,7 @@ func Expose(api API) {
 		return js.Global().Get("JSON").Call("parse", api.SceneJSON())
 	})
 	obj.Set("runs", runs)
+	obj.Set("count", js.FuncOf(func(js.Value, []js.Value) any { return api.Count() }))
 	obj.Set("scene", sceneFn)
 	obj.Set("benchFrame", bench)
 	// When the page became usable, in ms since navigation: make bench reads
@@ -513,15 +530,19 @@ func floatBytes(v []float64) js.Value {
 	return u8
 }
 
-// takeEvents takes what an EventStream gathered since the last call (its
-// method take or takeSent), decoded; nothing when there is no stream.
-func takeEvents[T any](events js.Value, method string) ([]T, error) {
+// takePacked takes what an EventStream gathered in one of its lists since
+// the last call, packed as numbers (app/wire SampleFields, SendFields);
+// nothing when there is no stream.
+func takePacked(events js.Value, list string, fields []string) []float64 {
 	if events.IsUndefined() {
-		return nil, nil
+		return nil
 	}
-	var out []T
-	if err := json.Unmarshal([]byte(events.Call(method).String()), &out); err != nil {
-		return nil, err
+	u8 := events.Call("takePacked", list, strings.Join(fields, ","))
+	raw := make([]byte, u8.Get("byteLength").Int())
+	js.CopyBytesToGo(raw, u8)
+	v := make([]float64, len(raw)/8)
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 	}
-	return out, nil
+	return v
 }

@@ -47,6 +47,13 @@ func (s *Store) Add(r *record.Run) {
 	s.ids = append(s.ids, r.ID)
 }
 
+// Len is how many runs JSON returns, without building it.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.runs)
+}
+
 // JSON returns the finished runs as a JSON array, oldest first.
 func (s *Store) JSON() string {
 	s.mu.Lock()

@@ -82,7 +82,7 @@ func (p *Page) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
-	browser.Expose(browser.API{RunsJSON: p.runs.Store().JSON, SceneJSON: sceneJSON, BenchFrame: p.benchFrame})
+	browser.Expose(browser.API{RunsJSON: p.runs.Store().JSON, Count: p.runs.Store().Len, SceneJSON: sceneJSON, BenchFrame: p.benchFrame})
 	p.exposeKeep(ctx)
 	app.Window().AddEventListener("keydown", p.onKey)
 	p.memSources = browser.MemorySources()

@@ -72,7 +72,7 @@ func (t *Talk) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
-	browser.Expose(browser.API{RunsJSON: t.runs.Store().JSON, SceneJSON: sceneJSON,
+	browser.Expose(browser.API{RunsJSON: t.runs.Store().JSON, Count: t.runs.Store().Len, SceneJSON: sceneJSON,
 		BenchFrame: func(int, int) string { return "null" }})
 	browser.ExposeTalk(browser.Talk{
 		Command: func(cmd, arg string) { ctx.Dispatch(func(ctx app.Context) { t.command(ctx, cmd, arg) }) },
