@@ -213,9 +213,11 @@ func clickRun(ctx context.Context, n int, probed bool) (record.Run, error) {
 }
 
 // waitRun waits for the page's n-th run to be finished, its wire probe
-// included when probed, and returns it.
+// included when probed, and returns it. It polls count(), which costs the
+// page nothing, while the run is read: runs() would build every record on
+// the main thread the measured request shares.
 func waitRun(ctx context.Context, n int, probed bool) (record.Run, error) {
-	cond := fmt.Sprintf(`(() => { if (!window.chunkscope || !window.chunkscope.runs) return false; const r = window.chunkscope.runs(); return r.length >= %d && (!%t || (!!r[%d].wire && r[%d].wire.totalMs > 0)); })()`, n, probed, n-1, n-1)
+	cond := fmt.Sprintf(`!!window.chunkscope && typeof window.chunkscope.count === "function" && window.chunkscope.count() >= %d`, n)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 		return record.Run{}, fmt.Errorf("waiting for run %d: %w", n, err)
 	}
@@ -229,6 +231,9 @@ func waitRun(ctx context.Context, n int, probed bool) (record.Run, error) {
 	}
 	if r.Error != "" || r.Status != 200 {
 		return r, fmt.Errorf("run %s: status %d, error %q", r.ID, r.Status, r.Error)
+	}
+	if probed && (r.Wire == nil || r.Wire.TotalMs <= 0) {
+		return r, fmt.Errorf("run %s: finished without its wire probe (%+v)", r.ID, r.Wire)
 	}
 	return r, nil
 }

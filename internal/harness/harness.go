@@ -126,9 +126,11 @@ func StartBrowser(chrome string) (browser context.Context, cancel func(), err er
 }
 
 // WaitRuns waits until window.chunkscope.runs() holds at least n finished
-// runs on the current page and returns them all.
+// runs on the current page and returns them all. It polls count(), which
+// costs the page nothing: runs() would build every record on the main
+// thread the run being read shares.
 func WaitRuns(ctx context.Context, n int) ([]record.Run, error) {
-	cond := fmt.Sprintf(`window.chunkscope && typeof window.chunkscope.runs === "function" && window.chunkscope.runs().length >= %d`, n)
+	cond := fmt.Sprintf(`window.chunkscope && typeof window.chunkscope.count === "function" && window.chunkscope.count() >= %d`, n)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
 		return nil, fmt.Errorf("waiting for %d runs: %w", n, err)
 	}
