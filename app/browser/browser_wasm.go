@@ -72,6 +72,12 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	defer pump.Call("close")
 	stop := context.AfterFunc(ctx, func() { pump.Call("abort") })
 	defer stop()
+	// Each run starts from a collected heap: otherwise what an earlier run
+	// left (a buffered body, say) raises the GC's goal, garbage piles up
+	// under it, and this run's growth would be the last one's. It comes
+	// before the event stream and the /clock round trips, so that what it
+	// sets off (the JavaScript values it lets go of) is over before t = 0.
+	runtime.GC()
 	var events js.Value
 	if req.RunID != "" {
 		events = lib.Get("EventStream").New("/events?run="+req.RunID+"&batch=1", "sample", true, "the server's event stream closed")
@@ -86,10 +92,6 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		return res, fmt.Errorf("stopped: %w", ctx.Err())
 	}
 
-	// Each run starts from a collected heap: otherwise what an earlier run
-	// left (a buffered body, say) raises the GC's goal, garbage piles up
-	// under it, and this run's growth would be the last one's.
-	runtime.GC()
 	baseline := clientSample(lib, 0) // before fetch: what the run grows from
 	header := map[string]any{}
 	for k, v := range req.Header {

@@ -388,9 +388,7 @@ func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (brows
 		// full re-render is 10–20 ms of main thread here) took a core from
 		// the request on a 2-core machine: a 16 MiB stream read in 59 ms
 		// against 30 ms for a bare worker (make bench, fidelity).
-		OnStart: func() {
-			h.Next(func() { rn.drawn, rn.rendered = time.Now(), time.Now() })
-		},
+		OnStart: func() { h.Next(rn.requestSent) },
 		OnResponse: func(resp browser.Response) {
 			rn.batch(h, func() { r.Respond(resp.Status, resp.Headers, resp.HeadersMs) })
 		},
@@ -426,6 +424,10 @@ func (rn *Runner) batch(h Host, apply func()) {
 		}
 	})
 }
+
+// requestSent starts the wait before the next redraw and re-render from
+// now: a request was just sent.
+func (rn *Runner) requestSent() { rn.drawn, rn.rendered = time.Now(), time.Now() }
 
 func (rn *Runner) changed() { rn.Version++ }
 
