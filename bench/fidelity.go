@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"chunkscope/app/record"
@@ -104,41 +105,52 @@ func percentile(v []float64, p float64) float64 {
 	return s[max(0, int(math.Ceil(p/100*float64(len(s))))-1)]
 }
 
-// plainFetch is the control: what the same browser shows a plain script
-// on the page's main thread — fetch, then a read() loop — for the same
-// request, with none of chunkscope's apparatus: the browser's own floor.
-const plainFetch = `(async () => {
-  const url = %q;
-  const t0 = performance.now();
-  const resp = await fetch(url, {cache: "no-store"});
-  const headers = performance.now() - t0;
-  const reader = resp.body.getReader();
-  let first = -1, total = 0;
-  for (;;) {
-    const {done} = await reader.read();
-    const t = performance.now() - t0;
-    if (done) { total = t; break; }
-    if (first < 0) first = t;
+// controlScript is the control: what the same browser shows a bare page —
+// a same-origin document with no script of its own (the server's
+// robots.txt) — that runs fetch() and a read() loop in a dedicated worker,
+// as the page's pump does, for the same request: the browser's own floor
+// on this machine, which no page can go below. The worker comes from a
+// blob: URL, which the server's Content-Security-Policy refuses, so the
+// bench has Chromium bypass it for that tab (Page.setBypassCSP).
+const controlScript = `(async () => {
+  const url = new URL(%q, location.href).href;
+  if (!window.control) {
+    const src = "onmessage = async (m) => {" +
+      "const url = m.data; const t0 = performance.now();" +
+      "const resp = await fetch(url, {cache: 'no-store'});" +
+      "const headers = performance.now() - t0;" +
+      "const reader = resp.body.getReader(); let first = -1, total = 0;" +
+      "for (;;) { const {done} = await reader.read(); const t = performance.now() - t0;" +
+      "  if (done) { total = t; break; } if (first < 0) first = t; }" +
+      "await new Promise((r) => setTimeout(r, 50));" +
+      "const e = performance.getEntriesByName(url).find((e) => e.startTime >= t0 - 1);" +
+      "postMessage(JSON.stringify({headers, first, total, rs: e ? e.responseStart - t0 : 0})); };";
+    window.control = new Worker(URL.createObjectURL(new Blob([src])));
   }
-  await new Promise((r) => setTimeout(r, 50));
-  const e = performance.getEntriesByName(new URL(url, location.href).href).find((e) => e.startTime >= t0 - 1);
-  return JSON.stringify({headers, first, total, rs: e ? e.responseStart - t0 : 0});
+  return await new Promise((res) => { window.control.onmessage = (m) => res(m.data); window.control.postMessage(url); });
 })()`
 
-// plainRun is plainFetch of the case's request in the page of ctx, after a
-// curl of it.
-func plainRun(ctx context.Context, base string, fc fidelityCase, i int) (fidelity, error) {
-	c, err := curlTidy(base, fc, fmt.Sprintf("p%d", i))
-	if err != nil {
-		return fidelity{}, err
+// openControl opens the control's bare document in a tab of its own.
+func openControl(browser context.Context, base string) (context.Context, func(), error) {
+	ctx, cancel := chromedp.NewContext(browser)
+	if _, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("control tab: %w", err)
 	}
-	if err := untilTidy(base); err != nil {
-		return fidelity{}, err
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/robots.txt")); err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("control tab: %w", err)
 	}
-	url := fmt.Sprintf("/csv/%s?%s&run=benchplain-%d-%d", fc.scenario, fc.query, i, time.Now().UnixNano())
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(plainFetch, url), chromedp.EvalAwaitPromise))
+	return ctx, cancel, nil
+}
+
+// controlRun is controlScript for the case's request, paired with the curl
+// run c just before it.
+func controlRun(ctx context.Context, base string, fc fidelityCase, i int, c curlResult) (fidelity, error) {
+	url := fmt.Sprintf("/csv/%s?%s&run=benchcontrol-%d-%d", fc.scenario, fc.query, i, time.Now().UnixNano())
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(controlScript, url), chromedp.EvalAwaitPromise))
 	if err != nil {
-		return fidelity{}, fmt.Errorf("plain fetch: %w", err)
+		return fidelity{}, fmt.Errorf("control: %w", err)
 	}
 	var p struct{ Headers, First, Total, Rs float64 }
 	if err := jsonUnmarshal(raw, &p); err != nil {
@@ -147,41 +159,57 @@ func plainRun(ctx context.Context, base string, fc fidelityCase, i int) (fidelit
 	return fidelity{headers: p.Headers - 1000*c.ttfb, netTTFB: p.Rs - 1000*c.ttfb, readTTFB: p.First - 1000*c.ttfb, total: p.Total - 1000*c.total}, nil
 }
 
-// warmRuns opens the case's page once, waits, then presses Run n times,
-// each after a curl of the same request (tagged as the page tags its own),
-// and after each, runs the plain script (plainRun) in the same page.
-func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (page, plain []fidelity, err error) {
+// warmRuns opens the case's page and the control's tab once, waits, then n
+// times: a curl of the request (tagged as the page tags its own), Run
+// pressed on the page, a second curl, the control paired with that one.
+// The two curls of a round, one against the other, are the noise of the
+// reference itself: two requests for the same response never take quite
+// the same time (the server's timers, the scheduler).
+func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (warm, control, noise []fidelity, err error) {
 	ctx, cancel := chromedp.NewContext(browser)
 	defer cancel()
 	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancelT()
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?scenario="+fc.scenario+"&"+fc.query+"&wire=1")); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs)`)); err != nil {
-		return nil, nil, fmt.Errorf("waiting for the page: %w", err)
+		return nil, nil, nil, fmt.Errorf("waiting for the page: %w", err)
 	}
+	bare, cancelBare, err := openControl(browser, base)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer cancelBare()
 	time.Sleep(2 * time.Second) // warm: the page has long finished starting
 	for i := 0; i < n; i++ {
-		c, err := curlTidy(base, fc, fmt.Sprintf("w%d", i))
+		c1, err := curlTidy(base, fc, fmt.Sprintf("w%d", i))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		r, err := clickRun(ctx, i+1, true)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		f, err := measureFidelity(r, c)
+		f, err := measureFidelity(r, c1)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		page = append(page, f)
-		if f, err = plainRun(ctx, base, fc, i); err != nil {
-			return nil, nil, err
+		warm = append(warm, f)
+		c2, err := curlTidy(base, fc, fmt.Sprintf("v%d", i))
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		plain = append(plain, f)
+		noise = append(noise, fidelity{headers: 1000 * (c2.ttfb - c1.ttfb), total: 1000 * (c2.total - c1.total)})
+		if err := untilTidy(base); err != nil {
+			return nil, nil, nil, err
+		}
+		if f, err = controlRun(bare, base, fc, i, c2); err != nil {
+			return nil, nil, nil, err
+		}
+		control = append(control, f)
 	}
-	return page, plain, nil
+	return warm, control, noise, nil
 }
 
 // coldRun opens the case's link with autorun=1 in a fresh browser context.
@@ -250,10 +278,16 @@ func curlTidy(base string, fc fidelityCase, tag string) (curlResult, error) {
 func fidelityTable(b *strings.Builder, browser context.Context, base string, runs int) error {
 	const cold = 3
 	fmt.Fprintf(b, "## Fidelity: the page against curl and the wire\n\n")
-	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`), over all pieces of all runs. Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm, median (max) for cold. The \"plain script\" rows are the control: after each warm run, a plain `fetch()` and `read()` loop on the page's main thread, in the same tab, for the same request (paired with its own curl run): what this browser costs by itself on this machine, which no page can go below. Goals: warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms. t = 0 is `performance.now()` just before the page's `fetch()`.\n\n", runs, cold)
+	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm — with 5 runs the p90 is the slowest — and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", runs, cold)
+	fmt.Fprintf(b, "Two controls say what no page can do better on this machine. **Bare worker**: after each warm run, the same request from a bare same-origin document (no script of its own) by `fetch()` and a `read()` loop in a dedicated worker, as the page's pump reads, paired with its own curl run: this browser's own cost. **curl against curl**: that curl run against the one before the page's, the same request twice: the noise of the reference itself (the server's timers, the scheduler).\n\n")
 	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|\n")
+	type added struct {
+		name                              string
+		headers, netTTFB, readTTFB, total float64
+	}
+	var adds []added
 	for _, fc := range fidelityCases {
-		warm, plain, err := warmRuns(browser, base, fc, runs)
+		warm, control, noise, err := warmRuns(browser, base, fc, runs)
 		if err != nil {
 			return fmt.Errorf("fidelity %s, warm: %w", fc.name, err)
 		}
@@ -265,11 +299,24 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 			}
 			colds = append(colds, f)
 		}
+		med := func(set []fidelity, get func(fidelity) float64) float64 {
+			var v []float64
+			for _, f := range set {
+				v = append(v, get(f))
+			}
+			return median(v)
+		}
+		adds = append(adds, added{fc.name,
+			med(warm, fidelity.headersMs) - med(control, fidelity.headersMs),
+			med(warm, fidelity.netTTFBMs) - med(control, fidelity.netTTFBMs),
+			med(warm, fidelity.readTTFBMs) - med(control, fidelity.readTTFBMs),
+			med(warm, fidelity.totalMs) - med(control, fidelity.totalMs)})
 		for _, set := range []struct {
-			name  string
-			runs  []fidelity
-			upper float64
-		}{{"warm", warm, 90}, {"cold", colds, 100}, {"plain script, warm", plain, 90}} {
+			name    string
+			runs    []fidelity
+			upper   float64
+			network bool // the set has Resource Timing and reads
+		}{{"warm", warm, 90, true}, {"cold", colds, 100, true}, {"bare worker, warm", control, 90, true}, {"curl against curl", noise, 90, false}} {
 			col := func(get func(fidelity) float64) string {
 				var v []float64
 				for _, f := range set.runs {
@@ -290,13 +337,25 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 				lag = fmt.Sprintf("%.1f (%.1f) over %d reads", median(lags), percentile(lags, set.upper), len(lags))
 				via = fmt.Sprintf("%d of %d", workers, len(set.runs))
 			}
+			net, read := "—", "—"
+			if set.network {
+				net, read = col(fidelity.netTTFBMs), col(fidelity.readTTFBMs)
+			}
 			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %s | %s |\n", fc.name, fc.query, set.name, len(set.runs),
-				col(func(f fidelity) float64 { return f.headers }), col(func(f fidelity) float64 { return f.netTTFB }),
-				col(func(f fidelity) float64 { return f.readTTFB }), col(func(f fidelity) float64 { return f.total }),
-				lag, via)
+				col(fidelity.headersMs), net, read, col(fidelity.totalMs), lag, via)
 		}
 		log.Printf("fidelity: %s done", fc.name)
+	}
+	fmt.Fprintf(b, "\nWhat the page adds to what the bare worker shows (median of the page's warm runs − median of the control's, ms; negative: the page did better):\n\n")
+	fmt.Fprintf(b, "| request | headers | network TTFB | first read | total |\n|---|---|---|---|---|\n")
+	for _, a := range adds {
+		fmt.Fprintf(b, "| %s | %+.1f | %+.1f | %+.1f | %+.1f |\n", a.name, a.headers, a.netTTFB, a.readTTFB, a.total)
 	}
 	fmt.Fprintln(b)
 	return nil
 }
+
+func (f fidelity) headersMs() float64  { return f.headers }
+func (f fidelity) netTTFBMs() float64  { return f.netTTFB }
+func (f fidelity) readTTFBMs() float64 { return f.readTTFB }
+func (f fidelity) totalMs() float64    { return f.total }
