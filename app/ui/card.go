@@ -98,22 +98,31 @@ func (c *card) Render() app.UI {
 		app.If(len(r.Verdict.Evidence) > 0, app.Ul().Class("evidence").Body(
 			app.Range(r.Verdict.Evidence).Slice(func(i int) app.UI { return app.Li().Text(r.Verdict.Evidence[i]) }),
 		)),
-		app.If(r.Done, c.renderReproduce(r)),
+		c.renderReproduce(r),
 	)
 }
 
-// renderReproduce is the run's reproduction, folded: the commands that show
-// the same outside the page, and the record for a bug report — laid out
-// only when asked for, since a long run's record is megabytes of text.
+// renderReproduce is a finished run's reproduction, folded: the commands
+// that show the same outside the page, and the record for a bug report —
+// laid out only when asked for, since a long run's record is megabytes of
+// text. Plain Go conditions, not app.If: go-app v9's If evaluates its
+// arguments, so the record was encoded at every render of every card (four
+// times a second while a run is read, on the main thread it shares).
 func (c *card) renderReproduce(r *record.Run) app.UI {
+	if !r.Done {
+		return nil
+	}
 	u := app.Window().URL()
 	rp := reproduce(r, u.Scheme+"://"+u.Host)
+	var rec app.UI = app.Button().Class("show-json").Text("Show the record (JSON)").OnClick(func(ctx app.Context, e app.Event) { c.showJSON = true })
+	if c.showJSON {
+		rec = app.Pre().Class("record-json").Text(recordJSON(r))
+	}
 	return app.Details().Class("reproduce").Body(
 		app.Summary().Text("Reproduce: curl, chunkscope probe, the record"),
 		app.Pre().Class("command").Text(rp.Curl),
 		app.Pre().Class("command").Text(rp.Probe),
-		app.If(!c.showJSON, app.Button().Class("show-json").Text("Show the record (JSON)").OnClick(func(ctx app.Context, e app.Event) { c.showJSON = true })),
-		app.If(c.showJSON, app.Pre().Class("record-json").Text(recordJSON(r))),
+		rec,
 	)
 }
 
