@@ -256,15 +256,7 @@ func sentLane(l Lane, ax axis) Binned {
 	}
 	t := record.Sends(l.Run.Sent)
 	writes, flushed := t.Writes, t.Flushed
-	b.Note = record.Plural(writes, "write")
-	switch {
-	case flushed == writes:
-		b.Note += ", each flushed"
-	case flushed == 0:
-		b.Note += ", none flushed"
-	default:
-		b.Note += ", " + strconv.Itoa(flushed) + " flushed"
-	}
+	b.Note = record.Plural(writes, "write") + ", " + record.FlushedWords(writes, flushed)
 	if t.Blocked {
 		b.Note += "; blocked " + strconv.FormatFloat(t.BlockedMs/1000, 'f', 2, 64) + " s in all waiting for the client"
 	}

@@ -250,14 +250,19 @@ func heldBy(e evidence) (who, layer string) {
 	return "a layer between the handler and the browser (a proxy or a middleware that buffers)", "a proxy or middleware between the handler and the client"
 }
 
-func flushedPart(e evidence) string {
+func flushedPart(e evidence) string { return ", " + FlushedWords(e.sentN, e.flushed) }
+
+// FlushedWords says how many of a body's writes were flushed, in the words
+// the verdict and the chart's sent lane share: "never flushed", "each
+// flushed", "5 of them flushed".
+func FlushedWords(writes, flushed int) string {
 	switch {
-	case e.flushed == 0:
-		return ", never flushed"
-	case e.flushed >= e.sentN:
-		return ", each flushed"
+	case flushed == 0:
+		return "never flushed"
+	case flushed >= writes:
+		return "each flushed"
 	default:
-		return fmt.Sprintf(", %d of them flushed", e.flushed)
+		return fmt.Sprintf("%d of them flushed", flushed)
 	}
 }
 

@@ -216,7 +216,7 @@ func TestSentLaneAndDelayPlot(t *testing.T) {
 	if len(labels) != 6 || labels[0].Text != "sent" || labels[1].Text != "streaming" || labels[0].Font != Italic || labels[0].Pts[1] >= labels[1].Pts[1] {
 		t.Fatalf("lane labels %v: want sent (italic) above each run's lane", labels)
 	}
-	for _, note := range []string{"20 writes, each flushed", "20 writes, none flushed", "20 writes, each flushed; blocked 2.00 s in all waiting for the client"} {
+	for _, note := range []string{"20 writes, each flushed", "20 writes, never flushed", "20 writes, each flushed; blocked 2.00 s in all waiting for the client"} {
 		if _, ok := find(s, note); !ok {
 			t.Errorf("no note %q in %v", note, texts(s))
 		}
