@@ -39,6 +39,7 @@ var fidelityCases = []fidelityCase{
 type fidelity struct {
 	headers, netTTFB, readTTFB, total float64 // page − curl
 	lags                              []float64
+	sendDelays                        []float64 // each read's first byte behind the server's write of it
 	worker                            bool
 }
 
@@ -55,6 +56,7 @@ func measureFidelity(r record.Run, c curlResult) (fidelity, error) {
 	}
 	lags, err := readLags(r)
 	f.lags = lags
+	f.sendDelays = record.SendDelays(&r)
 	return f, err
 }
 
@@ -278,9 +280,9 @@ func curlTidy(base string, fc fidelityCase, tag string) (curlResult, error) {
 func fidelityTable(b *strings.Builder, browser context.Context, base string, runs int) error {
 	const cold = 3
 	fmt.Fprintf(b, "## Fidelity: the page against curl and the wire\n\n")
-	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm — with 5 runs the p90 is the slowest — and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", runs, cold)
+	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Write → read: the same request only — each read's first byte behind the server's write of it (its send log, on the page's clock by the `/clock` offset, good to its ± of about half a round trip). Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm — with 5 runs the p90 is the slowest — and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", runs, cold)
 	fmt.Fprintf(b, "Two controls say what no page can do better on this machine. **Bare worker**: after each warm run, the same request from a bare same-origin document (no script of its own) by `fetch()` and a `read()` loop in a dedicated worker, as the page's pump reads, paired with its own curl run: this browser's own cost. **curl against curl**: that curl run against the one before the page's, the same request twice: the noise of the reference itself (the server's timers, the scheduler).\n\n")
-	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | write → read | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|---|\n")
 	type added struct {
 		name                              string
 		headers, netTTFB, readTTFB, total float64
@@ -324,25 +326,29 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 				}
 				return fmt.Sprintf("%.1f (%.1f)", median(v), percentile(v, set.upper))
 			}
-			var lags []float64
+			var lags, sends []float64
 			workers := 0
 			for _, f := range set.runs {
 				lags = append(lags, f.lags...)
+				sends = append(sends, f.sendDelays...)
 				if f.worker {
 					workers++
 				}
 			}
-			lag, via := "—", "—"
+			lag, sent, via := "—", "—", "—"
 			if len(lags) > 0 {
 				lag = fmt.Sprintf("%.1f (%.1f) over %d reads", median(lags), percentile(lags, set.upper), len(lags))
 				via = fmt.Sprintf("%d of %d", workers, len(set.runs))
+			}
+			if len(sends) > 0 {
+				sent = fmt.Sprintf("%.1f (%.1f)", median(sends), percentile(sends, set.upper))
 			}
 			net, read := "—", "—"
 			if set.network {
 				net, read = col(fidelity.netTTFBMs), col(fidelity.readTTFBMs)
 			}
-			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %s | %s |\n", fc.name, fc.query, set.name, len(set.runs),
-				col(fidelity.headersMs), net, read, col(fidelity.totalMs), lag, via)
+			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %s | %s | %s |\n", fc.name, fc.query, set.name, len(set.runs),
+				col(fidelity.headersMs), net, read, col(fidelity.totalMs), lag, sent, via)
 		}
 		log.Printf("fidelity: %s done", fc.name)
 	}
