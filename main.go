@@ -133,6 +133,7 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, wi
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		Protocols:         server.Protocols(),
+		ConnState:         h.ConnState, // a response has left: collect what it left
 		// No WriteTimeout: it would cut long streams, which are the point.
 	}
 	// Tests and scripts read this line to find the port (-addr with :0).

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -197,4 +198,37 @@ func TestEventsOpenBeforeTheRun(t *testing.T) {
 			t.Errorf("%s: end %q (%v); want it to say %q", tc.run, end, err, tc.problem)
 		}
 	}
+}
+
+// TestCollectionWaitsForTheResponseToLeave: a handler's return does not
+// start the collection of what its response left — a body the handler
+// never flushed has not left yet, and the collection would delay it — the
+// connection finishing the response does, unless a run is active.
+func TestCollectionWaitsForTheResponseToLeave(t *testing.T) {
+	g := newRuns()
+	pending := func() bool { g.mu.Lock(); defer g.mu.Unlock(); return g.dirty }
+	l, err := g.begin("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.end(l)
+	g.responseDone()
+	if !pending() {
+		t.Errorf("the collection started when the handler returned; want it to wait for the response to leave")
+	}
+	b, err := g.begin("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.responseLeft()
+	if !pending() {
+		t.Errorf("the collection started while a run was active")
+	}
+	g.end(b)
+	g.responseLeft()
+	if pending() {
+		t.Errorf("the collection did not start once the response had left and no run was active")
+	}
+	g.settle(context.Background())
+	time.Sleep(3 * sampleEvery) // let the sampler see it is idle and stop
 }

@@ -256,6 +256,16 @@ var (
 	ownHeaderValues = []string{contentSecurityPolicy, "nosniff", "no-referrer", "same-origin", "require-corp", "same-origin"}
 )
 
+// ConnState is for http.Server.ConnState: a connection that is idle or
+// closed has finished its response, so the collection of what it left may
+// start (see runs.responseDone). Without it (httptest servers) the
+// collection starts at the next /clock.
+func (s *Server) ConnState(_ net.Conn, st http.ConnState) {
+	if st == http.StateIdle || st == http.StateClosed || st == http.StateHijacked {
+		s.runs.responseLeft()
+	}
+}
+
 // ServeHTTP sets the headers every response carries, then routes. The page
 // is cross-origin isolated (COOP + COEP) so that the browser offers
 // performance.measureUserAgentSpecificMemory(); everything it loads comes
