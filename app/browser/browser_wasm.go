@@ -409,20 +409,26 @@ func MemorySources() string {
 
 // take copies the pump's (t, n) pairs into Go.
 func take(pump js.Value) []record.Chunk {
-	u8 := pump.Call("take")
-	n := u8.Get("byteLength").Int()
-	if n == 0 {
+	v := floats(pump.Call("take"))
+	if len(v) == 0 {
 		return nil
 	}
-	raw := make([]byte, n)
-	js.CopyBytesToGo(raw, u8)
-	chunks := make([]record.Chunk, n/16)
+	chunks := make([]record.Chunk, len(v)/2)
 	for i := range chunks {
-		t := math.Float64frombits(binary.LittleEndian.Uint64(raw[16*i:]))
-		size := math.Float64frombits(binary.LittleEndian.Uint64(raw[16*i+8:]))
-		chunks[i] = record.Chunk{T: t, N: int(size)}
+		chunks[i] = record.Chunk{T: v[2*i], N: int(v[2*i+1])}
 	}
 	return chunks
+}
+
+// floats reads a Uint8Array of little-endian float64s into Go: the
+// inverse of floatBytes.
+func floats(u8 js.Value) []float64 {
+	raw := copyBytes(u8)
+	v := make([]float64, len(raw)/8)
+	for i := range v {
+		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+	}
+	return v
 }
 
 // headers decodes the pump's [[name, value], …]; fetch already
@@ -539,12 +545,5 @@ func takePacked(events js.Value, list string, fields []string) []float64 {
 	if events.IsUndefined() {
 		return nil
 	}
-	u8 := events.Call("takePacked", list, strings.Join(fields, ","))
-	raw := make([]byte, u8.Get("byteLength").Int())
-	js.CopyBytesToGo(raw, u8)
-	v := make([]float64, len(raw)/8)
-	for i := range v {
-		v[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
-	}
-	return v
+	return floats(events.Call("takePacked", list, strings.Join(fields, ",")))
 }
