@@ -127,13 +127,7 @@
               break;
             }
             read = body.read(); // the next one in flight before anything else
-            this.stamps.push(t, value.byteLength);
-            if (this.keep) {
-              this.kept.push(value);
-            }
-            if (!this.timer) {
-              this.timer = setTimeout(() => this.flush(), flushEvery);
-            }
+            this.stamp(t, value);
           }
         }
       } catch (err) {
@@ -537,12 +531,11 @@
         this.source.addEventListener("error", r, { once: true });
       });
       this.source.addEventListener(kind, (e) => this.items.push(JSON.parse(e.data)));
-      // The server's send log comes on the memory stream ("sent" events).
+      // The server's send log comes on the memory stream, asked for with
+      // batch=1 (the page always does): many writes in one "sends" event,
+      // one dispatch per wake-up of the stream (10 ms) rather than one
+      // "sent" event per write, while a body is read.
       this.sent = [];
-      this.source.addEventListener("sent", (e) => this.sent.push(JSON.parse(e.data)));
-      // … or, asked for with batch=1, many in one "sends" event: one
-      // dispatch per wake-up of the stream (10 ms) rather than one per
-      // write, while a body is read.
       this.source.addEventListener("sends", (e) => {
         for (const s of JSON.parse(e.data)) {
           this.sent.push(s);
