@@ -87,9 +87,9 @@ func (f form) body() (spec.Spec, error) {
 	return spec.Parse(q)
 }
 
-// plan is the one run the form names: its upstream URL when one is given
-// (the scenario fields do not apply to it), else its scenario.
-func (f form) plan() (runner.Plan, error) {
+// reader is how the form's runs are read — read mode, wire probe, pace —
+// as a plan that still lacks what to read.
+func (f form) reader() (runner.Plan, error) {
 	if err := checkRead(f.Read); err != nil {
 		return runner.Plan{}, err
 	}
@@ -97,21 +97,30 @@ func (f form) plan() (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	up, err := checkUpstream(f.Upstream)
+	return runner.Plan{Read: f.Read, Wire: f.Wire, Pace: pace}, nil
+}
+
+// plan is the one run the form names: its upstream URL when one is given
+// (the scenario fields do not apply to it), else its scenario.
+func (f form) plan() (runner.Plan, error) {
+	p, err := f.reader()
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	if up != "" {
-		return runner.Plan{Upstream: up, Read: f.Read, Wire: f.Wire, Pace: pace}, nil
+	if p.Upstream, err = checkUpstream(f.Upstream); err != nil {
+		return runner.Plan{}, err
+	}
+	if p.Upstream != "" {
+		return p, nil
 	}
 	if err := checkScenario("scenario", f.Scenario); err != nil {
 		return runner.Plan{}, err
 	}
-	s, err := f.body()
-	if err != nil {
+	if p.Spec, err = f.body(); err != nil {
 		return runner.Plan{}, err
 	}
-	return runner.Plan{Scenario: f.Scenario, Spec: s, Read: f.Read, Wire: f.Wire, Pace: pace}, nil
+	p.Scenario = f.Scenario
+	return p, nil
 }
 
 // checkUpstream checks the form of an upstream URL; whether the server

@@ -105,17 +105,13 @@ func (p *Page) startHops(ctx app.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkRead(p.form.Read); err != nil {
-		return err
-	}
-	pace, err := spec.ParsePace(p.form.Pace)
+	reader, err := p.form.reader()
 	if err != nil {
 		return err
 	}
 	if p.runs.Running {
 		return fmt.Errorf("runs are still being read: wait for them, or press Stop, before running the hops")
 	}
-	reader := runner.Plan{Read: p.form.Read, Wire: p.form.Wire, Pace: pace}
 	p.hop = hopView{Active: true, Body: s.Values().Encode()}
 	ctx.Async(func() {
 		status, text, err := browser.FetchText("/hops")

@@ -150,14 +150,14 @@ func (p *Page) onAction(ctx app.Context, a app.Action) {
 		var plans []runner.Plan
 		s, e := p.form.body()
 		if err = e; err == nil {
-			if err = checkRead(p.form.Read); err == nil {
-				pace, e := spec.ParsePace(p.form.Pace)
-				if err = e; err == nil {
-					for _, name := range legacyPair {
-						plans = append(plans, runner.Plan{Scenario: name, Spec: s, Read: p.form.Read, Wire: p.form.Wire, Pace: pace})
-					}
-					err = p.runs.Start(host{ctx}, plans)
+			var reader runner.Plan
+			if reader, err = p.form.reader(); err == nil {
+				for _, name := range legacyPair {
+					plan := reader
+					plan.Scenario, plan.Spec = name, s
+					plans = append(plans, plan)
 				}
+				err = p.runs.Start(host{ctx}, plans)
 			}
 		}
 	case opAdd:
