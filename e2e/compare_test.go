@@ -300,10 +300,7 @@ func TestNoBody(t *testing.T) {
 // TestServerGone: when the server stops answering, the page says so beside
 // Run, not "Failed to fetch" below the fold.
 func TestServerGone(t *testing.T) {
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" || env.browser == nil {
-		t.Skip("no binary or browser: run make test")
-	}
+	bin := binaryAndBrowser(t)
 	srv, err := harness.Start(bin, os.Stderr)
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,17 @@ func runWithServerAndBrowser(m *testing.M, bin, chrome string) (int, error) {
 	return m.Run(), nil
 }
 
+// binaryAndBrowser is the binary, for a test that starts servers of its own
+// and reads them in the shared browser; without either it is skipped.
+func binaryAndBrowser(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("CHUNKSCOPE_BIN")
+	if bin == "" || env.browser == nil {
+		t.Skip("no binary or browser: run make test")
+	}
+	return bin
+}
+
 // tab opens a new tab in the shared browser, for a minute.
 func tab(t *testing.T) context.Context { return tabFor(t, 60*time.Second) }
 

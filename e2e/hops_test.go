@@ -30,10 +30,7 @@ import (
 // at two paces and sizes, every hop's verdict kind read from runs(), and
 // the table: one row per hop, every figure filled.
 func TestHops(t *testing.T) {
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" || env.browser == nil {
-		t.Skip("no binary or browser: run make test")
-	}
+	bin := binaryAndBrowser(t)
 	// The shared server runs without -nginx: its hop list says why there
 	// is no nginx hop, rather than hide it.
 	var plain wire.Hops

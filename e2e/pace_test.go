@@ -24,10 +24,7 @@ const maxStream = 5 * time.Second
 // bytes/rate; a reader that stops is cut by the server's deadline, and the
 // page says so.
 func TestPace(t *testing.T) {
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" || env.browser == nil {
-		t.Skip("no binary or browser: run make test")
-	}
+	bin := binaryAndBrowser(t)
 	srv, err := harness.Start(bin, os.Stderr, "-max-stream", maxStream.String())
 	if err != nil {
 		t.Fatal(err)

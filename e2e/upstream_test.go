@@ -16,10 +16,7 @@ import (
 // allows it with -upstream, and the wire probe reads it directly. Any other
 // origin is refused with a reason the page shows.
 func TestUpstream(t *testing.T) {
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" || env.browser == nil {
-		t.Skip("no binary or browser: run make test")
-	}
+	bin := binaryAndBrowser(t)
 	up, err := harness.Start(bin, os.Stderr)
 	if err != nil {
 		t.Fatal(err)

@@ -88,10 +88,7 @@ type cardShown struct {
 // -upstream) streaming 2,000 rows with no delay, read with the wire
 // probe and no send log: merged, never one piece.
 func TestVerdictsAtSizesAndPaces(t *testing.T) {
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" || env.browser == nil {
-		t.Skip("no binary or browser: run make test")
-	}
+	bin := binaryAndBrowser(t)
 	// The page comes from a second server that may read the first one as
 	// its upstream; every scenario is read from this one.
 	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
