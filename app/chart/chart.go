@@ -255,8 +255,7 @@ func sentLane(l Lane, ax axis) Binned {
 		b.Blocked = append(b.Blocked, sp)
 	}
 	t := record.Sends(l.Run.Sent)
-	writes, flushed := t.Writes, t.Flushed
-	b.Note = record.Plural(writes, "write") + ", " + record.FlushedWords(writes, flushed)
+	b.Note = record.Plural(t.Writes, "write") + ", " + record.FlushedWords(t.Writes, t.Flushed)
 	if t.Blocked {
 		b.Note += "; blocked " + strconv.FormatFloat(t.BlockedMs/1000, 'f', 2, 64) + " s in all waiting for the client"
 	}
