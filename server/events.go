@@ -39,8 +39,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for name := range q {
-		if name != "run" && name != "batch" {
-			serveError(w, http.StatusBadRequest, spec.ParamName(name)+": unknown parameter (known: run, batch)")
+		if name != "run" && name != "batch" && name != "every" {
+			serveError(w, http.StatusBadRequest, spec.ParamName(name)+": unknown parameter (known: run, batch, every)")
 			return
 		}
 	}
@@ -58,6 +58,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		batch = true
 	case len(v) == 1 && v[0] != "0":
 		serveError(w, http.StatusBadRequest, fmt.Sprintf("batch: %q is not 0 or 1", v[0]))
+		return
+	}
+	every, err := parseEvery(q["every"])
+	if err != nil {
+		serveError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if len(q["run"]) != 1 {
@@ -111,7 +116,29 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// refresh takes what the run logged since the last event sent.
+	refresh := func() bool {
+		got, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
+		if err != nil && ctx.Err() == nil {
+			endWith("run: " + id + " was forgotten while its events were read (the server keeps the latest runs only)")
+		}
+		return err == nil
+	}
+	due := got.start.Add(every) // with every=0, always past
 	for {
+		if wait := time.Until(due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+			if !refresh() {
+				return
+			}
+		}
+		due = time.Now().Add(every)
 		for _, sm := range got.samples {
 			b, _ := json.Marshal(sm.Sample) // a struct of numbers always encodes
 			next.sample = sm.n + 1
@@ -145,14 +172,33 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		}
-		got, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
-		if err != nil {
-			if ctx.Err() == nil {
-				endWith("run: " + id + " was forgotten while its events were read (the server keeps the latest runs only)")
-			}
+		if !refresh() {
 			return
 		}
 	}
+}
+
+// maxEvery bounds /events' every=: a second between deliveries is already
+// more than any live view waits.
+const maxEvery = time.Second
+
+// parseEvery reads /events' every= (a Go duration, 0 to maxEvery): how
+// long the stream waits after the tagged request arrived before its first
+// delivery, and at least between two. The page asks for 100ms: every
+// delivery is a task on its main thread, which the body's reads share, and
+// it draws only every 100 ms. Absent: 0, each sample as it is taken.
+func parseEvery(v []string) (time.Duration, error) {
+	switch {
+	case len(v) == 0:
+		return 0, nil
+	case len(v) > 1:
+		return 0, fmt.Errorf("every: given %d times, want once", len(v))
+	}
+	d, err := time.ParseDuration(v[0])
+	if err != nil || d < 0 || d > maxEvery {
+		return 0, fmt.Errorf("every: %q is not a duration from 0 to %s (say 100ms)", v[0], maxEvery)
+	}
+	return d, nil
 }
 
 // String is the SSE id of the last event sent: the number of the last

@@ -159,7 +159,7 @@ func TestEvents(t *testing.T) {
 		{"", "", "run: want exactly one run id"},
 		{"run=a&run=b", "", "run: want exactly one run id"},
 		{"run=a%20b", "", "run: "},
-		{"run=x&rows=1", "", "rows: unknown parameter (known: run, batch)"},
+		{"run=x&rows=1", "", "rows: unknown parameter (known: run, batch, every)"},
 		{"run=ev-1", "soon", `Last-Event-ID: "soon" is not an event id of this stream`},
 		{"run=ev-1", "-1", `Last-Event-ID: "-1" is not`},
 		{"run=ev-1", "1.-1", `Last-Event-ID: "1.-1" is not`},

@@ -295,6 +295,7 @@ type cursor struct{ sample, send int }
 
 // logs is a copy of a run's samples and sends from a cursor on.
 type logs struct {
+	start   time.Time // when the tagged request arrived
 	samples []numbered
 	sends   []numberedSend
 }
@@ -317,6 +318,7 @@ func (g *runs) snapshot(l *runLog, c cursor) (logs, bool, <-chan struct{}) {
 		l.sendsOut = max(l.sendsOut, l.sends[end-1].n+1)
 	}
 	return logs{
+		start:   l.start,
 		samples: append([]numbered(nil), l.samples[i:]...),
 		sends:   append([]numberedSend(nil), l.sends[j:end]...),
 	}, l.done, l.changed

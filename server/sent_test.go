@@ -260,3 +260,79 @@ func TestThinningNeverRepeatsBytes(t *testing.T) {
 		t.Errorf("the reader got %d bytes; %d were written, one per write", got, want)
 	}
 }
+
+// TestEventsEvery: with every=100ms a run's stream sends nothing in the
+// first 100 ms after the tagged request arrived, and its deliveries (each
+// flush: one task on the page's main thread) come at least 100 ms apart;
+// what it delivers is what the stream without every= gives. Bad values
+// are refused with their reason.
+func TestEventsEvery(t *testing.T) {
+	ts := newTestServer(t)
+	const every = 100 * time.Millisecond
+	resp, err := http.Get(ts.URL + "/events?run=every-1&batch=1&every=100ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sent := time.Now()
+	body := make(chan error, 1)
+	go func() {
+		r, err := http.Get(ts.URL + "/csv/streaming?rows=40&delay=10ms&run=every-1")
+		if err == nil {
+			_, err = io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+		}
+		body <- err
+	}()
+	// Deliveries are told apart by time: the events of one flush arrive
+	// together, those of two flushes at least every apart.
+	var arrivals []time.Duration
+	var samples []Sample
+	var sends []appwire.Send
+	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		at := time.Since(sent)
+		if n := len(arrivals); n == 0 || at-arrivals[n-1] > every/2 {
+			arrivals = append(arrivals, at)
+		}
+		switch event {
+		case "sample":
+			var s Sample
+			if err := json.Unmarshal([]byte(data), &s); err != nil {
+				return false, err
+			}
+			samples = append(samples, s)
+		case "sends":
+			var s []appwire.Send
+			if err := json.Unmarshal([]byte(data), &s); err != nil {
+				return false, err
+			}
+			sends = append(sends, s...)
+		case "end":
+			return false, nil
+		}
+		return true, nil
+	})
+	if err == nil {
+		err = <-body
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(arrivals) < 3 || arrivals[0] < every {
+		t.Errorf("deliveries at %v; want the first after %s, and several over a 400 ms run", arrivals, every)
+	}
+	for i := 1; i < len(arrivals); i++ {
+		if d := arrivals[i] - arrivals[i-1]; d < every*9/10 {
+			t.Errorf("deliveries %d and %d %s apart; want at least %s", i-1, i, d, every)
+		}
+	}
+	all, one := readLogs(t, ts, "every-1", "")
+	if len(samples) != len(all) || !slices.Equal(sends, one) {
+		t.Errorf("every=100ms gave %d samples and %d sends; without it %d and %d", len(samples), len(sends), len(all), len(one))
+	}
+	for _, q := range []string{"every=soon", "every=-1ms", "every=2s", "every=1ms&every=2ms"} {
+		if status, body, _ := getFull(t, ts.URL+"/events?run=every-1&"+q); status != 400 || !strings.HasPrefix(body, "every: ") {
+			t.Errorf("%s: %d %q; want 400 naming every", q, status, body)
+		}
+	}
+}
