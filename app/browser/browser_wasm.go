@@ -26,6 +26,13 @@ import (
 // stamped: about once per frame, which is as often as anyone can see them.
 const batchEvery = 16 * time.Millisecond
 
+// eventsEvery is how often the server's event stream of a run may send
+// (its every=): samples are still taken every 10 ms, and come in batches.
+// Each delivery is a task on the main thread the body's reads share, and
+// the page draws every 100 ms; the first comes no sooner than eventsEvery
+// after the request arrived, so none lands in the quiet first 100 ms.
+const eventsEvery = 100 * time.Millisecond
+
 // clientEvery is how often the page samples its own memory while a body is
 // read (and once at the end). runtime.ReadMemStats and performance.memory
 // cost the main thread 1–9 ms a sample here, at every batch that was a
@@ -80,7 +87,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	runtime.GC()
 	var events js.Value
 	if req.RunID != "" {
-		events = lib.Get("EventStream").New("/events?run="+req.RunID+"&batch=1", "sample", true, "the server's event stream closed")
+		events = lib.Get("EventStream").New("/events?run="+req.RunID+"&batch=1&every="+eventsEvery.String(), "sample", true, "the server's event stream closed")
 		defer events.Call("close")
 		awaitFor(events.Get("opened"), 2*time.Second)
 		var ok bool
@@ -103,6 +110,10 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 	}
 	pump.Call("start", req.URL, opts, req.Keep, paceJS(req.Pace))
 	p.OnBatch(Batch{Client: []wire.Sample{baseline}})
+	// The first 100 ms are the request's (quietMs in web/chunkscope.js):
+	// Go waits on one promise, settled early by the end of the body, and
+	// does nothing on the main thread the reads might need.
+	awaitFor(pump.Call("quiet"), time.Second)
 
 	// The response: the pump stamped it; Go hears of it at the next frame.
 	for !pump.Get("responded").Bool() && !pump.Get("done").Bool() {
@@ -272,37 +283,38 @@ func resourceTiming(pump js.Value) *record.ResourceTiming {
 // in time (its result is not needed). A promise that settles later still
 // finds its callback: it is released only once called.
 func awaitFor(promise js.Value, d time.Duration) bool {
-	done := make(chan struct{}, 1)
-	var settled js.Func
-	settled = js.FuncOf(func(js.Value, []js.Value) any {
-		select {
-		case done <- struct{}{}:
-			settled.Release()
-		default:
-		}
-		return nil
-	})
-	promise.Call("then", settled, settled)
 	select {
-	case <-done:
+	case <-settled(promise):
 		return true
 	case <-time.After(d):
 		return false
 	}
 }
 
+// settled is closed once the promise settles, either way.
+func settled(promise js.Value) <-chan struct{} {
+	done := make(chan struct{})
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any {
+		close(done)
+		f.Release()
+		return nil
+	})
+	promise.Call("then", f, f)
+	return done
+}
+
 // UAMeasurement is a measureUserAgentSpecificMemory() under way.
 type UAMeasurement struct{ v js.Value }
 
-// Wait polls until the measurement resolves (it has no callback into Go,
-// so nothing blocks the event loop) or ctx ends.
+// Wait waits until the measurement resolves or ctx ends. It waits on the
+// promise, not by polling: a measurement can take 20 s, and the runs before
+// would each wake the main thread four times a second, inside later runs.
 func (u *UAMeasurement) Wait(ctx context.Context) (record.UAMemory, error) {
-	for !u.v.Get("done").Bool() {
-		select {
-		case <-ctx.Done():
-			return record.UAMemory{}, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
+	select {
+	case <-settled(u.v.Get("settled")):
+	case <-ctx.Done():
+		return record.UAMemory{}, ctx.Err()
 	}
 	m := record.UAMemory{T: u.v.Get("t").Float(), Bytes: uint64(u.v.Get("bytes").Float()), Error: u.v.Get("error").String()}
 	return m, nil
