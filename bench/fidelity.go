@@ -43,7 +43,9 @@ type fidelity struct {
 	worker                            bool
 }
 
-func measureFidelity(r record.Run, c curlResult) (fidelity, error) {
+// measureFidelity is the page's run r against curl's run c of the same
+// request; the read lags need r's wire probe (probed).
+func measureFidelity(r record.Run, c curlResult, probed bool) (fidelity, error) {
 	if r.Timing == nil {
 		return fidelity{}, fmt.Errorf("run %s: no Resource Timing entry", r.ID)
 	}
@@ -54,9 +56,12 @@ func measureFidelity(r record.Run, c curlResult) (fidelity, error) {
 		total:    r.TotalMs - 1000*c.total,
 		worker:   r.Timing.ThroughWorker(),
 	}
+	f.sendDelays = record.SendDelays(&r)
+	if !probed {
+		return f, nil
+	}
 	lags, err := readLags(r)
 	f.lags = lags
-	f.sendDelays = record.SendDelays(&r)
 	return f, err
 }
 
@@ -161,57 +166,78 @@ func controlRun(ctx context.Context, base string, fc fidelityCase, i int, c curl
 	return fidelity{headers: p.Headers - 1000*c.ttfb, netTTFB: p.Rs - 1000*c.ttfb, readTTFB: p.First - 1000*c.ttfb, total: p.Total - 1000*c.total}, nil
 }
 
-// warmRuns opens the case's page and the control's tab once, waits, then n
-// times: a curl of the request (tagged as the page tags its own), Run
-// pressed on the page, a second curl, the control paired with that one.
-// The two curls of a round, one against the other, are the noise of the
-// reference itself: two requests for the same response never take quite
-// the same time (the server's timers, the scheduler).
-func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (warm, control, noise []fidelity, err error) {
-	ctx, cancel := chromedp.NewContext(browser)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancelT()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?scenario="+fc.scenario+"&"+fc.query+"&wire=1")); err != nil {
-		return nil, nil, nil, err
+// warm is what the warm rounds of one case measured: the page with the
+// wire probe on (the read lag needs it), the page as it opens by default
+// (no probe), the control, and the noise of the reference.
+type warm struct {
+	probed, plain, control, noise []fidelity
+}
+
+// warmRuns opens the case's page twice (with the wire probe, and as it
+// opens by default) and the control's tab, waits, then n rounds of: a curl
+// of the request (tagged as the page tags its own), Run pressed on the
+// probed page, a second curl, the control paired with that one, a third
+// curl, Run pressed on the plain page. The first two curls of a round,
+// one against the other, are the noise of the reference itself: two
+// requests for the same response never take quite the same time (the
+// server's timers, the scheduler).
+func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (w warm, err error) {
+	link := base + "/?scenario=" + fc.scenario + "&" + fc.query
+	probed, cancelProbed, err := openPage(browser, link+"&wire=1")
+	if err != nil {
+		return w, err
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs)`)); err != nil {
-		return nil, nil, nil, fmt.Errorf("waiting for the page: %w", err)
+	defer cancelProbed()
+	plain, cancelPlain, err := openPage(browser, link)
+	if err != nil {
+		return w, err
 	}
+	defer cancelPlain()
 	bare, cancelBare, err := openControl(browser, base)
 	if err != nil {
-		return nil, nil, nil, err
+		return w, err
 	}
 	defer cancelBare()
-	time.Sleep(2 * time.Second) // warm: the page has long finished starting
+	time.Sleep(2 * time.Second) // warm: the pages have long finished starting
 	for i := 0; i < n; i++ {
 		c1, err := curlTidy(base, fc, fmt.Sprintf("w%d", i))
 		if err != nil {
-			return nil, nil, nil, err
+			return w, err
 		}
-		r, err := clickRun(ctx, i+1, true)
+		r, err := clickRun(probed, i+1, true)
 		if err != nil {
-			return nil, nil, nil, err
+			return w, err
 		}
-		f, err := measureFidelity(r, c1)
+		f, err := measureFidelity(r, c1, true)
 		if err != nil {
-			return nil, nil, nil, err
+			return w, err
 		}
-		warm = append(warm, f)
+		w.probed = append(w.probed, f)
 		c2, err := curlTidy(base, fc, fmt.Sprintf("v%d", i))
 		if err != nil {
-			return nil, nil, nil, err
+			return w, err
 		}
-		noise = append(noise, fidelity{headers: 1000 * (c2.ttfb - c1.ttfb), total: 1000 * (c2.total - c1.total)})
+		w.noise = append(w.noise, fidelity{headers: 1000 * (c2.ttfb - c1.ttfb), total: 1000 * (c2.total - c1.total)})
 		if err := untilTidy(base); err != nil {
-			return nil, nil, nil, err
+			return w, err
 		}
 		if f, err = controlRun(bare, base, fc, i, c2); err != nil {
-			return nil, nil, nil, err
+			return w, err
 		}
-		control = append(control, f)
+		w.control = append(w.control, f)
+		c3, err := curlTidy(base, fc, fmt.Sprintf("u%d", i))
+		if err != nil {
+			return w, err
+		}
+		if r, err = clickRun(plain, i+1, false); err != nil {
+			return w, err
+		}
+		if f, err = measureFidelity(r, c3, false); err != nil {
+			return w, err
+		}
+		w.plain = append(w.plain, f)
 	}
-	return warm, control, noise, nil
+	return w, nil
 }
 
 // coldRun opens the case's link with autorun=1 in a fresh browser context.
@@ -231,7 +257,7 @@ func coldRun(browser context.Context, base string, fc fidelityCase, i int) (fide
 	if err != nil {
 		return fidelity{}, err
 	}
-	return measureFidelity(r, c)
+	return measureFidelity(r, c, true)
 }
 
 // clickRun presses Run and returns the page's n-th run (see waitRun).
@@ -279,17 +305,18 @@ func curlTidy(base string, fc fidelityCase, tag string) (curlResult, error) {
 
 func fidelityTable(b *strings.Builder, browser context.Context, base string, runs int) error {
 	const cold = 3
+	n := 2*runs + 1 // warm rounds: enough that the p90 is not the slowest run
 	fmt.Fprintf(b, "## Fidelity: the page against curl and the wire\n\n")
-	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Write → read: the same request only — each read's first byte behind the server's write of it (its send log, on the page's clock by the `/clock` offset, good to its ± of about half a round trip). Warm: %d runs, Run pressed on a page open for 2 s; cold: %d links with `autorun=1`, each in a fresh browser context (first visit). Figures are median (p90) for warm — with 5 runs the p90 is the slowest — and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", runs, cold)
-	fmt.Fprintf(b, "Two controls say what no page can do better on this machine. **Bare worker**: after each warm run, the same request from a bare same-origin document (no script of its own) by `fetch()` and a `read()` loop in a dedicated worker, as the page's pump reads, paired with its own curl run: this browser's own cost. **curl against curl**: that curl run against the one before the page's, the same request twice: the noise of the reference itself (the server's timers, the scheduler).\n\n")
-	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | write → read | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Write → read: the same request only — each read's first byte behind the server's write of it (its send log, on the page's clock by the `/clock` offset, good to its ± of about half a round trip), the first read apart: its bytes came with the response's headers, whose way through the browser (network service, then the fetch() resolving, then a first `read()`) is longer than a later piece's. Warm: %d rounds, Run pressed on pages open for 2 s, once on a page with the wire probe on and once on one as a link opens it by default (no probe); cold: %d links with `autorun=1` and the probe, each in a fresh browser context (first visit). Figures are median (p90) for warm and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", n, cold)
+	fmt.Fprintf(b, "Two controls say what no page can do better on this machine. **Bare worker**: in each warm round, the same request from a bare same-origin document (no script of its own) by `fetch()` and a `read()` loop in a dedicated worker, as the page's pump reads, paired with its own curl run: this browser's own cost. **curl against curl**: that curl run against the one before the page's, the same request twice: the noise of the reference itself (the server's timers, the scheduler).\n\n")
+	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | write → read: first read / later reads | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|---|\n")
 	type added struct {
-		name                              string
-		headers, netTTFB, readTTFB, total float64
+		name string
+		cols [4]string
 	}
 	var adds []added
 	for _, fc := range fidelityCases {
-		warm, control, noise, err := warmRuns(browser, base, fc, runs)
+		w, err := warmRuns(browser, base, fc, n)
 		if err != nil {
 			return fmt.Errorf("fidelity %s, warm: %w", fc.name, err)
 		}
@@ -301,65 +328,87 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 			}
 			colds = append(colds, f)
 		}
-		med := func(set []fidelity, get func(fidelity) float64) float64 {
-			var v []float64
-			for _, f := range set {
-				v = append(v, get(f))
+		for _, page := range []struct {
+			name string
+			runs []fidelity
+		}{{"wire probe on", w.probed}, {"as it opens", w.plain}} {
+			a := added{name: fc.name + ", " + page.name}
+			for k, get := range fidelityColumns {
+				var d []float64
+				for i := range page.runs {
+					d = append(d, get(page.runs[i])-get(w.control[i]))
+				}
+				a.cols[k] = fmt.Sprintf("%+.1f (%+.1f)", median(d), percentile(d, 90))
 			}
-			return median(v)
+			adds = append(adds, a)
 		}
-		adds = append(adds, added{fc.name,
-			med(warm, fidelity.headersMs) - med(control, fidelity.headersMs),
-			med(warm, fidelity.netTTFBMs) - med(control, fidelity.netTTFBMs),
-			med(warm, fidelity.readTTFBMs) - med(control, fidelity.readTTFBMs),
-			med(warm, fidelity.totalMs) - med(control, fidelity.totalMs)})
 		for _, set := range []struct {
 			name    string
 			runs    []fidelity
 			upper   float64
 			network bool // the set has Resource Timing and reads
-		}{{"warm", warm, 90, true}, {"cold", colds, 100, true}, {"bare worker, warm", control, 90, true}, {"curl against curl", noise, 90, false}} {
+		}{
+			{"warm, wire probe on", w.probed, 90, true},
+			{"warm, as it opens", w.plain, 90, true},
+			{"cold, wire probe on", colds, 100, true},
+			{"bare worker, warm", w.control, 90, true},
+			{"curl against curl", w.noise, 90, false},
+		} {
+			stat := func(v []float64) string {
+				if len(v) == 0 {
+					return "—"
+				}
+				return fmt.Sprintf("%.1f (%.1f)", median(v), percentile(v, set.upper))
+			}
 			col := func(get func(fidelity) float64) string {
 				var v []float64
 				for _, f := range set.runs {
 					v = append(v, get(f))
 				}
-				return fmt.Sprintf("%.1f (%.1f)", median(v), percentile(v, set.upper))
+				return stat(v)
 			}
-			var lags, sends []float64
+			var lags, first, later []float64
 			workers := 0
 			for _, f := range set.runs {
 				lags = append(lags, f.lags...)
-				sends = append(sends, f.sendDelays...)
+				if len(f.sendDelays) > 0 {
+					first = append(first, f.sendDelays[0])
+					later = append(later, f.sendDelays[1:]...)
+				}
 				if f.worker {
 					workers++
 				}
 			}
 			lag, sent, via := "—", "—", "—"
 			if len(lags) > 0 {
-				lag = fmt.Sprintf("%.1f (%.1f) over %d reads", median(lags), percentile(lags, set.upper), len(lags))
-				via = fmt.Sprintf("%d of %d", workers, len(set.runs))
+				lag = fmt.Sprintf("%s over %d reads", stat(lags), len(lags))
 			}
-			if len(sends) > 0 {
-				sent = fmt.Sprintf("%.1f (%.1f)", median(sends), percentile(sends, set.upper))
+			if len(first) > 0 {
+				sent = fmt.Sprintf("%s / %s", stat(first), stat(later))
 			}
 			net, read := "—", "—"
 			if set.network {
 				net, read = col(fidelity.netTTFBMs), col(fidelity.readTTFBMs)
+				if set.name != "bare worker, warm" {
+					via = fmt.Sprintf("%d of %d", workers, len(set.runs))
+				}
 			}
 			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %s | %s | %s |\n", fc.name, fc.query, set.name, len(set.runs),
 				col(fidelity.headersMs), net, read, col(fidelity.totalMs), lag, sent, via)
 		}
 		log.Printf("fidelity: %s done", fc.name)
 	}
-	fmt.Fprintf(b, "\nWhat the page adds to what the bare worker shows (median of the page's warm runs − median of the control's, ms; negative: the page did better):\n\n")
+	fmt.Fprintf(b, "\nWhat the page adds to what the bare worker shows: in each warm round, the page's figure − the control's (each already minus its own curl run), median (p90) over the %d rounds, ms; negative: the page did better:\n\n", n)
 	fmt.Fprintf(b, "| request | headers | network TTFB | first read | total |\n|---|---|---|---|---|\n")
 	for _, a := range adds {
-		fmt.Fprintf(b, "| %s | %+.1f | %+.1f | %+.1f | %+.1f |\n", a.name, a.headers, a.netTTFB, a.readTTFB, a.total)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", a.name, a.cols[0], a.cols[1], a.cols[2], a.cols[3])
 	}
 	fmt.Fprintln(b)
 	return nil
 }
+
+// fidelityColumns are the four figures a page run and a control run share.
+var fidelityColumns = [4]func(fidelity) float64{fidelity.headersMs, fidelity.netTTFBMs, fidelity.readTTFBMs, fidelity.totalMs}
 
 func (f fidelity) headersMs() float64  { return f.headers }
 func (f fidelity) netTTFBMs() float64  { return f.netTTFB }
