@@ -59,6 +59,7 @@ type Progress struct {
 // Result is how a read ended.
 type Result struct {
 	TotalMs       float64
+	T0EpochMs     float64 // t = 0 on the wall clock, ms since the Unix epoch
 	ErrorBody     string  // start of a non-2xx body: the server's reason
 	ClockOffsetMs float64 // server time + offset = page time
 	ClockErrorMs  float64 // ± on that offset

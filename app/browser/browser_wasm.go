@@ -120,6 +120,7 @@ func Read(ctx context.Context, req Request, p Progress) (Result, error) {
 		time.Sleep(batchEvery)
 	}
 	t0 := pump.Get("t0").Float() // on this page's clock
+	res.T0EpochMs = perf.Get("timeOrigin").Float() + t0
 	since := func() float64 { return now() - t0 }
 	if pump.Get("fetchFailed").Bool() {
 		res.TotalMs = pump.Get("doneAt").Float()

@@ -35,6 +35,11 @@ type Run struct {
 	Params    map[string]string `json:"params"`
 	ReadMode  string            `json:"readMode"`  // "stream": count each piece and drop it; "buffer": keep every piece until the end
 	StartedAt string            `json:"startedAt"` // wall clock, RFC 3339, for humans and exports
+	// T0EpochMs is t = 0 on the wall clock (performance.timeOrigin + t0),
+	// ms since the Unix epoch, to line the run up with other timestamps
+	// (a server log, a packet capture, per-thread CPU: make bench). Absent
+	// where the page did not send the request (a wire-only run).
+	T0EpochMs float64           `json:"t0EpochMs,omitempty"`
 	Status    int               `json:"status"`    // 0 when no response arrived
 	Headers   map[string]string `json:"headers"`   // lower-case names, as fetch reports them
 	HeadersMs float64           `json:"headersMs"` // when fetch resolved: the status line and headers arrived
@@ -321,7 +326,8 @@ func (r *Run) AddSent(sends ...wire.Send) {
 // End is how the page's read of the body ended.
 type End struct {
 	TotalMs       float64
-	ErrorBody     string // the start of a non-2xx body
+	T0EpochMs     float64 // see Run.T0EpochMs
+	ErrorBody     string  // the start of a non-2xx body
 	ClockOffsetMs float64
 	ClockErrorMs  float64
 	ServerProblem string
@@ -335,6 +341,7 @@ type End struct {
 func (r *Run) Finish(e End) {
 	if r.Source == SourceBrowser {
 		r.TotalMs, r.ErrorBody = e.TotalMs, e.ErrorBody
+		r.T0EpochMs = e.T0EpochMs
 		r.ClockOffsetMs, r.ClockErrorMs = e.ClockOffsetMs, e.ClockErrorMs
 		r.Timing = e.Timing
 		r.StoppedMs, r.ResumedMs = e.StoppedMs, e.ResumedMs

@@ -348,7 +348,7 @@ func (rn *Runner) read(h Host, runCtx context.Context, r *record.Run) {
 		rn.readWire(h, runCtx, r, u)
 	}
 	h.Dispatch(func() {
-		r.Finish(record.End{TotalMs: res.TotalMs, ErrorBody: res.ErrorBody, ClockOffsetMs: res.ClockOffsetMs,
+		r.Finish(record.End{TotalMs: res.TotalMs, T0EpochMs: res.T0EpochMs, ErrorBody: res.ErrorBody, ClockOffsetMs: res.ClockOffsetMs,
 			ClockErrorMs: res.ClockErrorMs, ServerProblem: res.ServerProblem, Err: err, Timing: res.Timing,
 			StoppedMs: res.StoppedMs, ResumedMs: res.ResumedMs})
 		rn.store.Add(r)
