@@ -131,7 +131,7 @@ const controlScript = `(async () => {
       "  if (done) { total = t; break; } if (first < 0) first = t; }" +
       "await new Promise((r) => setTimeout(r, 50));" +
       "const e = performance.getEntriesByName(url).find((e) => e.startTime >= t0 - 1);" +
-      "postMessage(JSON.stringify({headers, first, total, rs: e ? e.responseStart - t0 : 0})); };";
+      "postMessage(JSON.stringify({headers, first, total, rs: e ? e.responseStart - t0 : 0, t0a: performance.timeOrigin + t0})); };";
     window.control = new Worker(URL.createObjectURL(new Blob([src])));
   }
   return await new Promise((res) => { window.control.onmessage = (m) => res(m.data); window.control.postMessage(url); });

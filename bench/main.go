@@ -42,7 +42,7 @@ func main() {
 	out := flag.String("out", "bench/results.md", "where to write the table too (empty: stdout only)")
 	runs := flag.Int("runs", 5, "runs per figure (3 for 1 GiB)")
 	serveBare := flag.Bool("bare-serve", false, "serve the bare handler (bench/bare.go) and nothing else; the bench starts itself so")
-	only := flag.String("only", "", "run only these tables, comma-separated: server, bare, browser, fidelity, frame, load (default: all)")
+	only := flag.String("only", "", "run only these tables, comma-separated: server, bare, browser, fidelity, cpu, frame, load (default: all)")
 	flag.Parse()
 	if *serveBare {
 		bareServe()
@@ -102,6 +102,11 @@ func run(bin, chrome, out string, runs int) error {
 	}
 	if want("fidelity") {
 		if err := fidelityTable(&b, browser, base, runs); err != nil {
+			return err
+		}
+	}
+	if want("cpu") {
+		if err := cpuTable(&b, browser, base, bin, runs); err != nil {
 			return err
 		}
 	}
