@@ -25,7 +25,15 @@ func readEvents(t *testing.T, ts *httptest.Server, id, lastEventID string) []Sam
 // sends.
 func readLogs(t *testing.T, ts *httptest.Server, id, lastEventID string) ([]Sample, []appwire.Send) {
 	t.Helper()
-	req, err := http.NewRequest("GET", ts.URL+"/events?run="+id, nil)
+	return readStream(t, ts, "/events?run="+id, lastEventID, nil, nil)
+}
+
+// readStream reads an /events stream (path and query) to its end and
+// returns its samples and sends (one by one or batched). opened, if not
+// nil, is called once the stream is up; each before every event.
+func readStream(t *testing.T, ts *httptest.Server, path, lastEventID string, opened, each func()) ([]Sample, []appwire.Send) {
+	t.Helper()
+	req, err := http.NewRequest("GET", ts.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +49,16 @@ func readLogs(t *testing.T, ts *httptest.Server, id, lastEventID string) ([]Samp
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("events: status %d, %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
+	if opened != nil {
+		opened()
+	}
 	var samples []Sample
 	var sends []appwire.Send
 	ended := false
 	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+		if each != nil {
+			each()
+		}
 		switch event {
 		case "sample":
 			var s Sample
@@ -52,12 +66,15 @@ func readLogs(t *testing.T, ts *httptest.Server, id, lastEventID string) ([]Samp
 				return false, err
 			}
 			samples = append(samples, s)
-		case "sent":
-			var s appwire.Send
+		case "sent", "sends":
+			if event == "sent" {
+				data = "[" + data + "]"
+			}
+			var s []appwire.Send
 			if err := json.Unmarshal([]byte(data), &s); err != nil {
 				return false, err
 			}
-			sends = append(sends, s)
+			sends = append(sends, s...)
 		case "end":
 			ended = true
 			return false, nil

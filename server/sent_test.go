@@ -269,53 +269,30 @@ func TestThinningNeverRepeatsBytes(t *testing.T) {
 func TestEventsEvery(t *testing.T) {
 	ts := newTestServer(t)
 	const every = 100 * time.Millisecond
-	resp, err := http.Get(ts.URL + "/events?run=every-1&batch=1&every=100ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sent := time.Now()
+	var sent time.Time
 	body := make(chan error, 1)
-	go func() {
-		r, err := http.Get(ts.URL + "/csv/streaming?rows=40&delay=10ms&run=every-1")
-		if err == nil {
-			_, err = io.Copy(io.Discard, r.Body)
-			r.Body.Close()
-		}
-		body <- err
-	}()
+	start := func() {
+		sent = time.Now()
+		go func() {
+			r, err := http.Get(ts.URL + "/csv/streaming?rows=40&delay=10ms&run=every-1")
+			if err == nil {
+				_, err = io.Copy(io.Discard, r.Body)
+				r.Body.Close()
+			}
+			body <- err
+		}()
+	}
 	// Deliveries are told apart by time: the events of one flush arrive
 	// together, those of two flushes at least every apart.
 	var arrivals []time.Duration
-	var samples []Sample
-	var sends []appwire.Send
-	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
+	arrived := func() {
 		at := time.Since(sent)
 		if n := len(arrivals); n == 0 || at-arrivals[n-1] > every/2 {
 			arrivals = append(arrivals, at)
 		}
-		switch event {
-		case "sample":
-			var s Sample
-			if err := json.Unmarshal([]byte(data), &s); err != nil {
-				return false, err
-			}
-			samples = append(samples, s)
-		case "sends":
-			var s []appwire.Send
-			if err := json.Unmarshal([]byte(data), &s); err != nil {
-				return false, err
-			}
-			sends = append(sends, s...)
-		case "end":
-			return false, nil
-		}
-		return true, nil
-	})
-	if err == nil {
-		err = <-body
 	}
-	if err != nil {
+	samples, sends := readStream(t, ts, "/events?run=every-1&batch=1&every=100ms", "", start, arrived)
+	if err := <-body; err != nil {
 		t.Fatal(err)
 	}
 	if len(arrivals) < 3 || arrivals[0] < every {
