@@ -87,7 +87,7 @@ func bareTable(b *strings.Builder, base string, runs int) error {
 	}
 	defer stop()
 	fmt.Fprintf(b, "## Streaming beside a bare net/http handler\n\n")
-	fmt.Fprintf(b, "The same CSV with the same flushes, from chunkscope's `/csv/streaming` and from the plainest handler (`bench/bare.go`, its own process), read by curl on loopback, one after the other, %d pairs. Ratio = chunkscope ÷ bare throughput (goal ≥ 0.95).\n\n", 2*runs)
+	fmt.Fprintf(b, "The same CSV with the same flushes, from chunkscope's `/csv/streaming` and from the plainest handler (`bench/bare.go`, its own process), read by curl on loopback, one after the other, %d pairs, alternately chunkscope first and bare first, each read after a `/clock` (which waits for chunkscope's collection of the response before). Ratio = chunkscope ÷ bare throughput (goal ≥ 0.95).\n\n", 2*runs)
 	fmt.Fprintf(b, "| shape | body | chunkscope | bare | ratio (median) | ratios |\n|---|---|---|---|---|---|\n")
 	pairs := 2 * runs // the ratio of two noisy figures needs more pairs
 	for _, shape := range []struct{ name, query string }{
@@ -97,11 +97,24 @@ func bareTable(b *strings.Builder, base string, runs int) error {
 		var ours, theirs, ratios []float64
 		var size int64
 		for i := 0; i < pairs; i++ {
-			a, err := curl(base + "/csv/streaming?" + shape.query)
-			if err != nil {
-				return err
+			// Each read after /clock, so that neither meets chunkscope's
+			// collection of the response before (it follows every /csv/
+			// response), and in alternate order, so that neither always
+			// comes second.
+			read := func(url string) (curlResult, error) {
+				if err := untilTidy(base); err != nil {
+					return curlResult{}, err
+				}
+				return curl(url)
 			}
-			z, err := curl(bare + "/?" + shape.query)
+			var a, z curlResult
+			if i%2 == 0 {
+				if a, err = read(base + "/csv/streaming?" + shape.query); err == nil {
+					z, err = read(bare + "/?" + shape.query)
+				}
+			} else if z, err = read(bare + "/?" + shape.query); err == nil {
+				a, err = read(base + "/csv/streaming?" + shape.query)
+			}
 			if err != nil {
 				return err
 			}
