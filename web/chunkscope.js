@@ -52,7 +52,7 @@
     self.onmessage = (e) => {
       const m = e.data;
       if (m.type === "start" && !readers.has(m.id)) {
-        readers.set(m.id, new Reader(m.id, m.url, m.init, m.keep, m.pace, () => readers.delete(m.id)));
+        readers.set(m.id, new Reader(m.id, m.url, m.init, m.keep, m.pace, m.quietMs, () => readers.delete(m.id)));
       } else if (m.type === "abort" && readers.has(m.id)) {
         readers.get(m.id).abort.abort();
       } else if (m.type === "resume" && readers.has(m.id)) {
@@ -66,21 +66,11 @@
   // posted to the page, in ms.
   const flushEvery = 8;
 
-  // quietMs is how long after t = 0 the page leaves the main thread to
-  // the request: its Go side waits on one promise (Pump.quiet) rather than
-  // taking batches, the worker posts no stamps, and the server's event
-  // stream is asked to wait as long (every=…). The page draws nothing
-  // that early anyway (app/runner drawEvery); a fast body is read whole
-  // inside it. Measured with the rest of that change (/events every=, the
-  // UA measurement awaited): a 16 MiB read's main thread went from 7–11
-  // to 4 ms of CPU inside [t0, end] (make bench, CPU table; README
-  // "Fidelity").
-  const quietMs = 100;
-
   // Reader is the worker's side of a Pump: it reads the body to the end.
   class Reader {
-    constructor(id, url, init, keep, pace, finished) {
+    constructor(id, url, init, keep, pace, quietMs, finished) {
       this.id = id;
+      this.quietMs = quietMs || 0; // no batch posted before (Pump.start)
       this.pace = pace || null; // null: full speed, the hot path below
       this.wake = () => {};
       this.finished = finished;
@@ -223,7 +213,7 @@
         this.kept.push(value);
       }
       if (!this.timer) {
-        const quiet = quietMs - (performance.now() - this.t0);
+        const quiet = this.quietMs - (performance.now() - this.t0);
         this.timer = setTimeout(() => this.flush(), Math.max(flushEvery, quiet));
       }
     }
@@ -371,6 +361,7 @@
       this.doneAt = 0;
       this.error = "";
       this.timingJSON = "";
+      this.quietMs = 0; // see start
       this.quieted = null; // resolves quiet() early, once the body is read
       this.heldAt = -1; // a stopped reader: when it stopped, in ms since t0
       this.resumedAt = -1; // and when it read again
@@ -388,8 +379,11 @@
 
     // start sends the request; init is fetch()'s, without a signal.
     // pace is null for full speed, or a paced reader's plan (Reader.paced).
-    start(url, init, keep, pace) {
-      this.worker.postMessage({ type: "start", id: this.id, url, init, keep: !!keep, pace: pace || null });
+    // For quietMs after t = 0 the worker posts no stamps, and quiet() lets
+    // Go wait that long (app/browser quietFor).
+    start(url, init, keep, pace, quietMs) {
+      this.quietMs = quietMs || 0;
+      this.worker.postMessage({ type: "start", id: this.id, url, init, keep: !!keep, pace: pace || null, quietMs: this.quietMs });
     }
 
     // quiet resolves once the body has been read, or quietMs after the
@@ -402,7 +396,7 @@
           return;
         }
         this.quieted = resolve;
-        setTimeout(resolve, quietMs);
+        setTimeout(resolve, this.quietMs);
       });
     }
 
@@ -637,14 +631,12 @@
     }
 
     constructor(t0) {
-      this.done = false;
       this.bytes = 0;
       this.t = 0;
       this.error = "";
-      // settled resolves once the measurement is over, kept or not.
-      this.settled = this.measure(t0, 3).finally(() => {
-        this.done = true;
-      });
+      // settled resolves once the measurement is over, kept or not
+      // (measure never rejects).
+      this.settled = this.measure(t0, 3);
     }
 
     // measure keeps a measurement whose breakdown has the page's window in
