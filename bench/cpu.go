@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // The CPU table says where the machine's time goes while one request is
@@ -247,13 +245,8 @@ func cpuTable(b *strings.Builder, browser context.Context, base, bin string, run
 			return err
 		}
 		time.Sleep(100 * time.Millisecond)
-		url := fmt.Sprintf("/csv/%s?%s&run=benchcpu-%d-%d", fc.scenario, fc.query, i, time.Now().UnixNano())
-		raw, err := chromedp.Run(bare, chromedp.Evaluate[string](fmt.Sprintf(controlScript, url), chromedp.EvalAwaitPromise))
+		c, err := readControl(bare, fc, fmt.Sprintf("benchcpu-%d", i))
 		if err != nil {
-			return fmt.Errorf("control: %w", err)
-		}
-		var c struct{ Total, T0a float64 }
-		if err := jsonUnmarshal(raw, &c); err != nil {
 			return err
 		}
 		time.Sleep(2 * cpuEvery)

@@ -151,16 +151,27 @@ func openControl(browser context.Context, base string) (context.Context, func(),
 	return ctx, cancel, nil
 }
 
-// controlRun is controlScript for the case's request, paired with the curl
-// run c just before it.
-func controlRun(ctx context.Context, base string, fc fidelityCase, i int, c curlResult) (fidelity, error) {
-	url := fmt.Sprintf("/csv/%s?%s&run=benchcontrol-%d-%d", fc.scenario, fc.query, i, time.Now().UnixNano())
+// controlRead is what controlScript reports, ms since its t = 0 (T0a on
+// the wall clock, ms since the Unix epoch).
+type controlRead struct{ Headers, First, Total, Rs, T0a float64 }
+
+// readControl runs controlScript for the case's request, tagged run=tag-….
+func readControl(ctx context.Context, fc fidelityCase, tag string) (controlRead, error) {
+	url := fmt.Sprintf("/csv/%s?%s&run=%s-%d", fc.scenario, fc.query, tag, time.Now().UnixNano())
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(controlScript, url), chromedp.EvalAwaitPromise))
 	if err != nil {
-		return fidelity{}, fmt.Errorf("control: %w", err)
+		return controlRead{}, fmt.Errorf("control: %w", err)
 	}
-	var p struct{ Headers, First, Total, Rs float64 }
-	if err := jsonUnmarshal(raw, &p); err != nil {
+	var p controlRead
+	err = jsonUnmarshal(raw, &p)
+	return p, err
+}
+
+// controlRun is the control's read of the case's request, paired with the
+// curl run c just before it.
+func controlRun(ctx context.Context, fc fidelityCase, i int, c curlResult) (fidelity, error) {
+	p, err := readControl(ctx, fc, fmt.Sprintf("benchcontrol-%d", i))
+	if err != nil {
 		return fidelity{}, err
 	}
 	return fidelity{headers: p.Headers - 1000*c.ttfb, netTTFB: p.Rs - 1000*c.ttfb, readTTFB: p.First - 1000*c.ttfb, total: p.Total - 1000*c.total}, nil
@@ -221,7 +232,7 @@ func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (w w
 		if err := untilTidy(base); err != nil {
 			return w, err
 		}
-		if f, err = controlRun(bare, base, fc, i, c2); err != nil {
+		if f, err = controlRun(bare, fc, i, c2); err != nil {
 			return w, err
 		}
 		w.control = append(w.control, f)
@@ -347,12 +358,13 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 			runs    []fidelity
 			upper   float64
 			network bool // the set has Resource Timing and reads
+			page    bool // the page's runs, whose record says whether a service worker saw them
 		}{
-			{"warm, wire probe on", w.probed, 90, true},
-			{"warm, as it opens", w.plain, 90, true},
-			{"cold, wire probe on", colds, 100, true},
-			{"bare worker, warm", w.control, 90, true},
-			{"curl against curl", w.noise, 90, false},
+			{"warm, wire probe on", w.probed, 90, true, true},
+			{"warm, as it opens", w.plain, 90, true, true},
+			{"cold, wire probe on", colds, 100, true, true},
+			{"bare worker, warm", w.control, 90, true, false},
+			{"curl against curl", w.noise, 90, false, false},
 		} {
 			stat := func(v []float64) string {
 				if len(v) == 0 {
@@ -389,9 +401,9 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 			net, read := "—", "—"
 			if set.network {
 				net, read = col(fidelity.netTTFBMs), col(fidelity.readTTFBMs)
-				if set.name != "bare worker, warm" {
-					via = fmt.Sprintf("%d of %d", workers, len(set.runs))
-				}
+			}
+			if set.page {
+				via = fmt.Sprintf("%d of %d", workers, len(set.runs))
 			}
 			fmt.Fprintf(b, "| %s (`%s`) | %s, %d | %s | %s | %s | %s | %s | %s | %s |\n", fc.name, fc.query, set.name, len(set.runs),
 				col(fidelity.headersMs), net, read, col(fidelity.totalMs), lag, sent, via)
