@@ -138,8 +138,8 @@ const controlScript = `(async () => {
 })()`
 
 // openControl opens the control's bare document in a tab of its own.
-func openControl(browser context.Context, base string) (context.Context, func(), error) {
-	ctx, cancel := chromedp.NewContext(browser)
+func openControl(browser context.Context, base string, opts ...chromedp.ContextOption) (context.Context, func(), error) {
+	ctx, cancel := chromedp.NewContext(browser, opts...)
 	if _, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
 		cancel()
 		return nil, nil, fmt.Errorf("control tab: %w", err)
@@ -251,8 +251,9 @@ func warmRuns(browser context.Context, base string, fc fidelityCase, n int) (w w
 	return w, nil
 }
 
-// coldRun opens the case's link with autorun=1 in a fresh browser context.
-func coldRun(browser context.Context, base string, fc fidelityCase, i int) (fidelity, error) {
+// coldRun opens the case's link with autorun=1 in a fresh browser context,
+// with the wire probe on when probed.
+func coldRun(browser context.Context, base string, fc fidelityCase, i int, probed bool) (fidelity, error) {
 	c, err := curlTidy(base, fc, fmt.Sprintf("c%d", i))
 	if err != nil {
 		return fidelity{}, err
@@ -261,14 +262,68 @@ func coldRun(browser context.Context, base string, fc fidelityCase, i int) (fide
 	defer cancel()
 	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancelT()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?scenario="+fc.scenario+"&"+fc.query+"&wire=1&autorun=1")); err != nil {
+	link := base + "/?scenario=" + fc.scenario + "&" + fc.query + "&autorun=1"
+	if probed {
+		link += "&wire=1"
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
 		return fidelity{}, err
 	}
-	r, err := waitRun(ctx, 1, true)
+	r, err := waitRun(ctx, 1, probed)
 	if err != nil {
 		return fidelity{}, err
 	}
-	return measureFidelity(r, c, true)
+	return measureFidelity(r, c, probed)
+}
+
+// coldControl is the control's first read in a fresh browser context: the
+// bare document just opened, its worker new.
+func coldControl(browser context.Context, base string, fc fidelityCase, i int) (fidelity, error) {
+	c, err := curlTidy(base, fc, fmt.Sprintf("d%d", i))
+	if err != nil {
+		return fidelity{}, err
+	}
+	ctx, cancel, err := openControl(browser, base, chromedp.WithNewBrowserContext())
+	if err != nil {
+		return fidelity{}, err
+	}
+	defer cancel()
+	if err := untilTidy(base); err != nil {
+		return fidelity{}, err
+	}
+	return controlRun(ctx, fc, i, c)
+}
+
+// cold is what the cold rounds of one case measured: the page as a link
+// opens it, the page with the wire probe on, and the control, each in a
+// fresh browser context.
+type cold struct {
+	plain, probed, control []fidelity
+}
+
+// coldRuns takes n rounds of: the case's link as it opens (autorun=1), then
+// the control's first read; the first probed rounds also open the link
+// with the wire probe on, last, so that the plain run and its control
+// stay neighbours.
+func coldRuns(browser context.Context, base string, fc fidelityCase, n, probed int) (c cold, err error) {
+	for i := 0; i < n; i++ {
+		f, err := coldRun(browser, base, fc, i, false)
+		if err != nil {
+			return c, err
+		}
+		c.plain = append(c.plain, f)
+		if f, err = coldControl(browser, base, fc, i); err != nil {
+			return c, err
+		}
+		c.control = append(c.control, f)
+		if i < probed {
+			if f, err = coldRun(browser, base, fc, n+i, true); err != nil {
+				return c, err
+			}
+			c.probed = append(c.probed, f)
+		}
+	}
+	return c, nil
 }
 
 // clickRun presses Run and returns the page's n-th run (see waitRun).
@@ -315,11 +370,11 @@ func curlTidy(base string, fc fidelityCase, tag string) (curlResult, error) {
 }
 
 func fidelityTable(b *strings.Builder, browser context.Context, base string, runs int) error {
-	const cold = 3
+	const coldRounds, coldProbed = 5, 3
 	n := 2*runs + 1 // warm rounds: enough that the p90 is not the slowest run
 	fmt.Fprintf(b, "## Fidelity: the page against curl and the wire\n\n")
-	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Write → read: the same request only — each read's first byte behind the server's write of it (its send log, on the page's clock by the `/clock` offset, good to its ± of about half a round trip), the first read apart: its bytes came with the response's headers, whose way through the browser (network service, then the fetch() resolving, then a first `read()`) is longer than a later piece's. Warm: %d rounds, Run pressed on pages open for 2 s, once on a page with the wire probe on and once on one as a link opens it by default (no probe); cold: %d links with `autorun=1` and the probe, each in a fresh browser context (first visit). Figures are median (p90) for warm and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", n, cold)
-	fmt.Fprintf(b, "Two controls say what no page can do better on this machine. **Bare worker**: in each warm round, the same request from a bare same-origin document (no script of its own) by `fetch()` and a `read()` loop in a dedicated worker, as the page's pump reads, paired with its own curl run: this browser's own cost. **curl against curl**: that curl run against the one before the page's, the same request twice: the noise of the reference itself (the server's timers, the scheduler).\n\n")
+	fmt.Fprintf(b, "What the page reports minus what curl reports for the same request on loopback (each page run paired with a curl run just before it, both tagged `run=…` and both after a `/clock`), in ms: headers (fetch resolved − curl's `time_starttransfer`), TTFB as the browser's network stack saw it (Resource Timing `responseStart` − curl's), TTFB as the page's first `read()` saw it, and the total (end of body − curl's `time_total`). Read lag: each piece the page read, stamped by the pump in its worker, minus the wire probe's arrival of the same bytes (the raw TCP probe of the same request, `wire=1`, sent after the page's: two requests), over all pieces of all runs. Write → read: the same request only — each read's first byte behind the server's write of it (its send log, on the page's clock by the `/clock` offset, good to its ± of about half a round trip), the first read apart: its bytes came with the response's headers, whose way through the browser (network service, then the fetch() resolving, then a first `read()`) is longer than a later piece's. Warm: %d rounds, Run pressed on pages open for 2 s, once on a page with the wire probe on and once on one as a link opens it by default (no probe); cold: %d links with `autorun=1` as they open (no probe) and %d with the probe, each in a fresh browser context (first visit). Figures are median (p90) for warm and median (max) for cold. t = 0 is `performance.now()` just before the page's `fetch()`. Goals (issue 13): warm medians ≤ 2 ms, p90 ≤ 5 ms; cold ≤ 10 ms.\n\n", n, coldRounds, coldProbed)
+	fmt.Fprintf(b, "Two controls say what no page can do better on this machine. **Bare worker**: in each warm round, the same request from a bare same-origin document (no script of its own) by `fetch()` and a `read()` loop in a dedicated worker, as the page's pump reads, paired with its own curl run: this browser's own cost. **Bare worker, cold**: the same, in a fresh browser context, its document just opened and its worker new, beside each cold run of the page as it opens. **curl against curl**: that curl run against the one before the page's, the same request twice: the noise of the reference itself (the server's timers, the scheduler).\n\n")
 	fmt.Fprintf(b, "| request | runs | headers − curl | network TTFB − curl | first read − curl | total − curl | read lag behind the wire | write → read: first read / later reads | through a service worker's fetch event |\n|---|---|---|---|---|---|---|---|---|\n")
 	type added struct {
 		name string
@@ -331,25 +386,26 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 		if err != nil {
 			return fmt.Errorf("fidelity %s, warm: %w", fc.name, err)
 		}
-		var colds []fidelity
-		for i := 0; i < cold; i++ {
-			f, err := coldRun(browser, base, fc, i)
-			if err != nil {
-				return fmt.Errorf("fidelity %s, cold: %w", fc.name, err)
-			}
-			colds = append(colds, f)
+		c, err := coldRuns(browser, base, fc, coldRounds, coldProbed)
+		if err != nil {
+			return fmt.Errorf("fidelity %s, cold: %w", fc.name, err)
 		}
 		for _, page := range []struct {
-			name string
-			runs []fidelity
-		}{{"wire probe on", w.probed}, {"as it opens", w.plain}} {
+			name          string
+			runs, control []fidelity
+			upper         float64
+		}{
+			{"warm, wire probe on", w.probed, w.control, 90},
+			{"warm, as it opens", w.plain, w.control, 90},
+			{"cold, as it opens", c.plain, c.control, 100},
+		} {
 			a := added{name: fc.name + ", " + page.name}
 			for k, get := range fidelityColumns {
 				var d []float64
 				for i := range page.runs {
-					d = append(d, get(page.runs[i])-get(w.control[i]))
+					d = append(d, get(page.runs[i])-get(page.control[i]))
 				}
-				a.cols[k] = fmt.Sprintf("%+.1f (%+.1f)", median(d), percentile(d, 90))
+				a.cols[k] = fmt.Sprintf("%+.1f (%+.1f)", median(d), percentile(d, page.upper))
 			}
 			adds = append(adds, a)
 		}
@@ -362,8 +418,10 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 		}{
 			{"warm, wire probe on", w.probed, 90, true, true},
 			{"warm, as it opens", w.plain, 90, true, true},
-			{"cold, wire probe on", colds, 100, true, true},
+			{"cold, as it opens", c.plain, 100, true, true},
+			{"cold, wire probe on", c.probed, 100, true, true},
 			{"bare worker, warm", w.control, 90, true, false},
+			{"bare worker, cold", c.control, 100, true, false},
 			{"curl against curl", w.noise, 90, false, false},
 		} {
 			stat := func(v []float64) string {
@@ -410,7 +468,7 @@ func fidelityTable(b *strings.Builder, browser context.Context, base string, run
 		}
 		log.Printf("fidelity: %s done", fc.name)
 	}
-	fmt.Fprintf(b, "\nWhat the page adds to what the bare worker shows: in each warm round, the page's figure − the control's (each already minus its own curl run), median (p90) over the %d rounds, ms; negative: the page did better:\n\n", n)
+	fmt.Fprintf(b, "\nWhat the page adds to what the bare worker shows: in each warm round, the page's figure − the control's (each already minus its own curl run), median (p90) over the %d rounds; cold, each run of the page as a link opens it − the control's cold read beside it, median (max) over %d; ms; negative: the page did better:\n\n", n, coldRounds)
 	fmt.Fprintf(b, "| request | headers | network TTFB | first read | total |\n|---|---|---|---|---|\n")
 	for _, a := range adds {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", a.name, a.cols[0], a.cols[1], a.cols[2], a.cols[3])
