@@ -109,6 +109,12 @@ func StartBrowser(chrome string) (browser context.Context, cancel func(), err er
 		chromedp.Flag("disable-sync", true),
 		// performance.memory is bucketed and stale without it.
 		chromedp.Flag("enable-precise-memory-info", true),
+		// chromedp's own two, and the omnibox popup's WebUI: Chromium 156
+		// opens it in a renderer of its own for every new browser context
+		// (every cold run), where it kept both cores busy for about a
+		// second after the page had loaded, under a run that a link had
+		// started. A person's browser opens it once per window.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
