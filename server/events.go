@@ -194,9 +194,9 @@ func parseEvery(v []string) (time.Duration, error) {
 	case len(v) > 1:
 		return 0, fmt.Errorf("every: given %d times, want once", len(v))
 	}
-	d, err := time.ParseDuration(v[0])
-	if err != nil || d < 0 || d > maxEvery {
-		return 0, fmt.Errorf("every: %q is not a duration from 0 to %s (say 100ms)", v[0], maxEvery)
+	d, err := spec.ParseDelay(v[0], maxEvery)
+	if err != nil {
+		return 0, fmt.Errorf("every: %w", err)
 	}
 	return d, nil
 }

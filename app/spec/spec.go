@@ -114,7 +114,7 @@ func (l Limits) Parse(q url.Values, extra ...string) (Spec, error) {
 		case "pad":
 			s.Pad, err = parseInt(v, 0, MaxPad)
 		case "delay":
-			s.Delay, err = parseDelay(v, l.TotalDelay)
+			s.Delay, err = ParseDelay(v, l.TotalDelay)
 		case "run":
 			s.Run, err = ParseRunID(v)
 		default:
@@ -265,7 +265,9 @@ func parseInt(v string, lo, hi int) (int, error) {
 	return int(n), nil
 }
 
-func parseDelay(v string, max time.Duration) (time.Duration, error) {
+// ParseDelay reads a Go duration from 0 to max ("0" alone allowed), or
+// says in a phrase why v is not one: for delay= here and /events' every=.
+func ParseDelay(v string, max time.Duration) (time.Duration, error) {
 	if v == "" {
 		return 0, fmt.Errorf("empty, want a Go duration such as 100ms")
 	}
