@@ -203,7 +203,7 @@ func epoch(ms float64) time.Time { return time.UnixMicro(int64(ms * 1000)) }
 
 func cpuTable(b *strings.Builder, browser context.Context, base, bin string, runs int) error {
 	n := 2*runs + 1
-	fc := fidelityCase{"streaming 16 MiB, no delay", "streaming", bodyQuery(16 * MiB)}
+	fc := fastStream
 	server, err := filepath.Abs(bin)
 	if err != nil {
 		return err
