@@ -8,7 +8,7 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test chromium nginx-bin nginx screenshot bench talk-record load load-caps fuzz vet clean
+.PHONY: all build wasm server run test chromium nginx-bin nginx screenshot bench talk-record load load-caps fuzz vet clean tree
 
 FUZZTIME ?= 30s
 
@@ -30,6 +30,13 @@ server: wasm
 run: build
 	./$(BIN) -addr $(ADDR) $(ARGS)
 
+# No tracked file over 2 MB: build outputs (the binary, app.wasm) are
+# rebuilt, never committed, and every clone would carry them.
+TREE_MAX ?= 2000000
+tree:
+	@big=$$(git ls-files -z 2>/dev/null | xargs -0 -r stat -c '%s %n' | awk -v max=$(TREE_MAX) '$$1 > max {print "  " $$2 " (" $$1 " bytes)"}'); \
+	if [ -n "$$big" ]; then echo "chunkscope: tracked files over $(TREE_MAX) bytes (build outputs do not belong in the tree: git rm --cached them):" >&2; echo "$$big" >&2; exit 1; fi
+
 vet:
 	gofmt -l . | tee /dev/stderr | (! read -r _)
 	$(GO) vet ./...
@@ -38,7 +45,7 @@ vet:
 # Every test: the Go unit and loopback tests, then the real-browser tests
 # (e2e/) against the real binary in Debian's Chromium. The browser tests
 # together pass go test's default 10 minutes on 2 shared cores.
-test: vet build chromium nginx-bin
+test: tree vet build chromium nginx-bin
 	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 -timeout 30m ./...
 
 chromium:
