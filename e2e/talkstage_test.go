@@ -111,7 +111,7 @@ func TestTalkNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "the first step", `!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "1"`)
-	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.HasSuffix(info.URL, "/web/notes.html") })
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/web/notes.html#key=") })
 	press(t, ctx, "n")
 	var id target.ID
 	select {
@@ -154,6 +154,12 @@ func TestTalkNotes(t *testing.T) {
 		press(t, ctx, kb.PageDown)
 		waitJS(t, ctx, fmt.Sprintf("step %d", i+1), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d"`, i+1))
 		follows(i)
+	}
+	// A same-origin script without the talk window's key cannot move it.
+	eval[bool](t, notes, `(new BroadcastChannel("chunkscope-talk").postMessage({type: "command", cmd: "next", arg: ""}), true)`)
+	time.Sleep(500 * time.Millisecond)
+	if step := eval[string](t, ctx, `document.querySelector("#talk").dataset.step`); step != "4" {
+		t.Errorf("a command without the key moved the talk to step %s; want it on step 4", step)
 	}
 	press(t, notes, kb.PageDown)
 	waitJS(t, ctx, "PageDown in the notes window moving the talk", `document.querySelector("#talk").dataset.step === "5"`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"chunkscope/app/spec"
+	appwire "chunkscope/app/wire"
 )
 
 // body writes one response for a parsed request: the part in which the
@@ -308,6 +310,12 @@ func (s *Server) beginRun(w http.ResponseWriter, sp spec.Spec) (*runLog, bool) {
 // another origin itself). A ReverseProxy that flushes after every write, so
 // it adds a hop but no buffering; the framing the client sees is Go's,
 // which is why /wire probes the upstream directly.
+//
+// The hop is glass (see upstreamHead): the upstream's own status line,
+// headers and framing travel beside the body, and the page records those,
+// not the hop's. And what the upstream sends never acts on this origin: it
+// is served sandboxed and as an attachment, so that no browser renders it
+// or runs its scripts here, and never as a script or a worker.
 func (s *Server) upstream() http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -316,13 +324,18 @@ func (s *Server) upstream() http.Handler {
 			pr.Out.Host = u.Host
 			pr.Out.Header.Del(hopHeader) // the secret never leaves the server
 		},
+		Transport:      glassTransport{http.DefaultTransport},
 		FlushInterval:  -1,
-		ModifyResponse: dropOwnHeaders,
+		ModifyResponse: safeToServe,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			serveError(w, http.StatusBadGateway, "upstream: "+err.Error())
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if dest := scriptDestination(r); dest != "" {
+			serveError(w, http.StatusForbidden, "upstream: an upstream's response is never served here as a "+dest+"; read it with fetch (the page does)")
+			return
+		}
 		q, err := parseQuery(r.URL.RawQuery)
 		if err == nil && (len(q) != 1 || len(q["url"]) != 1) {
 			err = fmt.Errorf("url: want exactly one url parameter and nothing else")
@@ -344,8 +357,104 @@ func (s *Server) upstream() http.Handler {
 			return
 		}
 		defer done()
+		w.Header().Set("Content-Security-Policy", upstreamPolicy)
 		rp.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// upstreamPolicy is the policy of every /upstream response: a document
+// from an upstream opened here (a link, a frame) is sandboxed into an
+// opaque origin with no scripts, so it cannot reach this origin's storage,
+// service worker or the talk's BroadcastChannel, and loads nothing.
+const upstreamPolicy = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+// scriptDestination names what a request for /upstream would make of the
+// upstream's response when it is not a plain read (fetch's destination is
+// "empty", a navigation's "document"): a script, a worker, a style, … —
+// which the browser would run or apply with this origin's rights. The
+// Service-Worker header is sent with a service worker's script request.
+func scriptDestination(r *http.Request) string {
+	if r.Header.Get("Service-Worker") != "" {
+		return "service worker script"
+	}
+	switch d := r.Header.Get("Sec-Fetch-Dest"); d {
+	case "", "empty", "document":
+		return ""
+	default:
+		return d
+	}
+}
+
+// Hop headers: the upstream's own head, as it arrived, travels beside the
+// body in upstreamHeadHeader (base64 of its status line and header lines)
+// and its framing in upstreamFramingHeader; the page's record takes the
+// upstream's status, headers and framing from them (record.Run.Respond),
+// and keeps what the hop itself sent apart.
+const (
+	upstreamHeadHeader    = "X-Chunkscope-Upstream-Head"
+	upstreamFramingHeader = "X-Chunkscope-Upstream-Framing"
+)
+
+// glassTransport records the upstream's head in the response as it
+// arrived, before the ReverseProxy drops its hop-by-hop headers
+// (Connection, Keep-Alive, …), which are part of the truth about its framing.
+type glassTransport struct{ http.RoundTripper }
+
+func (t glassTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.RoundTripper.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	head := base64.StdEncoding.EncodeToString(upstreamHead(resp))
+	resp.Header.Set(upstreamHeadHeader, head) // Set: an upstream cannot forge them
+	resp.Header.Set(upstreamFramingHeader, upstreamFraming(resp))
+	return resp, nil
+}
+
+// safeToServe is /upstream's ModifyResponse: the response is made safe to
+// serve on this origin — the upstream's own policy headers give way to
+// this server's (set on every response), and the body is an attachment.
+func safeToServe(resp *http.Response) error {
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(strings.ToLower(strings.TrimSpace(cd)), "attachment") {
+		resp.Header.Set("Content-Disposition", "attachment")
+	}
+	return dropOwnHeaders(resp)
+}
+
+// upstreamHead writes the upstream's status line and headers as Go's client
+// parsed them: names in canonical case, sorted (the order on the wire is
+// not kept), and what Go moves out of the header map put back:
+// Transfer-Encoding, and an HTTP/1.1 Connection: close (for HTTP/1.0, Go
+// does not say whether the header was there).
+func upstreamHead(resp *http.Response) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s\r\n", resp.Proto, resp.Status)
+	h := resp.Header.Clone()
+	if len(resp.TransferEncoding) > 0 {
+		h["Transfer-Encoding"] = []string{strings.Join(resp.TransferEncoding, ", ")}
+	}
+	if resp.Close && resp.ProtoAtLeast(1, 1) && h.Get("Connection") == "" {
+		h.Set("Connection", "close")
+	}
+	h.Write(&b) // sorted, one line per value
+	return b.Bytes()
+}
+
+// upstreamFraming names how the upstream delimited its body, in the wire
+// probe's words.
+func upstreamFraming(resp *http.Response) string {
+	switch {
+	case resp.Request != nil && resp.Request.Method == http.MethodHead,
+		resp.StatusCode == http.StatusNoContent, resp.StatusCode == http.StatusNotModified,
+		resp.StatusCode >= 100 && resp.StatusCode < 200:
+		return appwire.FramingNone
+	case len(resp.TransferEncoding) > 0 && resp.TransferEncoding[len(resp.TransferEncoding)-1] == "chunked":
+		return appwire.FramingChunked
+	case resp.ContentLength >= 0:
+		return appwire.FramingContentLength
+	default:
+		return appwire.FramingClose
+	}
 }
 
 // dropOwnHeaders removes from a proxied response the headers this server

@@ -4,6 +4,8 @@
 
 (function () {
   const ch = new BroadcastChannel("chunkscope-talk");
+  // The talk window's key (talk.js), without which it ignores commands.
+  const key = new URLSearchParams(location.hash.slice(1)).get("key") || "";
   const $ = (id) => document.getElementById(id);
   ch.onmessage = (e) => {
     const s = e.data;
@@ -19,7 +21,7 @@
     const cmd = { ArrowRight: "next", PageDown: "next", ArrowLeft: "prev", PageUp: "prev", " ": "run", r: "replay" }[e.key];
     if (cmd) {
       e.preventDefault();
-      ch.postMessage({ type: "command", cmd, arg: "" });
+      ch.postMessage({ type: "command", cmd, arg: "", key });
     }
   });
 })();

@@ -8,6 +8,11 @@
 (function () {
   const hooks = { command: null };
   const channel = "BroadcastChannel" in self ? new BroadcastChannel("chunkscope-talk") : null;
+  // Commands on the channel count only with this window's key, which only
+  // the notes window it opened knows (in its URL's fragment): any other
+  // script of this origin — there should be none, /upstream's content is
+  // sandboxed — cannot drive the talk.
+  const key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   let state = null; // the last "state" posted, for a notes window opened later
   const framed = window.parent !== window;
   const send = (cmd, arg) => hooks.command && hooks.command(cmd, arg == null ? "" : String(arg));
@@ -75,14 +80,14 @@
   }
 
   function notes() {
-    const w = window.open("/web/notes.html", "chunkscope-notes", "popup,width=960,height=640");
+    const w = window.open("/web/notes.html#key=" + key, "chunkscope-notes", "popup,width=960,height=640");
     if (!w) send("problem", "The notes window was blocked: allow pop-ups for this page, then press n again.");
   }
 
   if (channel) {
     channel.onmessage = (e) => {
       if (e.data && e.data.type === "hello" && state) channel.postMessage(state);
-      if (e.data && e.data.type === "command") send(e.data.cmd, e.data.arg);
+      if (e.data && e.data.type === "command" && e.data.key === key) send(e.data.cmd, e.data.arg);
     };
   }
 

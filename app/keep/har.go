@@ -141,7 +141,7 @@ func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 			Time:            wait + receive,
 			Request: harRequest{Method: r.Method, URL: u, HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: []harNV{},
 				QueryString: query(u), HeadersSize: -1},
-			Response: harResponse{Status: r.Status, HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: nvs(r.Headers),
+			Response: harResponse{Status: r.Status, StatusText: statusText(r), HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: nvs(r.Headers),
 				Content:     harContent{Size: r.Bytes, MimeType: r.Header("content-type")},
 				HeadersSize: -1, BodySize: -1},
 			Timings:    harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Send: 0, Wait: wait, Receive: receive},
@@ -178,7 +178,20 @@ func httpVersion(r *record.Run) string {
 	if r.Wire != nil && r.Wire.Proto != "" {
 		return r.Wire.Proto
 	}
+	if r.Upstream != nil {
+		return r.Upstream.Proto // as the upstream answered /upstream
+	}
 	return "unknown" // fetch() does not say which protocol carried it
+}
+
+// statusText is the reason phrase where the record has it: fetch() gives
+// none over HTTP/2 and the page does not keep HTTP/1's; an upstream's hop
+// passes its own on.
+func statusText(r *record.Run) string {
+	if r.Upstream != nil {
+		return r.Upstream.StatusText
+	}
+	return ""
 }
 
 func nvs(h map[string]string) []harNV {

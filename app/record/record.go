@@ -96,6 +96,13 @@ type Run struct {
 	// server did not log it (an upstream, the probe's own requests).
 	Sent []wire.Send `json:"sent,omitempty"`
 
+	// Upstream is set on a run read through chunkscope's /upstream hop: the
+	// upstream's own status line and framing as they arrived at the hop.
+	// Status and Headers are then the upstream's too (the hop is glass);
+	// what the hop itself sent the page is in HopHeaders.
+	Upstream   *UpstreamHead     `json:"upstream,omitempty"`
+	HopHeaders map[string]string `json:"hopHeaders,omitempty"` // lower-case names
+
 	// Loaded is set on a run that came from a file (app/keep): where it
 	// came from and when it was loaded. Its other fields are the file's,
 	// so it draws as it did when it was recorded (StartedAt).
@@ -250,12 +257,19 @@ func New(p Plan) *Run {
 	}
 }
 
-// Respond records the status line and headers, when fetch resolved.
+// Respond records the status line and headers, when fetch resolved. A
+// response from chunkscope's /upstream hop carries the upstream's own head
+// beside it (UpstreamHeadHeader): the record keeps that as Status and
+// Headers, and the hop's own headers apart in HopHeaders.
 func (r *Run) Respond(status int, headers map[string]string, ms float64) {
 	r.Status, r.HeadersMs = status, ms
 	r.Headers = map[string]string{}
 	for k, v := range headers {
 		r.Headers[strings.ToLower(k)] = v
+	}
+	if up, headers, ok := ParseUpstreamHead(r.Headers[UpstreamHeadHeader], r.Headers[UpstreamFramingHeader]); ok {
+		r.HopHeaders, r.Headers = r.Headers, headers
+		r.Status, r.Upstream = up.Status, &up
 	}
 	r.EndMs = max(r.EndMs, ms)
 }

@@ -302,6 +302,8 @@ func framingOf(r *Run) string {
 		return fmt.Sprintf("HTTP/2 has no chunked encoding: the body came in %d DATA frames", r.Wire.Chunks)
 	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP10 && cl == "":
 		return "HTTP/1.0 has no chunked encoding: there was no Content-Length, and the body ended when the connection closed"
+	case r.Upstream != nil && r.Upstream.Framing == wire.FramingClose:
+		return "the upstream sent neither Content-Length nor Transfer-Encoding (" + r.Upstream.Proto + "): its body ended when it closed the connection"
 	case cl != "":
 		return "Content-Length was set (" + cl + " bytes)"
 	case strings.Contains(te, "chunked"):

@@ -67,6 +67,10 @@ func (c *card) Render() app.UI {
 		{"page memory (browser's estimate)", uaMemory(r)},
 	}
 	rows = append(rows, paceRows(r)...)
+	if u := r.Upstream; u != nil {
+		rows = append(rows, [2]string{"upstream (as it answered the hop)",
+			fmt.Sprintf("%s %d %s, framing %s; the headers above are its own", u.Proto, u.Status, u.StatusText, u.Framing)})
+	}
 	if w := r.Wire; w != nil {
 		rows = append(rows,
 			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
