@@ -4,7 +4,7 @@
 // measures. Run it with make run; -addr chooses where it listens
 // (127.0.0.1:8000 by default: opening it wider is a deliberate choice).
 //
-// chunkscope probe [-http1.0] [-head] [-json] URL prints what one request
+// chunkscope probe [-http1.0 | -http2] [-head] [-json] [-H 'Name: value'] [-timeout D] URL prints what one request
 // looks like on the wire, read by read: the framing and its timing.
 package main
 

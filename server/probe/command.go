@@ -16,7 +16,7 @@ import (
 // Main runs the command `chunkscope probe [flags] URL`; args are what
 // follows "probe". It prints each event as it happens, one line each
 // (ms since the request was written, kind, wire bytes, the chunk size or
-// the line's text), then a summary line. With -json, each event is a JSON
+// the line's text), then a summary line and a pacing line. With -json, each event is a JSON
 // object on its own line, and the last line is the Result (without its
 // events).
 //
@@ -43,7 +43,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0 | -http2] [-head] [-json] [-H 'Name: value'] [-timeout D] http://host:port/path?query\n\n"+
-			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times.\n\n")
+			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times,\n"+
+			"then a summary and the body's pacing.\n\n"+
+			"t = 0 is when the request has been written to the connected socket: every time (ttfb among\n"+
+			"them) leaves out the connect and the writing of the request, which curl's time_starttransfer\n"+
+			"includes; the probe's ttfb compares with curl's time_starttransfer - time_pretransfer.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -74,17 +78,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	out := &printer{w: stdout}
-	var onEvent func(Event)
+	var pace pacing
+	var print func(Event)
 	if *asJSON {
 		enc := json.NewEncoder(out)
-		onEvent = func(e Event) { out.check(enc.Encode(e)) }
+		print = func(e Event) { out.check(enc.Encode(e)) }
 	} else {
 		fmt.Fprintf(out, "%10s  %-11s %8s  %s\n", "ms", "kind", "bytes", "detail")
-		onEvent = func(e Event) {
+		print = func(e Event) {
 			line := fmt.Sprintf("%10.3f  %-11s %8d  %s", e.T, e.Kind, e.Bytes, detail(e))
 			fmt.Fprintln(out, strings.TrimRight(line, " "))
 		}
 	}
+	onEvent := func(e Event) { pace.add(e); print(e) }
 	do := Do
 	if *h2 {
 		if *http10 {
@@ -98,6 +104,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		out.check(json.NewEncoder(out).Encode(res))
 	} else {
 		fmt.Fprintln(out, summaryLine(res))
+		fmt.Fprintln(out, pace.line())
 	}
 	switch {
 	case err != nil:

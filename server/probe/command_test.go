@@ -59,7 +59,7 @@ func TestMainText(t *testing.T) {
 			t.Errorf("no event line %q in:\n%s", want, out)
 		}
 	}
-	for _, want := range []string{"status 200 HTTP/1.1, ttfb ", ", framing chunked, 3 chunks, body 57 bytes, complete\n"} {
+	for _, want := range []string{"status 200 HTTP/1.1, ttfb ", ", framing chunked, 3 chunks, body 57 bytes, complete\n", "\npacing: 3 chunks over "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -113,14 +113,20 @@ func exchangeH2(ctx context.Context, conn net.Conn, addr, host, target string, r
 		werr = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hbuf.Bytes(), EndStream: true, EndHeaders: true})
 	}
 	if werr != nil {
+		if first := firstReply(conn); len(first) > 0 { // it answered the preface's first line and hung up
+			return fail(notH2(addr, first))
+		}
 		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, ctxErr(ctx, werr)))
 	}
 	start = time.Now()
 	r := newH2Reader(&res, record, fr)
-	for !res.Complete {
+	for frames := 0; !res.Complete; frames++ {
 		f, err := fr.ReadFrame()
 		if err != nil {
 			res.TotalMs = since()
+			if frames == 0 && len(reads.first) > 0 {
+				return fail(notH2(addr, reads.first))
+			}
 			if detail := fr.ErrorDetail(); detail != nil {
 				err = fmt.Errorf("%w: %v", err, detail)
 			}
@@ -405,12 +411,37 @@ type timedReader struct {
 	r     io.Reader
 	since func() float64
 	emit  func(Event)
+	first []byte // the first bytes the server sent, to name an HTTP/1 answer
 }
 
 func (t *timedReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if n > 0 {
 		t.emit(Event{T: t.since(), Kind: KindRead, Bytes: n})
+		if len(t.first) < 64 {
+			t.first = append(t.first, p[:min(n, 64-len(t.first))]...)
+		}
 	}
 	return n, err
+}
+
+// firstReply reads, for at most a second, what a server that failed our
+// writes had sent before it hung up.
+func firstReply(conn net.Conn) []byte {
+	conn.SetReadDeadline(time.Now().Add(time.Second))
+	b := make([]byte, 64)
+	n, _ := io.ReadAtLeast(conn, b, len("HTTP/1.1 400"))
+	return b[:n]
+}
+
+// notH2 says that a server answered the HTTP/2 preface with something
+// that is not HTTP/2, quoting it: an HTTP/1 status line, say, whose bytes
+// read as a frame header announce a frame of ~5 MB — hence the framer's
+// "frame too large", which would say nothing useful.
+func notH2(addr string, first []byte) error {
+	if bytes.HasPrefix(first, []byte("HTTP/1.")) {
+		line, _, _ := bytes.Cut(first, []byte("\r\n"))
+		return fmt.Errorf("probe: %s answered in HTTP/1 (%q), not HTTP/2: it does not speak cleartext HTTP/2 with prior knowledge (h2c); probe it without -http2", addr, line)
+	}
+	return fmt.Errorf("probe: %s answered %q…, not an HTTP/2 frame: it does not speak cleartext HTTP/2 with prior knowledge (h2c); probe it without -http2", addr, first[:min(len(first), 24)])
 }
