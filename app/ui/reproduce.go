@@ -50,6 +50,12 @@ func reproduce(r *record.Run, origin string) reproduction {
 			headers[k] = v
 		}
 	}
+	// The browser asked for compression (Accept-Encoding is its own to
+	// set, not the page's): where the answer was compressed, the commands
+	// ask for that encoding too, or they would read another response.
+	if ce := r.Header("content-encoding"); ce != "" && headers["Accept-Encoding"] == "" {
+		headers["Accept-Encoding"] = ce
+	}
 	// A reader paced to a rate: curl reads at it too.
 	if p, err := spec.ParsePace(r.Pace); err == nil && p.Kind == spec.PaceRate {
 		curl = append(curl, "--limit-rate", strconv.FormatInt(p.Rate, 10))
