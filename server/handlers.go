@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,7 +88,7 @@ func (s *Server) noFlush(ctx context.Context, w http.ResponseWriter, r *http.Req
 // seed's download_csv view. Its time to first byte is the whole production
 // time; that is the point.
 func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
-	held, ok := s.holdBody(ctx, w, sp, run, 1)
+	held, ok := s.holdBody(ctx, w, r, sp, run, 1)
 	if !ok {
 		return
 	}
@@ -105,14 +106,19 @@ func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Re
 // production time (or, for a body under 2 KB, an automatic Content-Length).
 func (s *Server) singleWrite(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
 	// Joining the pieces into one write holds the body twice for a moment:
-	// the budget must count it twice.
-	held, ok := s.holdBody(ctx, w, sp, run, 2)
+	// the joined copy is counted before it is made, the pieces given back
+	// once it is.
+	held, ok := s.holdBody(ctx, w, r, sp, run, 2)
 	if !ok {
 		return
 	}
 	defer held.release()
+	if err := held.hold.grow(held.body.size); err != nil {
+		s.refuseHeld(w, sp, 2, held.body.size, err)
+		return
+	}
 	one := bytes.Join(held.body.pieces, nil)
-	held.body.pieces = nil
+	held.body.drop()
 	setCSVHeaders(w.Header())
 	w.Write(one)
 	s.runs.end(run)
@@ -126,20 +132,29 @@ func (s *Server) gzipBuffered(ctx context.Context, w http.ResponseWriter, r *htt
 	if !acceptsGzip(w, r) {
 		return
 	}
-	held, ok := s.holdBody(ctx, w, sp, run, 1)
+	// The plain body and its compressed copy are both held until the
+	// copy is sent; the copy (a few per cent of a CSV body) is counted
+	// piece by piece as it grows, not guessed ahead.
+	held, ok := s.holdBody(ctx, w, r, sp, run, 1)
 	if !ok {
 		return
 	}
 	defer held.release()
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
+	z := &memorySink{hold: held.hold, want: held.body.size + gzipOverhead}
+	zw := gzip.NewWriter(z)
 	in := &counted{w: zw}
-	held.body.writeTo(in)
-	zw.Close()
+	err := held.body.writeTo(in)
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil { // the budget ran out under the compressed copy
+		s.refuseHeld(w, sp, 1, held.body.size+z.size, err)
+		return
+	}
 	setCSVHeaders(w.Header())
 	w.Header().Set("Content-Encoding", "gzip")
-	w.Header().Set("Content-Length", strconv.Itoa(z.Len()))
-	w.Write(z.Bytes())
+	w.Header().Set("Content-Length", strconv.FormatInt(z.size, 10))
+	z.writeTo(w)
 	plain(w, in.n)
 	s.runs.end(run)
 	runtime.KeepAlive(held.body)
@@ -169,6 +184,12 @@ func (s *Server) gzipStreaming(ctx context.Context, w http.ResponseWriter, r *ht
 		plain(w, in.n)
 	}
 }
+
+// gzipOverhead is what gzip may add to a body that does not compress:
+// its header and trailer and a few bytes per stored block. A compressed
+// copy is expected to fit in the body plus this (if not, its sink takes
+// one more piece, counted like the others).
+const gzipOverhead = 64
 
 // counted counts the bytes written through it: a compressor's input.
 type counted struct {
@@ -204,33 +225,61 @@ func (s *Server) notModified(ctx context.Context, w http.ResponseWriter, r *http
 	produce(ctx, sp, flushSink{w: w, flush: http.NewResponseController(w).Flush})
 }
 
-// heldBody is a whole body in memory, counted in the buffer budget.
+// heldBody is a whole body in memory, counted in the buffer budget by
+// hold, which a handler that copies it grows for the copy too.
 type heldBody struct {
-	body    *memorySink
-	release func()
+	body *memorySink
+	hold *hold
 }
 
-// holdBody produces the whole body into memory, counting it copies times
-// in the buffer budget (a handler that copies it once more holds it twice);
-// on failure it has answered (413) or the client left.
-func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, sp spec.Spec, run *runLog, copies int64) (heldBody, bool) {
-	size := copies * sp.BodySize()
-	if !s.budget.reserve(size) {
-		held := ""
-		if copies > 1 {
-			held = fmt.Sprintf(", held %d times over,", copies)
-		}
-		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"rows: a buffered body of %d bytes%s does not fit the server's buffer budget (%d of %d bytes held by other buffered responses); stream it, or ask for less",
-			sp.BodySize(), held, s.budget.held(), s.budget.max))
+func (h heldBody) release() { h.hold.release() }
+
+// holdBody produces the whole body into memory, each piece counted in the
+// buffer budget as it is allocated. A body that could never fit (copies
+// times its size over the budget, or over one client's share: a handler
+// that copies it holds it copies times at its peak) is refused at once;
+// one that runs out of room because others hold the budget stops there,
+// lets go of what it holds and is refused. On failure it has answered
+// (413, nothing sent before) or the client left.
+func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog, copies int64) (heldBody, bool) {
+	client := s.budgetClient(r)
+	if err := s.budget.fits(client, copies*sp.BodySize()); err != nil {
+		s.refuseHeld(w, sp, copies, 0, err)
 		return heldBody{}, false
 	}
-	h := heldBody{body: &memorySink{}, release: func() { s.budget.free(size) }}
-	if err := produce(ctx, sp, h.body); err != nil {
+	h := s.budget.open(client)
+	body := &memorySink{hold: h, want: sp.BodySize()}
+	if err := produce(ctx, sp, body); err != nil {
 		h.release()
-		return heldBody{}, false // the client went away (or time ran out): nobody to answer
+		if errors.As(err, new(*overBudget)) {
+			s.refuseHeld(w, sp, copies, body.size, err)
+		}
+		return heldBody{}, false // else the client went away (or time ran out): nobody to answer
 	}
-	return h, true
+	return heldBody{body: body, hold: h}, true
+}
+
+// refuseHeld answers 413 for a body the budget cannot hold, with the limit
+// and its figures: at once (a body that could never fit), or after done
+// bytes were held and let go. Nothing of the body has been sent.
+func (s *Server) refuseHeld(w http.ResponseWriter, sp spec.Spec, copies, done int64, why error) {
+	over := &overBudget{}
+	if errors.As(why, &over) {
+		why = over // the limit's own sentence, not the writers' wrapping
+	}
+	twice := ""
+	if copies > 1 {
+		twice = fmt.Sprintf(", held %d times over,", copies)
+	}
+	if over.never {
+		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"rows: a buffered body of %d bytes%s does not fit: %v; stream it, or ask for less",
+			sp.BodySize(), twice, why))
+		return
+	}
+	serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+		"rows: a buffered body of %d bytes%s ran out of room after %d bytes were held, and they were let go: %v; stream it, ask for less, or retry when other buffered responses are done",
+		sp.BodySize(), twice, done, why))
 }
 
 // acceptsGzip refuses, with a reason, a client that did not ask for gzip:
