@@ -175,19 +175,27 @@ func (s *Server) budgetClient(r *http.Request) string {
 // bufferGrowth is what a bytes.Buffer that holds size bytes in capacity
 // capacity allocates to take n more: nothing while they fit, else a new
 // array of max(2×capacity, size+n) bytes (bytes.Buffer.grow and growSlice
-// in Go's source; the allocator rounds a large one up by at most a page),
-// while the old one is still held until the copy is done. It lets a writer
+// in Go's source), rounded up to whole 8 KiB pages past 32 KiB as Go's
+// allocator does (a smaller one to its size class: up to an eighth more,
+// not modelled), while the old one is still held until the copy is done. It lets a writer
 // in front of a buffer it cannot see count what the buffer will hold
 // before the buffer holds it.
 func bufferGrowth(size, capacity, n int64) (newCap int64) {
-	const smallBufferSize = 64 // bytes.Buffer's first array
+	const (
+		smallBufferSize = 64 // bytes.Buffer's first array
+		page, large     = 8 << 10, 32 << 10
+	)
 	switch {
 	case size+n <= capacity:
 		return capacity
 	case capacity == 0 && n <= smallBufferSize:
 		return smallBufferSize
 	}
-	return max(2*capacity, size+n)
+	newCap = max(2*capacity, size+n)
+	if newCap > large {
+		newCap = (newCap + page - 1) / page * page // a large array is whole pages
+	}
+	return newCap
 }
 
 // bufferHold is an http.ResponseWriter in front of one that keeps the

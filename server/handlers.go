@@ -302,7 +302,9 @@ func acceptsGzip(w http.ResponseWriter, r *http.Request) bool {
 //
 // The proxy's response is the one its client reads, so it takes the slot
 // and the deadline; its inner request carries the hop secret and takes
-// none of its own.
+// none of its own, and names the client (clientHeader), whose share of the
+// buffer budget an inner buffered body takes. The proxy itself holds no
+// body: ReverseProxy copies through a 32 KiB buffer.
 func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -312,6 +314,7 @@ func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler 
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
 			pr.Out.Header.Set(hopHeader, s.hop)
+			pr.Out.Header.Set(clientHeader, s.budgetClient(pr.In)) // what the inner body holds is this client's
 		},
 		FlushInterval:  flushInterval,
 		ModifyResponse: dropOwnHeaders,
