@@ -146,7 +146,7 @@ func TestTimeoutHandlerBounded(t *testing.T) {
 		reason      string
 	}{
 		{"the largest body the caps allow", biggest, size, 413, "does not fit: the server's buffer budget is 67108864 bytes (-buffer-budget)"},
-		{"a body whose buffer outgrows the budget", "rows=60000&pad=1000", 0, 413, "ran out of room after "},
+		{"a body whose buffer outgrows the budget", "rows=60000&pad=1000", 0, 413, "ran out of room once "},
 		{"a body that fits", "rows=20000&pad=1000", 0, 200, "One,Two,Three\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -271,8 +271,8 @@ func TestHoldDoesNotReserve(t *testing.T) {
 		{"/csv/buffered?rows=500&pad=1000", "200", "One,Two,Three"},
 		{"/csv/single-write?rows=200&pad=1000", "200", "One,Two,Three"},
 		{"/csv/timeout-handler?rows=300&pad=1000", "200", "One,Two,Three"},
-		{"/csv/buffered?rows=1700&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes ran out of room after ", sizeOf(1700, 1000))},
-		{"/csv/timeout-handler?rows=1000&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes ran out of room after ", sizeOf(1000, 1000))},
+		{"/csv/buffered?rows=1700&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes ran out of room once ", sizeOf(1700, 1000))},
+		{"/csv/timeout-handler?rows=1000&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes ran out of room once ", sizeOf(1000, 1000))},
 		{"/csv/buffered?rows=3000&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes does not fit: the server's buffer budget is 2097152 bytes (-buffer-budget); stream it, or ask for less", sizeOf(3000, 1000))},
 	} {
 		a := <-fetchAll(c, base+tc.path)
@@ -314,7 +314,7 @@ func TestClientShare(t *testing.T) {
 		c                    *http.Client
 		path, status, reason string
 	}{
-		{greedy, "/csv/buffered?rows=1100&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes ran out of room after ", sizeOf(1100, 1000))},
+		{greedy, "/csv/buffered?rows=1100&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes ran out of room once ", sizeOf(1100, 1000))},
 		{greedy, "/csv/buffered?rows=2000&pad=1000", "413", fmt.Sprintf("rows: a buffered body of %d bytes does not fit: one client's share of the buffer budget is 1572864 bytes (-buffer-per-client; the whole budget is 6291456)", sizeOf(2000, 1000))},
 		{other, "/csv/buffered?rows=1500&pad=1000", "200", "One,Two,Three"},
 		{other, "/csv/gzip-buffered?rows=1400&pad=1000", "200", "\x1f\x8b"},
@@ -352,7 +352,7 @@ func TestTimeoutHandlerCounted(t *testing.T) {
 		status, reason string
 	}{
 		{1000, "200", "One,Two,Three"},          // 1 MiB: the buffer grows to 1 MiB then 2, the peak 3 MiB
-		{3000, "413", "ran out of room after "}, // its buffer would double past 4 MiB
+		{3000, "413", "ran out of room once "}, // its buffer would double past 4 MiB
 		{5000, "413", "does not fit: the server's buffer budget is 4194304 bytes"},
 	} {
 		if tc.status == "413" {

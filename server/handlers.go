@@ -260,8 +260,8 @@ func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, r *http.Re
 }
 
 // refuseHeld answers 413 for a body the budget cannot hold, with the limit
-// and its figures: at once (a body that could never fit), or after done
-// bytes were held and let go. Nothing of the body has been sent.
+// and its figures: at once (a body that could never fit), or once done
+// bytes were produced, then let go. Nothing of the body has been sent.
 func (s *Server) refuseHeld(w http.ResponseWriter, sp spec.Spec, copies, done int64, why error) {
 	over := &overBudget{}
 	if errors.As(why, &over) {
@@ -278,7 +278,7 @@ func (s *Server) refuseHeld(w http.ResponseWriter, sp spec.Spec, copies, done in
 		return
 	}
 	serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-		"rows: a buffered body of %d bytes%s ran out of room after %d bytes were held, and they were let go: %v; stream it, ask for less, or retry when other buffered responses are done",
+		"rows: a buffered body of %d bytes%s ran out of room once %d bytes of it were produced, and they were let go: %v; stream it, ask for less, or retry when other buffered responses are done",
 		sp.BodySize(), twice, done, why))
 }
 
