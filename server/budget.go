@@ -35,13 +35,13 @@ func newBudget(max, perClient int64) *budget {
 // overBudget says why bytes cannot be held: which limit, with its figures.
 // never: the request alone is over a limit, whatever others hold.
 type overBudget struct {
-	never      bool
-	perClient  bool   // the client's share was the limit hit, not the whole budget
-	client     string // the client's address
-	want       int64  // bytes asked for: the whole need (never) or one grow
-	held       int64  // what the limit counted already: all holds, or the client's
-	limit      int64  // max or perClient
-	total, max int64  // the whole budget's figures, for the sentence
+	never     bool
+	perClient bool   // the client's share was the limit hit, not the whole budget
+	client    string // the client's address
+	want      int64  // bytes asked for: the whole need (never) or one grow
+	held      int64  // what the limit counted already: all holds, or the client's
+	limit     int64  // max or perClient
+	max       int64  // the whole budget, for the sentence
 }
 
 func (e *overBudget) Error() string {
@@ -112,9 +112,9 @@ func (h *hold) grow(n int64) error {
 	case h.released:
 		return errReleased
 	case n > b.perClient-b.clients[h.client] && b.perClient < b.max:
-		return &overBudget{perClient: true, client: h.client, want: n, held: b.clients[h.client], limit: b.perClient, total: b.inUse, max: b.max}
+		return &overBudget{perClient: true, client: h.client, want: n, held: b.clients[h.client], limit: b.perClient, max: b.max}
 	case n > b.max-b.inUse:
-		return &overBudget{client: h.client, want: n, held: b.inUse, limit: b.max, total: b.inUse, max: b.max}
+		return &overBudget{client: h.client, want: n, held: b.inUse, limit: b.max, max: b.max}
 	}
 	h.n += n
 	b.inUse += n
