@@ -351,7 +351,7 @@ func TestTimeoutHandlerCounted(t *testing.T) {
 		rows           int
 		status, reason string
 	}{
-		{1000, "200", "One,Two,Three"},         // 1 MiB: the buffer grows to 1 MiB then 2, the peak 3 MiB
+		{1000, "200", "One,Two,Three"},         // 1 MB: old and new array together while it doubles, under 2 MiB
 		{3000, "413", "ran out of room once "}, // its buffer would double past 4 MiB
 		{5000, "413", "does not fit: the server's buffer budget is 4194304 bytes"},
 	} {
