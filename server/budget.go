@@ -1,9 +1,12 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
+
+	"chunkscope/app/spec"
 )
 
 // budget counts the bytes that responses hold in memory on a request's
@@ -56,6 +59,10 @@ func (e *overBudget) Error() string {
 		return fmt.Sprintf("buffered responses hold %d of the server's %d bytes (-buffer-budget) and %d more do not fit", e.held, e.limit, e.want)
 	}
 }
+
+// isOverBudget reports whether err (however wrapped) is a limit of the
+// budget, which deserves a 413, rather than a client that left.
+func isOverBudget(err error) bool { return errors.As(err, new(*overBudget)) }
 
 // fits is the capacity check made before anything is produced: need bytes
 // could never be held by one client's request when they are over either
@@ -227,3 +234,32 @@ func (b *bufferHold) Write(p []byte) (int, error) {
 	b.size += n
 	return b.ResponseWriter.Write(p)
 }
+
+// refuseHeld answers 413 for a body the budget cannot hold, with the limit
+// and its figures: at once (a body that could never fit), or once done
+// bytes were produced, then let go. Nothing of the body has been sent.
+func (s *Server) refuseHeld(w http.ResponseWriter, sp spec.Spec, copies, done int64, why error) {
+	over := &overBudget{}
+	if errors.As(why, &over) {
+		why = over // the limit's own sentence, not the writers' wrapping
+	}
+	twice := ""
+	if copies > 1 {
+		twice = fmt.Sprintf(", held %d times over,", copies)
+	}
+	if over.never {
+		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"rows: a buffered body of %d bytes%s does not fit: %v; stream it, or ask for less",
+			sp.BodySize(), twice, why))
+		return
+	}
+	serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+		"rows: a buffered body of %d bytes%s ran out of room once %d bytes of it were produced, and they were let go: %v; stream it, ask for less, or retry when other buffered responses are done",
+		sp.BodySize(), twice, done, why))
+}
+
+// gzipOverhead is what gzip may add to a body that does not compress:
+// its header and trailer and a few bytes per stored block. A compressed
+// copy is expected to fit in the body plus this (if not, its sink takes
+// one more piece, counted like the others).
+const gzipOverhead = 64

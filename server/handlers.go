@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -185,12 +184,6 @@ func (s *Server) gzipStreaming(ctx context.Context, w http.ResponseWriter, r *ht
 	}
 }
 
-// gzipOverhead is what gzip may add to a body that does not compress:
-// its header and trailer and a few bytes per stored block. A compressed
-// copy is expected to fit in the body plus this (if not, its sink takes
-// one more piece, counted like the others).
-const gzipOverhead = 64
-
 // counted counts the bytes written through it: a compressor's input.
 type counted struct {
 	w io.Writer
@@ -251,35 +244,12 @@ func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, r *http.Re
 	body := &memorySink{hold: h, want: sp.BodySize()}
 	if err := produce(ctx, sp, body); err != nil {
 		h.release()
-		if errors.As(err, new(*overBudget)) {
+		if isOverBudget(err) {
 			s.refuseHeld(w, sp, copies, body.size, err)
 		}
 		return heldBody{}, false // else the client went away (or time ran out): nobody to answer
 	}
 	return heldBody{body: body, hold: h}, true
-}
-
-// refuseHeld answers 413 for a body the budget cannot hold, with the limit
-// and its figures: at once (a body that could never fit), or once done
-// bytes were produced, then let go. Nothing of the body has been sent.
-func (s *Server) refuseHeld(w http.ResponseWriter, sp spec.Spec, copies, done int64, why error) {
-	over := &overBudget{}
-	if errors.As(why, &over) {
-		why = over // the limit's own sentence, not the writers' wrapping
-	}
-	twice := ""
-	if copies > 1 {
-		twice = fmt.Sprintf(", held %d times over,", copies)
-	}
-	if over.never {
-		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"rows: a buffered body of %d bytes%s does not fit: %v; stream it, or ask for less",
-			sp.BodySize(), twice, why))
-		return
-	}
-	serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-		"rows: a buffered body of %d bytes%s ran out of room once %d bytes of it were produced, and they were let go: %v; stream it, ask for less, or retry when other buffered responses are done",
-		sp.BodySize(), twice, done, why))
 }
 
 // acceptsGzip refuses, with a reason, a client that did not ask for gzip:
