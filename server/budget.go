@@ -184,9 +184,9 @@ func (s *Server) budgetClient(r *http.Request) string {
 // array of max(2×capacity, size+n) bytes (bytes.Buffer.grow and growSlice
 // in Go's source), rounded up to whole 8 KiB pages past 32 KiB as Go's
 // allocator does (a smaller one to its size class: up to an eighth more,
-// not modelled), while the old one is still held until the copy is done. It lets a writer
-// in front of a buffer it cannot see count what the buffer will hold
-// before the buffer holds it.
+// not modelled), while the old one is still held until the copy is done.
+// It lets a writer in front of a buffer it cannot see count what the
+// buffer will hold before the buffer holds it.
 func bufferGrowth(size, capacity, n int64) (newCap int64) {
 	const (
 		smallBufferSize = 64 // bytes.Buffer's first array
