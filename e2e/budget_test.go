@@ -19,7 +19,8 @@ import (
 
 const mib = 1 << 20
 
-// procKiB reads one "Name:   N kB" field of /proc/PID/status, in bytes.
+// procBytes reads one "Name:   N kB" field of /proc/PID/status, in bytes
+// (-1 once the process is gone).
 func procBytes(t *testing.T, pid int, field string) int64 {
 	t.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
