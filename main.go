@@ -50,7 +50,8 @@ func main() {
 	flag.Int64Var(&lim.BodyBytes, "max-body", lim.BodyBytes, "largest body in bytes one request may ask for (at most the default)")
 	flag.DurationVar(&lim.TotalDelay, "max-total-delay", lim.TotalDelay, "longest total delay one request may ask for (at most the default)")
 	flag.IntVar(&cfg.MaxRuns, "max-runs", server.DefaultMaxRuns, "most measured responses (/csv/, /proxy/, /upstream, /wire) in flight, and as many event streams and files; beyond it: 503 with Retry-After")
-	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that buffered bodies in flight may hold together; beyond it: 413")
+	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that responses in flight may hold in memory together (buffered bodies, TimeoutHandler's buffer, compressed copies), counted as they are held; beyond it: 413")
+	flag.Int64Var(&cfg.BufferPerClient, "buffer-per-client", 0, "bytes of -buffer-budget that one client address's responses may hold together; beyond it: 413 (0: a quarter of -buffer-budget when clients are capped, i.e. -addr beyond loopback or -max-per-client given; else all of it)")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest any one response may take (streams, event streams, files), slow readers included")
 	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client address may have in flight, when -addr is not loopback (0: no cap); on loopback only if given")
 	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {

@@ -102,24 +102,56 @@ func digits(n int) int {
 // memorySink holds the whole body, as Django's HttpResponse does. It keeps
 // the pieces as produced rather than one growing slice: the heap then
 // climbs with the rows, as the body is built, and never holds a doubled
-// copy on the way (a 1 GiB body costs 1 GiB, not 2).
+// copy on the way (a 1 GiB body costs 1 GiB, not 2). Each piece is counted
+// in hold as it is allocated; a piece the budget has no room for is not
+// allocated, and write returns the *overBudget that says why. want, the
+// size the body is expected to reach (0: unknown), keeps the last piece to
+// what is left of it, so a 155-byte body holds 155 bytes, not 64 KiB.
 type memorySink struct {
 	pieces [][]byte
 	size   int64
+	want   int64
+	hold   *hold
 }
 
 func (m *memorySink) write(p []byte) error {
-	m.size += int64(len(p))
 	for len(p) > 0 {
 		if n := len(m.pieces); n == 0 || len(m.pieces[n-1]) == cap(m.pieces[n-1]) {
-			m.pieces = append(m.pieces, make([]byte, 0, max(pieceSize, len(p))))
+			c := int64(pieceSize)
+			if left := m.want - m.size; left > 0 {
+				c = min(c, left)
+			}
+			c = max(c, int64(len(p)))
+			if err := m.hold.grow(c); err != nil {
+				return err
+			}
+			m.pieces = append(m.pieces, make([]byte, 0, c))
 		}
 		last := &m.pieces[len(m.pieces)-1]
 		n := min(cap(*last)-len(*last), len(p))
 		*last = append(*last, p[:n]...)
 		p = p[n:]
+		m.size += int64(n)
 	}
 	return nil
+}
+
+// Write is write for an io.Writer (a compressor's output).
+func (m *memorySink) Write(p []byte) (int, error) {
+	if err := m.write(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// drop lets the pieces go and gives their bytes back to the budget.
+func (m *memorySink) drop() {
+	var c int64
+	for _, p := range m.pieces {
+		c += int64(cap(p))
+	}
+	m.pieces, m.size = nil, 0
+	m.hold.shrink(c)
 }
 
 func (m *memorySink) endGroup() error { return nil }

@@ -89,7 +89,7 @@ func (s *Server) noFlush(ctx context.Context, w http.ResponseWriter, r *http.Req
 // seed's download_csv view. Its time to first byte is the whole production
 // time; that is the point.
 func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
-	held, ok := s.holdBody(ctx, w, sp, run, 1)
+	held, ok := s.holdBody(ctx, w, r, sp, run, 1)
 	if !ok {
 		return
 	}
@@ -107,14 +107,19 @@ func (s *Server) buffered(ctx context.Context, w http.ResponseWriter, r *http.Re
 // production time (or, for a body under 2 KB, an automatic Content-Length).
 func (s *Server) singleWrite(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog) {
 	// Joining the pieces into one write holds the body twice for a moment:
-	// the budget must count it twice.
-	held, ok := s.holdBody(ctx, w, sp, run, 2)
+	// the joined copy is counted before it is made, the pieces given back
+	// once it is.
+	held, ok := s.holdBody(ctx, w, r, sp, run, 2)
 	if !ok {
 		return
 	}
 	defer held.release()
+	if err := held.hold.grow(held.body.size); err != nil {
+		s.refuseHeld(w, sp, 2, held.body.size, err)
+		return
+	}
 	one := bytes.Join(held.body.pieces, nil)
-	held.body.pieces = nil
+	held.body.drop()
 	setCSVHeaders(w.Header())
 	w.Write(one)
 	s.runs.end(run)
@@ -128,20 +133,29 @@ func (s *Server) gzipBuffered(ctx context.Context, w http.ResponseWriter, r *htt
 	if !acceptsGzip(w, r) {
 		return
 	}
-	held, ok := s.holdBody(ctx, w, sp, run, 1)
+	// The plain body and its compressed copy are both held until the
+	// copy is sent; the copy (a few per cent of a CSV body) is counted
+	// piece by piece as it grows, not guessed ahead.
+	held, ok := s.holdBody(ctx, w, r, sp, run, 1)
 	if !ok {
 		return
 	}
 	defer held.release()
-	var z bytes.Buffer
-	zw := gzip.NewWriter(&z)
+	z := &memorySink{hold: held.hold, want: held.body.size + gzipOverhead}
+	zw := gzip.NewWriter(z)
 	in := &counted{w: zw}
-	held.body.writeTo(in)
-	zw.Close()
+	err := held.body.writeTo(in)
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil { // the budget ran out under the compressed copy
+		s.refuseHeld(w, sp, 1, held.body.size+z.size, err)
+		return
+	}
 	setCSVHeaders(w.Header())
 	w.Header().Set("Content-Encoding", "gzip")
-	w.Header().Set("Content-Length", strconv.Itoa(z.Len()))
-	w.Write(z.Bytes())
+	w.Header().Set("Content-Length", strconv.FormatInt(z.size, 10))
+	z.writeTo(w)
 	plain(w, in.n)
 	s.runs.end(run)
 	runtime.KeepAlive(held.body)
@@ -206,33 +220,38 @@ func (s *Server) notModified(ctx context.Context, w http.ResponseWriter, r *http
 	produce(ctx, sp, flushSink{w: w, flush: http.NewResponseController(w).Flush})
 }
 
-// heldBody is a whole body in memory, counted in the buffer budget.
+// heldBody is a whole body in memory, counted in the buffer budget by
+// hold, which a handler that copies it grows for the copy too.
 type heldBody struct {
-	body    *memorySink
-	release func()
+	body *memorySink
+	hold *hold
 }
 
-// holdBody produces the whole body into memory, counting it copies times
-// in the buffer budget (a handler that copies it once more holds it twice);
-// on failure it has answered (413) or the client left.
-func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, sp spec.Spec, run *runLog, copies int64) (heldBody, bool) {
-	size := copies * sp.BodySize()
-	if !s.budget.reserve(size) {
-		held := ""
-		if copies > 1 {
-			held = fmt.Sprintf(", held %d times over,", copies)
-		}
-		serveError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"rows: a buffered body of %d bytes%s does not fit the server's buffer budget (%d of %d bytes held by other buffered responses); stream it, or ask for less",
-			sp.BodySize(), held, s.budget.held(), s.budget.max))
+func (h heldBody) release() { h.hold.release() }
+
+// holdBody produces the whole body into memory, each piece counted in the
+// buffer budget as it is allocated. A body that could never fit (copies
+// times its size over the budget, or over one client's share: a handler
+// that copies it holds it copies times at its peak) is refused at once;
+// one that runs out of room because others hold the budget stops there,
+// lets go of what it holds and is refused. On failure it has answered
+// (413, nothing sent before) or the client left.
+func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog, copies int64) (heldBody, bool) {
+	client := s.budgetClient(r)
+	if err := s.budget.fits(client, copies*sp.BodySize()); err != nil {
+		s.refuseHeld(w, sp, copies, 0, err)
 		return heldBody{}, false
 	}
-	h := heldBody{body: &memorySink{}, release: func() { s.budget.free(size) }}
-	if err := produce(ctx, sp, h.body); err != nil {
+	h := s.budget.open(client)
+	body := &memorySink{hold: h, want: sp.BodySize()}
+	if err := produce(ctx, sp, body); err != nil {
 		h.release()
-		return heldBody{}, false // the client went away (or time ran out): nobody to answer
+		if isOverBudget(err) {
+			s.refuseHeld(w, sp, copies, body.size, err)
+		}
+		return heldBody{}, false // else the client went away (or time ran out): nobody to answer
 	}
-	return h, true
+	return heldBody{body: body, hold: h}, true
 }
 
 // acceptsGzip refuses, with a reason, a client that did not ask for gzip:
@@ -255,7 +274,9 @@ func acceptsGzip(w http.ResponseWriter, r *http.Request) bool {
 //
 // The proxy's response is the one its client reads, so it takes the slot
 // and the deadline; its inner request carries the hop secret and takes
-// none of its own.
+// none of its own, and names the client (clientHeader), whose share of the
+// buffer budget an inner buffered body takes. The proxy itself holds no
+// body: ReverseProxy copies through a 32 KiB buffer.
 func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -265,6 +286,7 @@ func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler 
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
 			pr.Out.Header.Set(hopHeader, s.hop)
+			pr.Out.Header.Set(clientHeader, s.budgetClient(pr.In)) // what the inner body holds is this client's
 		},
 		FlushInterval:  flushInterval,
 		ModifyResponse: dropOwnHeaders,

@@ -64,10 +64,47 @@ func (s *Server) fixedFlush(ctx context.Context, w http.ResponseWriter, r *http.
 }
 
 // timeoutHandler serves /csv/timeout-handler: the naive stream inside
-// http.TimeoutHandler, which buffers it whole.
+// http.TimeoutHandler, which buffers it whole in a bytes.Buffer of its own.
+// That buffer is counted in the buffer budget as it grows (bufferHold,
+// between TimeoutHandler's writer and the stream), like a buffered body's:
+// a body that could never fit is refused at once, and one whose buffer
+// runs out of room stops there. TimeoutHandler then drops its buffer
+// unsent (a panic is its only way to be told; see abandon) and the answer
+// is 413 with the reason.
 func (s *Server) timeoutHandler(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, _ *runLog) {
-	http.TimeoutHandler(naiveStreaming(sp), time.Minute, "timeout: the handler took more than a minute\n").ServeHTTP(w, r.WithContext(ctx))
+	client := s.budgetClient(r)
+	if err := s.budget.fits(client, sp.BodySize()); err != nil {
+		s.refuseHeld(w, sp, 1, 0, err)
+		return
+	}
+	h := s.budget.open(client)
+	defer h.release() // after TimeoutHandler has sent its buffer, or dropped it
+	var counted *bufferHold
+	inner := http.HandlerFunc(func(tw http.ResponseWriter, r *http.Request) {
+		counted = &bufferHold{ResponseWriter: tw, hold: h}
+		naiveStreaming(sp)(counted, r)
+		if counted.err != nil {
+			panic(abandon{counted.err})
+		}
+	})
+	defer func() {
+		p := recover()
+		a, ok := p.(abandon)
+		if !ok && p != nil {
+			panic(p)
+		}
+		if ok {
+			s.refuseHeld(w, sp, 1, counted.size, a.err)
+		}
+	}()
+	http.TimeoutHandler(inner, time.Minute, "timeout: the handler took more than a minute\n").ServeHTTP(w, r.WithContext(ctx))
 }
+
+// abandon is the panic by which timeoutHandler's inner handler makes
+// http.TimeoutHandler drop its buffer without sending it: the handler
+// returning would send the buffer (a partial body with status 200), but a
+// panic is carried to TimeoutHandler's caller with nothing written.
+type abandon struct{ err error }
 
 // pitfallTimeout is the WriteTimeout of the write-timeout scenarios.
 const pitfallTimeout = 500 * time.Millisecond

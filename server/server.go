@@ -49,10 +49,18 @@ type Config struct {
 	// /upstream, /wire), and separately as many others (/events, static
 	// files, the page); beyond it, 503 with Retry-After (default 256).
 	MaxRuns int
-	// BufferBudget caps the bytes that buffered bodies in flight may hold
-	// together; a request that would exceed it gets 413 before anything is
-	// allocated (default 2 GiB).
+	// BufferBudget caps the bytes that responses in flight hold in memory
+	// together (buffered bodies, http.TimeoutHandler's buffer, compressed
+	// and joined copies), counted as they are held; a body that could
+	// never fit gets 413 at once, one that runs out of room because others
+	// hold the budget stops, lets go and gets 413 (default 2 GiB).
 	BufferBudget int64
+	// BufferPerClient caps what one client address's responses hold of
+	// the budget together, so that one client cannot take it all (0: a
+	// quarter of BufferBudget when MaxPerClient is set, i.e. beyond
+	// loopback, else the whole budget: on loopback every client is the
+	// speaker).
+	BufferPerClient int64
 	// MaxStream caps how long any one response may take, slow readers
 	// included: a per-response deadline instead of a server WriteTimeout
 	// that would cut every long stream (default 10 minutes).
@@ -141,6 +149,10 @@ const DefaultMaxPerClient = 16
 const (
 	DefaultMaxRuns      = 256
 	DefaultBufferBudget = 2 << 30
+	// DefaultBufferShares: with a per-client cap, one client may hold a
+	// quarter of the buffer budget, so it takes at least four to hold it
+	// all.
+	DefaultBufferShares = 4
 	DefaultMaxStream    = 10 * time.Minute
 )
 
@@ -160,11 +172,19 @@ func (c *Config) fill() error {
 	if c.MaxStream == 0 {
 		c.MaxStream = DefaultMaxStream
 	}
+	if c.BufferPerClient == 0 {
+		c.BufferPerClient = c.BufferBudget
+		if c.MaxPerClient > 0 {
+			c.BufferPerClient = c.BufferBudget / DefaultBufferShares
+		}
+	}
 	switch {
 	case c.MaxRuns < 1:
 		return fmt.Errorf("max runs %d: want at least 1", c.MaxRuns)
 	case c.BufferBudget < 0:
 		return fmt.Errorf("buffer budget %d: want at least 0", c.BufferBudget)
+	case c.BufferPerClient < 0:
+		return fmt.Errorf("buffer per client %d: want at least 0 (0: the default share)", c.BufferPerClient)
 	case c.MaxStream < time.Second:
 		return fmt.Errorf("max stream %s: want at least 1s", c.MaxStream)
 	case c.MaxPerClient < 0:
@@ -182,7 +202,7 @@ type Server struct {
 	others   *pool         // MaxRuns more: /events, static files, the page
 	shares   *clientShares // MaxPerClient, all kinds together
 	hop      string        // the secret of hopHeader
-	budget   *budget       // bytes held by buffered bodies in flight
+	budget   *budget       // bytes held by buffered bodies in flight, as held
 }
 
 // New builds the server's handler. It fails when web/app.wasm is missing,
@@ -207,7 +227,7 @@ func New(cfg Config) (*Server, error) {
 		others:   newPool("event streams and files", cfg.MaxRuns),
 		shares:   &clientShares{max: cfg.MaxPerClient, n: map[string]int{}},
 		hop:      newHopSecret(),
-		budget:   &budget{max: cfg.BufferBudget},
+		budget:   newBudget(cfg.BufferBudget, cfg.BufferPerClient),
 	}
 	if err := s.mountScenarios(); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
