@@ -65,30 +65,13 @@ func TestRunIDsPerClient(t *testing.T) {
 	other := make(chan string, 1)
 	go func() { other <- endOf(t, b, base, before) }()
 
-	tag := func(c *http.Client, id string) (int, string) {
-		req, _ := http.NewRequest("GET", base+"/csv/buffered?rows=1&run="+id, nil)
-		resp, body := testnet.Fetch(t, c, req)
-		return resp.StatusCode, strings.TrimSpace(body)
-	}
-	tests := []struct {
-		who    string
-		c      *http.Client
-		id     string
-		status int
-		body   string
-	}{
-		{"127.0.0.2", b, "b-1", 200, "One,Two,Three"},
-		{"127.0.0.2", b, "b-1", 400, `run: "b-1" was already used; every run needs a new id`},
-		{"127.0.0.2", b, last, 200, "One,Two,Three"}, // 127.0.0.1's id, not 127.0.0.2's
-		{"127.0.0.1", a, last, 400, fmt.Sprintf(`run: %q was already used`, last)},
-		{"127.0.0.1", a, "after-the-flood", 200, "One,Two,Three"},
-	}
-	for _, tc := range tests {
-		status, body := tag(tc.c, tc.id)
-		if status != tc.status || !strings.Contains(body, tc.body) {
-			t.Errorf("%s tags %s: %d %q; want %d %q", tc.who, tc.id, status, body, tc.status, tc.body)
-		}
-	}
+	testnet.CheckTaggings(t, base+"/csv/buffered?rows=1&run=", []testnet.Tagging{
+		{Who: "127.0.0.2", From: b, ID: "b-1", Status: 200, Body: "One,Two,Three"},
+		{Who: "127.0.0.2", From: b, ID: "b-1", Status: 400, Body: `run: "b-1" was already used; every run needs a new id`},
+		{Who: "127.0.0.2", From: b, ID: last, Status: 200, Body: "One,Two,Three"}, // 127.0.0.1's id, not 127.0.0.2's
+		{Who: "127.0.0.1", From: a, ID: last, Status: 400, Body: fmt.Sprintf(`run: %q was already used`, last)},
+		{Who: "127.0.0.1", From: a, ID: "after-the-flood", Status: 200, Body: "One,Two,Three"},
+	})
 	for _, id := range []string{"after-the-flood", before} {
 		if end := endOf(t, a, base, id); end == "" || strings.Contains(end, "problem") {
 			t.Errorf("127.0.0.1 reading its own run %s: end %q; want one with no problem", id, end)

@@ -202,26 +202,14 @@ func TestRunIDsPerClientOnLoopback(t *testing.T) {
 			t.Fatalf("127.0.0.1's run %d: %d %s; want 200 (its oldest ids forgotten, not refused)", i, status, body)
 		}
 	}
-	tests := []struct {
-		who    string
-		c      *http.Client
-		id     string
-		status int
-		body   string
-	}{
-		{"127.0.0.2", b, "b-1", 200, "One,Two,Three"},
-		{"127.0.0.2", b, "b-1", 400, `run: "b-1" was already used; every run needs a new id`},
-		{"127.0.0.2", b, "a-639", 200, "One,Two,Three"}, // 127.0.0.1's latest, but not 127.0.0.2's
-		{"127.0.0.1", a, "a-639", 400, `run: "a-639" was already used`},
-		{"127.0.0.1", a, "b-1", 200, "One,Two,Three"},
-		{"127.0.0.1", a, "a-0", 200, "One,Two,Three"}, // forgotten: past its own cap
-	}
-	for _, tc := range tests {
-		status, body := tag(tc.c, tc.id)
-		if status != tc.status || !strings.Contains(body, tc.body) {
-			t.Errorf("%s tags %s: %d %q; want %d %q", tc.who, tc.id, status, body, tc.status, tc.body)
-		}
-	}
+	testnet.CheckTaggings(t, ts.URL+"/csv/buffered?rows=1&run=", []testnet.Tagging{
+		{Who: "127.0.0.2", From: b, ID: "b-1", Status: 200, Body: "One,Two,Three"},
+		{Who: "127.0.0.2", From: b, ID: "b-1", Status: 400, Body: `run: "b-1" was already used; every run needs a new id`},
+		{Who: "127.0.0.2", From: b, ID: "a-639", Status: 200, Body: "One,Two,Three"}, // 127.0.0.1's latest, but not 127.0.0.2's
+		{Who: "127.0.0.1", From: a, ID: "a-639", Status: 400, Body: `run: "a-639" was already used`},
+		{Who: "127.0.0.1", From: a, ID: "b-1", Status: 200, Body: "One,Two,Three"},
+		{Who: "127.0.0.1", From: a, ID: "a-0", Status: 200, Body: "One,Two,Three"}, // forgotten: past its own cap
+	})
 }
 
 // eventsFrom reads /events?run=id as c until its end event, and returns

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,4 +34,30 @@ func Fetch(t *testing.T, c *http.Client, req *http.Request) (*http.Response, str
 		t.Fatal(err)
 	}
 	return resp, string(b)
+}
+
+// Tagging is a request tagged run=ID sent from one client, and what it
+// must answer: a status and a part of the body.
+type Tagging struct {
+	Who    string // the client's address, as failures name it
+	From   *http.Client
+	ID     string
+	Status int
+	Body   string
+}
+
+// CheckTaggings sends GET url+ID for each tagging in turn and reports
+// every answer that is not the one wanted.
+func CheckTaggings(t *testing.T, url string, taggings []Tagging) {
+	t.Helper()
+	for _, tg := range taggings {
+		req, err := http.NewRequest("GET", url+tg.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, body := Fetch(t, tg.From, req)
+		if resp.StatusCode != tg.Status || !strings.Contains(body, tg.Body) {
+			t.Errorf("%s tags %s: %d %q; want %d %q", tg.Who, tg.ID, resp.StatusCode, strings.TrimSpace(body), tg.Status, tg.Body)
+		}
+	}
 }
