@@ -24,7 +24,9 @@ var waitForRun = 10 * time.Second // a var: a test shortens it
 // the server took during that run ("sample" events, each with an id so a
 // reconnecting EventSource resumes where it stopped), then one "end" event
 // when the run is over. Sample times are ms since the tagged request
-// arrived; the page maps them onto its own clock.
+// arrived; the page maps them onto its own clock. Only the client that
+// tagged the run may read it: for any other, the stream is that of a run
+// that never came.
 //
 //	curl -N 'http://127.0.0.1:8000/events?run=r1'
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +111,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
 		rc.Flush()
 	}
-	got, done, changed, err := s.runs.since(ctx, id, next, waitForRun)
+	// Only the client that tagged the run reads it (runOwner); another
+	// client asking for the same id waits for a run of its own and is told
+	// none came, exactly as for an id nobody tagged.
+	key := runKey{owner: s.runOwner(r), id: id}
+	got, done, changed, err := s.runs.since(ctx, key, next, waitForRun)
 	if err != nil {
 		if ctx.Err() == nil {
 			endWith(err.Error()) // no such run came
@@ -118,7 +124,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	// refresh takes what the run logged since the last event sent.
 	refresh := func() bool {
-		got, done, changed, err = s.runs.since(ctx, id, next, waitForRun)
+		got, done, changed, err = s.runs.since(ctx, key, next, waitForRun)
 		if err != nil && ctx.Err() == nil {
 			endWith("run: " + id + " was forgotten while its events were read (the server keeps the latest runs only)")
 		}

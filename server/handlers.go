@@ -36,7 +36,7 @@ func (s *Server) csv(b body) http.HandlerFunc {
 		defer release()
 		ctx, cancel := s.streamDeadline(w, r)
 		defer cancel()
-		run, ok := s.beginRun(w, sp)
+		run, ok := s.beginRun(w, r, sp)
 		if !ok {
 			return
 		}
@@ -287,6 +287,7 @@ func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler 
 			pr.Out.Host = ""
 			pr.Out.Header.Set(hopHeader, s.hop)
 			pr.Out.Header.Set(clientHeader, s.budgetClient(pr.In)) // what the inner body holds is this client's
+			s.forwardRunOwner(pr.Out, pr.In)                       // a tagged run is the outer client's
 		},
 		FlushInterval:  flushInterval,
 		ModifyResponse: dropOwnHeaders,
@@ -313,13 +314,14 @@ func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler 
 	})
 }
 
-// beginRun registers a request tagged with run=ID for memory sampling. A
-// request without a tag gets a nil log, which end ignores.
-func (s *Server) beginRun(w http.ResponseWriter, sp spec.Spec) (*runLog, bool) {
+// beginRun registers a request tagged with run=ID for memory sampling, as
+// a run of its client (runOwner). A request without a tag gets a nil log,
+// which end ignores.
+func (s *Server) beginRun(w http.ResponseWriter, r *http.Request, sp spec.Spec) (*runLog, bool) {
 	if sp.Run == "" {
 		return nil, true
 	}
-	l, err := s.runs.begin(sp.Run)
+	l, err := s.runs.begin(s.runOwner(r), sp.Run)
 	if err != nil {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return nil, false

@@ -3,8 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
+	"net/http"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -15,7 +16,9 @@ import (
 const sampleEvery = 10 * time.Millisecond
 
 // keepRuns bounds how many finished runs' samples are kept for late
-// readers of /events.
+// readers of /events, in all. Past it, the oldest finished run of the
+// client that holds the most is forgotten: a client that tags runs fast
+// loses its own, not the one another client's page is still reading.
 const keepRuns = 64
 
 // maxSamples bounds one run's samples. A run that reaches it is thinned:
@@ -30,12 +33,32 @@ const (
 	sampleBytes = 48 // a numbered Sample
 )
 
-// maxRunIDs bounds the run ids the server remembers: an id is used once for
-// the server's life, so a late reader of /events never gets another run's
-// samples under a reused id. Each is kept as a 64-bit keyed hash (about
-// 16 bytes in the set, 16 MiB at the cap); past the cap a tagged request
-// is refused with a sentence, untagged ones still work.
-const maxRunIDs = 1 << 20
+// runKey names a tagged run: the id in its client's own namespace. The
+// client is runOwner's: the address the run's /events must come from.
+type runKey struct{ owner, id string }
+
+// runOwnerHeader carries, on the inner request of a /proxy/ hop, the
+// address of the client that sent the outer one: the run's owner, not the
+// hop (which connects from the server's own address). It is believed only
+// beside the hop secret (isHop), and the hop sets it, so no client can
+// claim another's runs with it.
+const runOwnerHeader = "X-Chunkscope-Run-Owner"
+
+// runOwner is the client a request tagged with run=ID tags it for, and the
+// only one that may read /events?run=ID: clientAddr, or, on a hop of ours,
+// the client of the outer request.
+func (s *Server) runOwner(r *http.Request) string {
+	if o := r.Header.Get(runOwnerHeader); o != "" && s.isHop(r) {
+		return o
+	}
+	return clientAddr(r)
+}
+
+// forwardRunOwner marks a hop's inner request with its outer client (see
+// runOwnerHeader). A proxy's Rewrite calls it after the hop secret is set.
+func (s *Server) forwardRunOwner(out, in *http.Request) {
+	out.Header.Set(runOwnerHeader, s.runOwner(in))
+}
 
 // numbered is a sample with its number in the run: its SSE id, which stays
 // the same when the run is thinned, so a reader resuming from
@@ -47,7 +70,7 @@ type numbered struct {
 
 // runLog is what the server observed during one tagged run.
 type runLog struct {
-	id      string
+	key     runKey
 	start   time.Time
 	samples []numbered
 	taken   int // samples taken so far: the next one's number
@@ -69,42 +92,39 @@ type runLog struct {
 // server does no work and leaves no goroutine behind.
 type runs struct {
 	mu       sync.Mutex
-	byID     map[string]*runLog
-	order    []string         // oldest first, for eviction
+	byKey    map[runKey]*runLog
+	order    []runKey         // oldest first, for eviction
 	active   map[*runLog]bool // runs in progress: the sampler's list
 	sampling bool
 	newRun   chan struct{} // closed (and replaced) when a run begins
 	mem      *memReader
 	every    time.Duration
-	used     map[uint64]struct{} // every id ever begun, hashed with seed
-	seed     maphash.Seed
+	ids      *idSet        // the ids each client used within their life
 	dirty    bool          // a response ended since the last collection
 	tidying  chan struct{} // closed when the running collection is done; nil if none
 }
 
 func newRuns() *runs {
-	return &runs{byID: map[string]*runLog{}, active: map[*runLog]bool{}, newRun: make(chan struct{}),
-		mem: newMemReader(), every: sampleEvery, used: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
+	return &runs{byKey: map[runKey]*runLog{}, active: map[*runLog]bool{}, newRun: make(chan struct{}),
+		mem: newMemReader(), every: sampleEvery, ids: newIDSet(maxIDsPerClient, maxIDs, idLife)}
 }
 
-// begin registers a run and takes its first sample, the baseline its growth
-// is measured from. An id may be used once in the server's life. It does
+// begin registers owner's run id and takes its first sample, the baseline
+// its growth is measured from. An id is refused while its client's last
+// run under it is remembered (idLife, or longer while its samples are
+// kept); it is never refused because of what other clients tagged. It does
 // nothing slow: whatever cleaning a clean baseline needs was done before
 // (see tidy), not in this request's path to its first byte.
-func (g *runs) begin(id string) (*runLog, error) {
+func (g *runs) begin(owner, id string) (*runLog, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	key := maphash.String(g.seed, id)
-	if _, ok := g.used[key]; ok {
+	key := runKey{owner: owner, id: id}
+	if g.byKey[key] != nil || !g.ids.take(owner, id, time.Now()) {
 		return nil, fmt.Errorf("run: %q was already used; every run needs a new id", id)
 	}
-	if len(g.used) >= maxRunIDs {
-		return nil, fmt.Errorf("run: this server has taken %d run ids, its cap; restart it to tag more runs (untagged requests still work)", maxRunIDs)
-	}
-	g.used[key] = struct{}{}
-	l := &runLog{id: id, start: time.Now(), stride: 1, changed: make(chan struct{})}
-	g.byID[id] = l
-	g.order = append(g.order, id)
+	l := &runLog{key: key, start: time.Now(), stride: 1, changed: make(chan struct{})}
+	g.byKey[key] = l
+	g.order = append(g.order, key)
 	g.evictLocked()
 	g.sampleLocked(l, g.mem.read())
 	g.active[l] = true
@@ -264,29 +284,37 @@ func (g *runs) notifyLocked(l *runLog) {
 	l.changed = make(chan struct{})
 }
 
-// evictLocked forgets the oldest finished runs beyond keepRuns; runs in
-// progress are never dropped, and do not hold back the eviction of others.
+// evictLocked forgets finished runs while more than keepRuns are kept,
+// each time the oldest finished run of the client that holds the most;
+// runs in progress are never dropped, and do not hold back the eviction of
+// others.
 func (g *runs) evictLocked() {
-	excess := len(g.order) - keepRuns
-	if excess <= 0 {
-		return
-	}
-	kept := g.order[:0]
-	for _, id := range g.order {
-		if excess > 0 && g.byID[id].done {
-			delete(g.byID, id)
-			excess--
-			continue
+	for len(g.order) > keepRuns {
+		finished := map[string]int{}
+		most := 0
+		for _, k := range g.order {
+			if g.byKey[k].done {
+				finished[k.owner]++
+				most = max(most, finished[k.owner])
+			}
 		}
-		kept = append(kept, id)
+		if most == 0 {
+			return // all in progress
+		}
+		for i, k := range g.order {
+			if g.byKey[k].done && finished[k.owner] == most {
+				delete(g.byKey, k)
+				g.order = slices.Delete(g.order, i, i+1)
+				break
+			}
+		}
 	}
-	g.order = kept
 }
 
-func (g *runs) lookup(id string) (*runLog, chan struct{}) {
+func (g *runs) lookup(key runKey) (*runLog, chan struct{}) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.byID[id], g.newRun
+	return g.byKey[key], g.newRun
 }
 
 // cursor is where a reader of a run's events stands: the numbers of the
@@ -324,14 +352,16 @@ func (g *runs) snapshot(l *runLog, c cursor) (logs, bool, <-chan struct{}) {
 	}, l.done, l.changed
 }
 
-// since returns the samples and sends from c on, whether the run is done,
-// and a channel closed at the next change. It waits up to wait for a run
-// that has not begun yet (the page subscribes before it sends the request).
-func (g *runs) since(ctx context.Context, id string, c cursor, wait time.Duration) (got logs, done bool, changed <-chan struct{}, err error) {
+// since returns the samples and sends of key's run from c on, whether the
+// run is done, and a channel closed at the next change. It waits up to wait
+// for a run that has not begun yet (the page subscribes before it sends the
+// request). A run another client tagged under the same id is not key's: its
+// reader waits and is told what a reader of an id nobody tagged is told.
+func (g *runs) since(ctx context.Context, key runKey, c cursor, wait time.Duration) (got logs, done bool, changed <-chan struct{}, err error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
-		l, newRun := g.lookup(id)
+		l, newRun := g.lookup(key)
 		if l != nil {
 			got, done, changed = g.snapshot(l, c)
 			return got, done, changed, nil
@@ -339,7 +369,7 @@ func (g *runs) since(ctx context.Context, id string, c cursor, wait time.Duratio
 		select {
 		case <-newRun:
 		case <-deadline.C:
-			return logs{}, false, nil, fmt.Errorf("run: no request tagged %q arrived within %s", id, wait)
+			return logs{}, false, nil, fmt.Errorf("run: no request tagged %q arrived within %s", key.id, wait)
 		case <-ctx.Done():
 			return logs{}, false, nil, ctx.Err()
 		}

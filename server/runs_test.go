@@ -16,19 +16,19 @@ import (
 // finished run after it alive.
 func TestEvictionSkipsRunsInProgress(t *testing.T) {
 	g := newRuns()
-	long, err := g.begin("long")
+	long, err := g.begin("127.0.0.1", "long")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5*keepRuns; i++ {
-		l, err := g.begin(fmt.Sprintf("short-%d", i))
+		l, err := g.begin("127.0.0.1", fmt.Sprintf("short-%d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		g.end(l)
 	}
 	g.mu.Lock()
-	kept, _, longKept := len(g.byID), len(g.order), g.byID["long"] != nil
+	kept, longKept := len(g.byKey), g.byKey[runKey{"127.0.0.1", "long"}] != nil
 	g.mu.Unlock()
 	if kept > keepRuns+1 || !longKept {
 		t.Errorf("%d runs kept (the long one: %v); want at most %d, the long one among them", kept, longKept, keepRuns+1)
@@ -86,26 +86,27 @@ func TestHugeLastEventID(t *testing.T) {
 	}
 }
 
-// TestRunIDsAreUsedOnce: an id cannot come back once its run has been
-// evicted, so a late reader never gets another run's samples under it.
+// TestRunIDsAreUsedOnce: within its life, an id cannot come back once its
+// run has been evicted, so a late reader never gets another run's samples
+// under it.
 func TestRunIDsAreUsedOnce(t *testing.T) {
 	g := newRuns()
-	first, err := g.begin("first")
+	first, err := g.begin("127.0.0.1", "first")
 	if err != nil {
 		t.Fatal(err)
 	}
 	g.end(first)
 	for i := 0; i < 2*keepRuns; i++ {
-		l, err := g.begin(fmt.Sprintf("later-%d", i))
+		l, err := g.begin("127.0.0.1", fmt.Sprintf("later-%d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		g.end(l)
 	}
-	if g.byID["first"] != nil {
+	if g.byKey[runKey{"127.0.0.1", "first"}] != nil {
 		t.Fatal("the first run was not evicted: the test proves nothing")
 	}
-	if _, err := g.begin("first"); err == nil || !strings.Contains(err.Error(), "already used") {
+	if _, err := g.begin("127.0.0.1", "first"); err == nil || !strings.Contains(err.Error(), "already used") {
 		t.Errorf("reusing an evicted id: %v; want an error saying it was already used", err)
 	}
 }
@@ -116,7 +117,7 @@ func TestRunIDsAreUsedOnce(t *testing.T) {
 func TestSamplesAreBounded(t *testing.T) {
 	g := newRuns()
 	g.every = 5 * time.Millisecond // the test holds the lock while it samples
-	l, err := g.begin("long")
+	l, err := g.begin("127.0.0.1", "long")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestEventsOpenBeforeTheRun(t *testing.T) {
 func TestCollectionWaitsForTheResponseToLeave(t *testing.T) {
 	g := newRuns()
 	pending := func() bool { g.mu.Lock(); defer g.mu.Unlock(); return g.dirty }
-	l, err := g.begin("a")
+	l, err := g.begin("127.0.0.1", "a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestCollectionWaitsForTheResponseToLeave(t *testing.T) {
 	if !pending() {
 		t.Errorf("the collection started when the handler returned; want it to wait for the response to leave")
 	}
-	b, err := g.begin("b")
+	b, err := g.begin("127.0.0.1", "b")
 	if err != nil {
 		t.Fatal(err)
 	}

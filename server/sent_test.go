@@ -80,7 +80,7 @@ func TestSendLog(t *testing.T) {
 // most maxSends entries, in order, adding up to every byte written.
 func TestSendLogIsBounded(t *testing.T) {
 	g := newRuns()
-	l, err := g.begin("many-writes")
+	l, err := g.begin("127.0.0.1", "many-writes")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestSendLogIsBounded(t *testing.T) {
 // flushed (it did: "18 of 20 flushed" for a stream that flushes each).
 func TestASendIsFinalWhenHandedOut(t *testing.T) {
 	g := newRuns()
-	l, err := g.begin("flush-after-write")
+	l, err := g.begin("127.0.0.1", "flush-after-write")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestBatchedSends(t *testing.T) {
 // merged entry carries bytes it already had.
 func TestThinningNeverRepeatsBytes(t *testing.T) {
 	g := newRuns()
-	l, err := g.begin("thin-while-read")
+	l, err := g.begin("127.0.0.1", "thin-while-read")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"chunkscope/app/spec"
+	"chunkscope/internal/testnet"
 )
 
 func newTestServer(t *testing.T) *httptest.Server {
@@ -397,14 +398,10 @@ func waitFreeSlot(t *testing.T, base string) {
 
 func getFull(t *testing.T, url string) (int, string, http.Header) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b), resp.Header
+	resp, b := testnet.Fetch(t, http.DefaultClient, req)
+	return resp.StatusCode, b, resp.Header
 }

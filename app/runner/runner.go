@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +108,6 @@ type Runner struct {
 
 	store    Store
 	cancel   context.CancelFunc
-	seq      int
 	drawn    time.Time
 	rendered time.Time
 	wireURLs map[string]string // run id → the /wire URL to follow after the body
@@ -274,8 +272,7 @@ func (rn *Runner) Stop() {
 
 // newRun builds a plan's record: the one constructor, record.New.
 func (rn *Runner) newRun(p Plan) *record.Run {
-	rn.seq++
-	id := "r" + strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.Itoa(rn.seq)
+	id := newRunID()
 	if rn.wireURLs == nil {
 		rn.wireURLs = map[string]string{}
 	}

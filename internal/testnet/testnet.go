@@ -45,14 +45,6 @@ func GetAs(t *testing.T, url, host string) (status int, body, contentType string
 	if host != "" {
 		req.Host = host
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b), resp.Header.Get("Content-Type")
+	resp, b := Fetch(t, http.DefaultClient, req)
+	return resp.StatusCode, b, resp.Header.Get("Content-Type")
 }
