@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -235,20 +236,19 @@ func (l *Lab) start(opt Options, logf func(string, ...any)) error {
 	if err := l.writeFiles(); err != nil {
 		return err
 	}
-	// The app servers first, then the proxies in front of Gunicorn.
-	for _, group := range [][]string{{"gunicorn", "uwsgi", "uvicorn", "daphne"}, {"nginx", "apache2", "haproxy", "varnish"}} {
-		for _, server := range group {
-			p, err := l.spawn(server)
-			if err != nil {
-				return err
-			}
-			l.procs = append(l.procs, p)
-		}
-		if err := l.waitReady(group); err != nil {
+	// All at once; the proxies answer once Gunicorn does.
+	servers := []string{"gunicorn", "uwsgi", "uvicorn", "daphne", "nginx", "apache2", "haproxy", "varnish"}
+	for _, server := range servers {
+		p, err := l.spawn(server)
+		if err != nil {
 			return err
 		}
-		logf("lab: ready: %s", strings.Join(group, ", "))
+		l.procs = append(l.procs, p)
 	}
+	if err := l.waitReady(servers); err != nil {
+		return err
+	}
+	logf("lab: ready: %s", strings.Join(servers, ", "))
 	return nil
 }
 
@@ -441,7 +441,7 @@ func (l *Lab) waitReady(servers []string) error {
 	deadline := time.Now().Add(time.Minute)
 	client := &http.Client{Timeout: 5 * time.Second}
 	for _, s := range specs {
-		if !contains(servers, s.server) {
+		if !slices.Contains(servers, s.server) {
 			continue
 		}
 		p := l.proc(s.server)
@@ -481,15 +481,6 @@ func (l *Lab) proc(server string) *process {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Stop stops every server (SIGTERM to its process group, SIGKILL after

@@ -181,7 +181,11 @@ func Sweep(tmp string) []string {
 			killPid(pid)
 		}
 		os.RemoveAll(dir)
-		did = append(did, fmt.Sprintf("removed the stale lab %s (killed %d processes left from it)", dir, len(pids)))
+		noun := "processes"
+		if len(pids) == 1 {
+			noun = "process"
+		}
+		did = append(did, fmt.Sprintf("removed the stale lab %s (killed %d %s left from it)", dir, len(pids), noun))
 	}
 	return did
 }

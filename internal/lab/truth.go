@@ -28,6 +28,10 @@ type Truth struct {
 	// A body held to the end has both near LastBodyMs; a stream has P10Ms
 	// near its start.
 	P10Ms, P90Ms float64
+	// EndShare is the share of the body's bytes that arrived in the last
+	// tenth of the time from the first byte to the last body byte: about
+	// 0.1 for a steady stream, near 1 for a body held to the end.
+	EndShare float64
 	// Pieces are the socket reads that carried body bytes, with their
 	// sizes (body bytes only, chunk framing excluded).
 	Pieces       int
@@ -102,6 +106,13 @@ func truthOf(res probe.Result) Truth {
 			break
 		}
 	}
+	var late int64
+	for _, p := range body {
+		if p.t >= t.LastBodyMs-0.1*(t.LastBodyMs-t.FirstByteMs) {
+			late += p.bytes
+		}
+	}
+	t.EndShare = float64(late) / float64(sum)
 	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
 	t.MedianPiece, t.LargestPiece = sizes[len(sizes)/2], sizes[len(sizes)-1]
 	prev := t.FirstByteMs
@@ -125,7 +136,7 @@ func truthOf(res probe.Result) Truth {
 
 // String is the truth in one line, for test logs.
 func (t Truth) String() string {
-	return fmt.Sprintf("%d %s chunks=%d bytes=%d first=%.1fms body=%.1f..%.1fms p10=%.0f p90=%.0f pieces=%d median=%dB largest=%dB gap=%.1fms cadence=%.1fms",
-		t.Status, t.Framing, t.Chunks, t.BodyBytes, t.FirstByteMs, t.FirstBodyMs, t.LastBodyMs, t.P10Ms, t.P90Ms,
+	return fmt.Sprintf("%d %s chunks=%d bytes=%d first=%.1fms body=%.1f..%.1fms p10=%.0f p90=%.0f end=%.2f pieces=%d median=%dB largest=%dB gap=%.1fms cadence=%.1fms",
+		t.Status, t.Framing, t.Chunks, t.BodyBytes, t.FirstByteMs, t.FirstBodyMs, t.LastBodyMs, t.P10Ms, t.P90Ms, t.EndShare,
 		t.Pieces, t.MedianPiece, t.LargestPiece, t.LargestGapMs, t.MedianGapMs)
 }

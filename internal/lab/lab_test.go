@@ -1,0 +1,185 @@
+package lab
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"chunkscope/server/probe"
+)
+
+// feed parses a response that arrives in pieces at the given times (ms).
+func feed(method string, at []float64, pieces []string) probe.Result {
+	p := probe.NewParser(method)
+	res := probe.Result{TTFBMs: at[0]}
+	for i, b := range pieces {
+		res.Events = append(res.Events, p.Feed([]byte(b), at[i])...)
+	}
+	res.Events = append(res.Events, p.Close(at[len(at)-1])...)
+	res.Summary = p.Summary()
+	return res
+}
+
+func TestTruthOf(t *testing.T) {
+	head := "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	row := "f\r\nHello,world,1\r\n\r\n"
+	for _, tc := range []struct {
+		name   string
+		at     []float64
+		pieces []string
+		want   Truth
+	}{{
+		name:   "a stream: one row every 100 ms",
+		at:     []float64{1, 101, 201, 301},
+		pieces: []string{head + row, row, row, row + "0\r\n\r\n"},
+		want: Truth{Framing: "chunked", Chunks: 4, BodyBytes: 60, FirstByteMs: 1, FirstBodyMs: 1, LastBodyMs: 301,
+			P10Ms: 1, P90Ms: 301, EndShare: 0.25, Pieces: 4, MedianPiece: 15, LargestPiece: 15, LargestGapMs: 100, MedianGapMs: 100},
+	}, {
+		name:   "held: headers and a gzip header at once, the rest at the end",
+		at:     []float64{1, 1000},
+		pieces: []string{head + "a\r\n0123456789\r\n", "5a\r\n" + strings.Repeat("x", 90) + "\r\n0\r\n\r\n"},
+		want: Truth{Framing: "chunked", Chunks: 2, BodyBytes: 100, FirstByteMs: 1, FirstBodyMs: 1, LastBodyMs: 1000,
+			P10Ms: 1, P90Ms: 1000, EndShare: 0.9, Pieces: 2, MedianPiece: 90, LargestPiece: 90, LargestGapMs: 999, MedianGapMs: 999},
+	}, {
+		name:   "a close-delimited body after the headers",
+		at:     []float64{2, 50, 60},
+		pieces: []string{"HTTP/1.1 200 OK\r\n\r\n", "abc", "de"},
+		want: Truth{Framing: "close", BodyBytes: 5, FirstByteMs: 2, FirstBodyMs: 50, LastBodyMs: 60,
+			P10Ms: 50, P90Ms: 60, EndShare: 0.4, Pieces: 2, MedianPiece: 3, LargestPiece: 3, LargestGapMs: 48, MedianGapMs: 10},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := truthOf(feed("GET", tc.at, tc.pieces))
+			if !got.Complete || got.Status != 200 {
+				t.Errorf("complete %v, status %d; want complete, 200", got.Complete, got.Status)
+			}
+			got.Status, got.Headers, got.Complete = 0, nil, false
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// gone reports whether pid has exited (a zombie counts as gone).
+func gone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && strings.HasPrefix(string(b[i+1:]), " Z")
+}
+
+func waitGone(t *testing.T, pid int, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if gone(pid) {
+			return
+		}
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	t.Fatalf("pid %d still runs 5 s after %s", pid, what)
+}
+
+func TestStopEndsTheProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	// A shell whose child ignores SIGTERM: stop must reach it by its group.
+	p, err := spawn("sh", dir, filepath.Join(dir, "log"), nil, nil, "/bin/sh", "-c", "trap '' TERM; sleep 60 & echo $! > child; wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	for deadline := time.Now().Add(5 * time.Second); child == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(dir, "child"))
+		child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if child == 0 {
+		p.stop()
+		t.Fatal("the shell never wrote its child's pid")
+	}
+	p.stop()
+	waitGone(t, p.pid, "stop (the shell)")
+	waitGone(t, child, "stop (its child)")
+}
+
+// TestSpawnedDieWithTheLab kills, with SIGKILL, a process that spawned a
+// server (this test binary, run again as a helper): the kernel must end
+// the server (Pdeathsig).
+func TestSpawnedDieWithTheLab(t *testing.T) {
+	if dir := os.Getenv("CHUNKSCOPE_LAB_HELPER"); dir != "" {
+		p, err := spawn("sleep", dir, filepath.Join(dir, "log"), nil, nil, "/bin/sleep", "60")
+		if err != nil {
+			os.Stdout.WriteString("error " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString(strconv.Itoa(p.pid) + "\n")
+		select {} // until killed
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSpawnedDieWithTheLab$")
+	cmd.Env = append(os.Environ(), "CHUNKSCOPE_LAB_HELPER="+t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	pid, perr := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || perr != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper said %q (%v)", line, err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitGone(t, pid, "its parent was killed")
+}
+
+func TestSweep(t *testing.T) {
+	tmp := t.TempDir()
+	mk := func(name, owner string) string {
+		dir := filepath.Join(tmp, dirPrefix+name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if owner != "" {
+			os.WriteFile(filepath.Join(dir, ownerFile), []byte(owner), 0o644)
+		}
+		return dir
+	}
+	stale := mk("stale", "2147483646 1\n") // no such pid
+	live := mk("live", selfStamp())
+	young := mk("young", "") // being made: no owner yet
+	// A server left running from the stale lab (its working directory).
+	left := exec.Command("/bin/sleep", "60")
+	left.Dir = stale
+	if err := left.Start(); err != nil {
+		t.Fatal(err)
+	}
+	reaped := make(chan struct{})
+	go func() { left.Wait(); close(reaped) }()
+	defer left.Process.Kill()
+
+	did := Sweep(tmp)
+	if len(did) != 1 || !strings.Contains(did[0], stale) || !strings.Contains(did[0], "killed 1 process") {
+		t.Errorf("Sweep said %q; want one line: %s removed, 1 process killed", did, stale)
+	}
+	select {
+	case <-reaped:
+	case <-time.After(5 * time.Second):
+		t.Errorf("the stale lab's process %d still runs", left.Process.Pid)
+	}
+	for dir, want := range map[string]bool{stale: false, live: true, young: true} {
+		if _, err := os.Stat(dir); (err == nil) != want {
+			t.Errorf("%s there: %v; want %v", dir, err == nil, want)
+		}
+	}
+}
