@@ -533,7 +533,7 @@ func (l *Lab) Describe() string {
 		if s.upstream != "" {
 			front = " → " + s.upstream
 		}
-		fmt.Fprintf(&b, "  %-26s %-24s %s %s: %s%s\n", s.name, l.URL(s.name), pkg, upstreamVersion(l.Versions[pkg]), s.what, front)
+		fmt.Fprintf(&b, "  %-26s %-24s %s%s [%s %s]\n", s.name, l.URL(s.name), s.what, front, pkg, upstreamVersion(l.Versions[pkg]))
 	}
 	b.WriteString("\nPaths on every origin (?rows=N&delay=MS per row, e.g. ?rows=2000&delay=2):\n")
 	for _, p := range [][2]string{

@@ -2,10 +2,12 @@ package lab
 
 import (
 	"bufio"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,6 +182,78 @@ func TestSweep(t *testing.T) {
 	for dir, want := range map[string]bool{stale: false, live: true, young: true} {
 		if _, err := os.Stat(dir); (err == nil) != want {
 			t.Errorf("%s there: %v; want %v", dir, err == nil, want)
+		}
+	}
+}
+
+// TestJudge checks the truth table's judge with figures measured in the
+// lab (lab/truth.md): each agrees with its own configuration, and a held
+// or batched body is not taken for a stream, nor a stream for them.
+func TestJudge(t *testing.T) {
+	fast, slow := Paces[0], Paces[1]
+	header := func(h ...string) http.Header {
+		m := http.Header{}
+		for i := 0; i+1 < len(h); i += 2 {
+			m[h[i]] = []string{h[i+1]}
+		}
+		return m
+	}
+	gunicorn := Truth{Status: 200, Complete: true, Framing: "chunked", Chunks: 2000, BodyBytes: 34890, Headers: header(),
+		FirstByteMs: 15, FirstBodyMs: 15, LastBodyMs: 5075, P10Ms: 511, P90Ms: 4927, EndShare: 0.1, Pieces: 1900, MedianGapMs: 2.2}
+	nginxStock := Truth{Status: 200, Complete: true, Framing: "chunked", Chunks: 9, BodyBytes: 34890, Headers: header(),
+		FirstByteMs: 567, FirstBodyMs: 567, LastBodyMs: 4989, P10Ms: 567, P90Ms: 4559, EndShare: 0.12, Pieces: 9, MedianPiece: 4096, MedianGapMs: 580}
+	daphne := Truth{Status: 200, Complete: true, Framing: "chunked", Chunks: 20, BodyBytes: 310, Headers: header(),
+		FirstByteMs: 976, FirstBodyMs: 976, LastBodyMs: 976, P10Ms: 976, P90Ms: 976, EndShare: 1, Pieces: 1, MedianPiece: 310}
+	gzipHeld := Truth{Status: 200, Complete: true, Framing: "chunked", Chunks: 2, BodyBytes: 99, Headers: header("Content-Encoding", "gzip"),
+		FirstByteMs: 5.5, FirstBodyMs: 5.9, LastBodyMs: 1043, P10Ms: 5.9, P90Ms: 1043, EndShare: 0.9, Pieces: 2, MedianPiece: 89, MedianGapMs: 1037}
+	haproxy := Truth{Status: 200, Complete: true, Framing: "chunked", Chunks: 1979, BodyBytes: 34890, Headers: header(),
+		FirstByteMs: 204, FirstBodyMs: 204, LastBodyMs: 5313, P10Ms: 620, P90Ms: 4900, EndShare: 0.1, Pieces: 26, MedianPiece: 1458, MedianGapMs: 208}
+	hit := Truth{Status: 200, Complete: true, Framing: "content-length", BodyBytes: 34890, Headers: header("Age", "4", "X-Varnish", "32778 32776"),
+		FirstByteMs: 0.1, FirstBodyMs: 0.1, LastBodyMs: 0.1, EndShare: 1, Pieces: 1, MedianPiece: 34890}
+	config := func(origin, path string) Config {
+		for _, c := range Configs {
+			if c.Origin == origin && c.Path == path {
+				return c
+			}
+		}
+		t.Fatalf("no configuration %s %s", origin, path)
+		return Config{}
+	}
+	varnish := config("varnish", PathStreaming)
+	for _, tc := range []struct {
+		name  string
+		c     Config
+		p     Pace
+		tr    Truth
+		agree bool
+	}{
+		{"gunicorn's stream is a stream", config("gunicorn", PathStreaming), fast, gunicorn, true},
+		{"nginx stock's 4 KiB pieces are pieces", config("nginx-stock", PathStreaming), fast, nginxStock, true},
+		{"nginx stock's 4 KiB pieces are not a stream", config("nginx-buffering-off", PathStreaming), fast, nginxStock, false},
+		{"a stream is not nginx stock's pieces", config("nginx-stock", PathStreaming), fast, gunicorn, false},
+		{"daphne's held body is held", config("daphne", PathStreaming), slow, daphne, true},
+		{"daphne's held body is not uvicorn's stream", config("uvicorn", PathStreaming), slow, daphne, false},
+		{"GZipMiddleware holds the body, not the headers", config("gunicorn", PathGzipStreaming), slow, gzipHeld, true},
+		{"a gzip-held body is not a stream", config("nginx-gzip-buffering-off", PathStreaming), slow, gzipHeld, false},
+		{"HAProxy's batches are batches", config("haproxy", PathStreaming), fast, haproxy, true},
+		{"HAProxy's batches are not a stream", config("apache", PathStreaming), fast, haproxy, false},
+		{"Varnish's hit is a hit", *varnish.Then, fast, hit, true},
+		{"a stream is not a hit", *varnish.Then, fast, gunicorn, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := tc.c.Judge(tc.p, tc.tr)
+			if (len(bad) == 0) != tc.agree {
+				t.Errorf("%s judged %v: %q; want agree %v", tc.c.Name, tc.tr, bad, tc.agree)
+			}
+		})
+	}
+}
+
+// TestConfigsNameLabOrigins: every configuration reads a lab origin.
+func TestConfigsNameLabOrigins(t *testing.T) {
+	for _, c := range Configs {
+		if !slices.Contains(Names(), c.Origin) || c.Path == "" || c.Want == nil {
+			t.Errorf("configuration %q: origin %q, path %q, want set %v; want a lab origin, a path, a kind", c.Name, c.Origin, c.Path, c.Want != nil)
 		}
 	}
 }

@@ -37,9 +37,9 @@ type Truth struct {
 	Pieces       int
 	MedianPiece  int64
 	LargestPiece int64
-	// LargestGapMs is the longest wait between the response's first byte
-	// and its last body byte: between consecutive body reads, or from the
-	// first byte to the first body read.
+	// LargestGapMs is the longest silence from the request to the last
+	// body byte: before the first byte, from it to the first body read, or
+	// between body reads.
 	LargestGapMs float64
 	// MedianGapMs is the median wait between consecutive body reads: the
 	// cadence the body arrived at.
@@ -115,6 +115,7 @@ func truthOf(res probe.Result) Truth {
 	t.EndShare = float64(late) / float64(sum)
 	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
 	t.MedianPiece, t.LargestPiece = sizes[len(sizes)/2], sizes[len(sizes)-1]
+	t.LargestGapMs = t.FirstByteMs
 	prev := t.FirstByteMs
 	var gaps []float64
 	for i, p := range body {

@@ -41,4 +41,5 @@ func main() {
 	<-sig
 	fmt.Println("\nlab: stopping")
 	l.Stop()
+	fmt.Println("lab: stopped; every server has exited and its directory is removed")
 }
