@@ -91,7 +91,7 @@ lab-bin:
 	    if [ ! -e $$rc ]; then printf '#!/bin/sh\nexit 101\n' > $$rc && chmod +x $$rc && made=1; trap 'rm -f '$$rc INT TERM; fi; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; st=$$?; \
 	    if [ -n "$$made" ]; then rm -f $$rc; fi; \
-	    if ss -ltnp 2>/dev/null | grep -E '"(apache2|haproxy|varnishd|nginx)"'; then echo "chunkscope: the packages started the services above: stop them (the lab runs its own)" >&2; fi; \
+	    if ss -ltnpH '( sport = :80 or sport = :6081 or sport = :6082 )' 2>/dev/null | grep .; then echo "chunkscope: something listens on the packages' service ports (80, 6081, 6082), above: stop it if they started it (the lab runs its own servers)" >&2; fi; \
 	    exit $$st; \
 	  else \
 	    echo "chunkscope: the lab's packages are missing, its tests will skip: run 'sudo apt-get install -y $$missing'" >&2; \

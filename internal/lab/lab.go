@@ -10,7 +10,7 @@
 //	defer l.Stop()
 //	url := l.URL("nginx-stock") + "/download_csv_streaming?rows=2000&delay=2"
 //
-// Every origin serves the same paths (see Paths): the app servers
+// Every origin serves the same paths (the Path constants): the app servers
 // directly, the proxies by way of Gunicorn. Every process the lab starts
 // is stopped by its process group at Stop, and killed by the kernel if the
 // program that started it dies first (Pdeathsig); a lab directory left by
@@ -203,7 +203,7 @@ func Start(opt Options) (*Lab, error) {
 		return nil, err
 	}
 	l := &Lab{Dir: dir, Versions: versions()}
-	// Servers that drop root (Apache's children, Varnish's) read in it.
+	// Apache runs as www-data when the lab runs as root: it reads in it.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
