@@ -131,6 +131,7 @@ var Configs = []Config{
 		Want: always(Batches), HeldBy: "HAProxy (no option http-no-delay)"},
 	{Name: "HAProxy, compression gzip → gunicorn", Origin: "haproxy-compression", Path: PathStreaming, Gzip: true, Framing: "chunked",
 		Want: always(Batches), HeldBy: "HAProxy (no option http-no-delay)"},
+	{Name: "HAProxy, option http-no-delay → gunicorn", Origin: "haproxy-no-delay", Path: PathStreaming, Framing: "chunked", Want: always(Streams)},
 	{Name: "Varnish default VCL → gunicorn, first GET (miss)", Origin: "varnish", Path: PathStreaming, Framing: "chunked", Want: always(Streams),
 		Then: &Config{Name: "… second GET (hit)", Origin: "varnish", Path: PathStreaming, Framing: "content-length",
 			Want: always(CacheHit), HeldBy: "Varnish (a cached copy)",
@@ -143,6 +144,14 @@ var Configs = []Config{
 					bad = append(bad, fmt.Sprintf("X-Varnish %q; want two ids (this request's and the cached object's)", tr.Headers.Get("X-Varnish")))
 				}
 				return bad
+			}}},
+	{Name: "Varnish default VCL → gunicorn, view with never_cache, first GET", Origin: "varnish", Path: PathNoCache, Framing: "chunked", Want: always(Streams),
+		Then: &Config{Name: "… second GET (not cached: streams again)", Origin: "varnish", Path: PathNoCache, Framing: "chunked", Want: always(Streams),
+			Check: func(p Pace, tr Truth) []string {
+				if ids := strings.Fields(tr.Headers.Get("X-Varnish")); len(ids) != 1 {
+					return []string{fmt.Sprintf("X-Varnish %q; want one id (not served from the cache)", tr.Headers.Get("X-Varnish"))}
+				}
+				return nil
 			}}},
 }
 
@@ -190,7 +199,7 @@ func (c Config) Judge(p Pace, tr Truth) []string {
 			fail("body done at %.0f ms; want ≥ %.0f ms (70%% of the view's %.0f ms)", tr.LastBodyMs, 0.7*nominal, nominal)
 		}
 		if tr.EndShare < 0.8 {
-			fail("%.0f%% of the body in the last tenth of the response; want ≥ 80%%", 100*tr.EndShare)
+			fail("%.0f%% of the body in the last tenth of the time; want ≥ 80%%", 100*tr.EndShare)
 		}
 		if k == HeldAll && tr.FirstByteMs < 0.7*nominal {
 			fail("first byte at %.0f ms; want ≥ %.0f ms (nothing before the end)", tr.FirstByteMs, 0.7*nominal)

@@ -44,13 +44,14 @@ var files embed.FS
 
 // Paths every origin serves (query: rows=N, delay=MS per row).
 const (
-	PathBuffered       = "/download_csv"                 // HttpResponse, Content-Length
-	PathStreaming      = "/download_csv_streaming"       // StreamingHttpResponse
-	PathStreamingAccel = "/download_csv_streaming_accel" // ... with X-Accel-Buffering: no
-	PathGzipBuffered   = "/gzip/download_csv"            // through GZipMiddleware
-	PathGzipStreaming  = "/gzip/download_csv_streaming"  // through GZipMiddleware
-	PathETagBuffered   = "/etag/download_csv"            // through ConditionalGetMiddleware
-	PathETagStreaming  = "/etag/download_csv_streaming"  // through ConditionalGetMiddleware
+	PathBuffered       = "/download_csv"                   // HttpResponse, Content-Length
+	PathStreaming      = "/download_csv_streaming"         // StreamingHttpResponse
+	PathStreamingAccel = "/download_csv_streaming_accel"   // ... with X-Accel-Buffering: no
+	PathGzipBuffered   = "/gzip/download_csv"              // through GZipMiddleware
+	PathGzipStreaming  = "/gzip/download_csv_streaming"    // through GZipMiddleware
+	PathETagBuffered   = "/etag/download_csv"              // through ConditionalGetMiddleware
+	PathETagStreaming  = "/etag/download_csv_streaming"    // through ConditionalGetMiddleware
+	PathNoCache        = "/nocache/download_csv_streaming" // with never_cache's Cache-Control
 )
 
 // Origin is one server of the lab, at its own loopback port.
@@ -82,6 +83,7 @@ var specs = []spec{
 	{"apache-deflate", "Apache mod_proxy_http and mod_deflate (text/csv)", "gunicorn", "apache2"},
 	{"haproxy", "HAProxy, mode http, stock options", "gunicorn", "haproxy"},
 	{"haproxy-compression", "HAProxy, compression algo gzip (text/csv)", "gunicorn", "haproxy"},
+	{"haproxy-no-delay", "HAProxy, option http-no-delay", "gunicorn", "haproxy"},
 	{"varnish", "Varnish, default VCL (caches the export: the second GET is a hit)", "gunicorn", "varnish"},
 }
 
@@ -542,6 +544,7 @@ func (l *Lab) Describe() string {
 		{PathStreamingAccel, "the same with X-Accel-Buffering: no"},
 		{PathGzipBuffered + ", " + PathGzipStreaming, "through GZipMiddleware"},
 		{PathETagBuffered + ", " + PathETagStreaming, "through ConditionalGetMiddleware"},
+		{PathNoCache, "the streaming view with never_cache (Cache-Control: no-store, private, …)"},
 	} {
 		fmt.Fprintf(&b, "  %-60s %s\n", p[0], p[1])
 	}

@@ -50,6 +50,12 @@ func TestTruthOf(t *testing.T) {
 		want: Truth{Framing: "chunked", Chunks: 2, BodyBytes: 100, FirstByteMs: 1, FirstBodyMs: 1, LastBodyMs: 1000,
 			P10Ms: 1, P90Ms: 1000, EndShare: 0.9, Pieces: 2, MedianPiece: 90, LargestPiece: 90, LargestGapMs: 999, MedianGapMs: 999},
 	}, {
+		name:   "held, headers too: all in two reads at the end (daphne)",
+		at:     []float64{4458, 4458.5},
+		pieces: []string{head + "a\r\n0123456789\r\n", "5a\r\n" + strings.Repeat("x", 90) + "\r\n0\r\n\r\n"},
+		want: Truth{Framing: "chunked", Chunks: 2, BodyBytes: 100, FirstByteMs: 4458, FirstBodyMs: 4458, LastBodyMs: 4458.5,
+			P10Ms: 4458, P90Ms: 4458.5, EndShare: 1, Pieces: 2, MedianPiece: 90, LargestPiece: 90, LargestGapMs: 4458, MedianGapMs: 0.5},
+	}, {
 		name:   "a close-delimited body after the headers",
 		at:     []float64{2, 50, 60},
 		pieces: []string{"HTTP/1.1 200 OK\r\n\r\n", "abc", "de"},

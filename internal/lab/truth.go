@@ -29,8 +29,8 @@ type Truth struct {
 	// near its start.
 	P10Ms, P90Ms float64
 	// EndShare is the share of the body's bytes that arrived in the last
-	// tenth of the time from the first byte to the last body byte: about
-	// 0.1 for a steady stream, near 1 for a body held to the end.
+	// tenth of the time from the request to the last body byte: about 0.1
+	// for a steady stream, near 1 for a body held to the end.
 	EndShare float64
 	// Pieces are the socket reads that carried body bytes, with their
 	// sizes (body bytes only, chunk framing excluded).
@@ -108,7 +108,7 @@ func truthOf(res probe.Result) Truth {
 	}
 	var late int64
 	for _, p := range body {
-		if p.t >= t.LastBodyMs-0.1*(t.LastBodyMs-t.FirstByteMs) {
+		if p.t >= 0.9*t.LastBodyMs {
 			late += p.bytes
 		}
 	}

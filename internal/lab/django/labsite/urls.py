@@ -9,9 +9,13 @@ in MIDDLEWARE, applied to these routes only.
     /download_csv_streaming_accel         ... with X-Accel-Buffering: no
     /gzip/download_csv[_streaming]        through GZipMiddleware
     /etag/download_csv[_streaming]        through ConditionalGetMiddleware
+    /nocache/download_csv_streaming       with never_cache (Cache-Control:
+                                          max-age=0, no-cache, no-store,
+                                          must-revalidate, private)
 """
 from django.urls import path
 from django.views.decorators.gzip import gzip_page
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import conditional_page
 
 from . import views
@@ -24,4 +28,5 @@ urlpatterns = [
     path("gzip/download_csv_streaming", gzip_page(views.download_csv_streaming)),
     path("etag/download_csv", conditional_page(views.download_csv)),
     path("etag/download_csv_streaming", conditional_page(views.download_csv_streaming)),
+    path("nocache/download_csv_streaming", never_cache(views.download_csv_streaming)),
 ]
