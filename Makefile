@@ -8,7 +8,7 @@ WASM    := web/app.wasm
 CHROME  ?= /usr/bin/chromium
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build wasm server run test chromium nginx-bin nginx screenshot bench talk-record load load-caps fuzz vet clean tree
+.PHONY: all build wasm server run test chromium nginx-bin nginx lab-bin lab screenshot bench talk-record load load-caps fuzz vet clean tree
 
 FUZZTIME ?= 30s
 
@@ -45,7 +45,7 @@ vet:
 # Every test: the Go unit and loopback tests, then the real-browser tests
 # (e2e/) against the real binary in Debian's Chromium. The browser tests
 # together pass go test's default 10 minutes on 2 shared cores.
-test: tree vet build chromium nginx-bin
+test: tree vet build chromium nginx-bin lab-bin
 	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 -timeout 30m ./...
 
 chromium:
@@ -74,6 +74,35 @@ nginx-bin:
 NGINX_ADDR ?= 127.0.0.1:8081
 nginx: nginx-bin
 	$(GO) run ./internal/nginx/nginxrun -listen $(NGINX_ADDR) -upstream $(ADDR)
+
+# The lab (internal/lab): the seed's Django views under Gunicorn, uWSGI,
+# uvicorn and daphne, behind nginx, Apache, HAProxy and Varnish, all
+# Debian's. lab-bin installs the packages when missing and run as root,
+# with a policy-rc.d that keeps their services from starting (the lab runs
+# its own, on loopback); otherwise it says how, and the lab's tests skip.
+LAB_PKGS := python3-django gunicorn uwsgi uwsgi-plugin-python3 python3-uvicorn python3-daphne nginx apache2 haproxy varnish
+lab-bin:
+	@missing=$$(for p in $(LAB_PKGS); do dpkg-query -W -f '$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	missing=$$(echo $$missing); \
+	test -z "$$missing" || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "chunkscope: installing the lab's Debian packages: $$missing"; \
+	    rc=/usr/sbin/policy-rc.d; made=; \
+	    if [ ! -e $$rc ]; then printf '#!/bin/sh\nexit 101\n' > $$rc && chmod +x $$rc && made=1; trap 'rm -f '$$rc INT TERM; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; st=$$?; \
+	    if [ -n "$$made" ]; then rm -f $$rc; fi; \
+	    if ss -ltnpH '( sport = :80 or sport = :6081 or sport = :6082 )' 2>/dev/null | grep .; then echo "chunkscope: something listens on the packages' service ports (80, 6081, 6082), above: stop it if they started it (the lab runs its own servers)" >&2; fi; \
+	    exit $$st; \
+	  else \
+	    echo "chunkscope: the lab's packages are missing, its tests will skip: run 'sudo apt-get install -y $$missing'" >&2; \
+	  fi; }
+
+# The lab in the foreground (Ctrl-C stops every server): prints each
+# origin, what it is, and a chunkscope command line allowing them all.
+# LAB_PORT=9100 puts the origins on 9100, 9101, … (default: free ports).
+LAB_PORT ?= 0
+lab: lab-bin
+	$(GO) run ./internal/lab/labrun -base-port $(LAB_PORT) -bin $(BIN)
 
 # docs/screenshot.png: the Compare view, taken by the browser test.
 screenshot: build chromium
