@@ -60,6 +60,13 @@ func main() {
 		}
 		return err
 	})
+	flag.Func("host", "a name (or address) this server answers to in a request's Host, beyond localhost, loopback addresses and the address it listens on; repeatable. Any other Host gets 421 (against DNS rebinding)", func(v string) error {
+		name, err := server.ParseHost(v)
+		if err == nil {
+			cfg.Hosts = append(cfg.Hosts, name)
+		}
+		return err
+	})
 	withNginx := false
 	flag.BoolFunc("nginx", "start Debian's nginx on a free loopback port in front of this server (stopped at exit), allow it as an upstream and offer its proxy_buffering on/off locations as hops; without nginx installed the server starts anyway and says so", func(v string) error {
 		b, err := strconv.ParseBool(v)
@@ -99,6 +106,8 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, wi
 		return fmt.Errorf("opening embedded web/: %w", err)
 	}
 	cfg.Web = files
+	cfg.CheckHost = true
+	cfg.ForwardSecret = server.NewSecret()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
@@ -172,7 +181,7 @@ func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
 	if tcp.IP.IsLoopback() {
 		host = tcp.IP.String() // ::1 when that is the one
 	}
-	origin, stop, err := nginx.Front(net.JoinHostPort(host, strconv.Itoa(tcp.Port)))
+	origin, p, err := nginx.Front(net.JoinHostPort(host, strconv.Itoa(tcp.Port)), cfg.ForwardSecret, os.Stderr)
 	switch {
 	case errors.Is(err, nginx.ErrNotInstalled):
 		log.Printf("chunkscope: -nginx: %v; serving without it", err)
@@ -183,6 +192,6 @@ func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
 	}
 	cfg.Nginx = server.Nginx{Origin: origin, Locations: []string{"/buffering-on/", "/buffering-off/"}}
 	cfg.Upstreams = append(cfg.Upstreams, origin)
-	fmt.Printf("chunkscope: nginx in front on %s/ (/buffering-on/, /buffering-off/, /gzip/)\n", origin)
-	return stop, nil
+	fmt.Printf("chunkscope: nginx in front on %s/ (/buffering-on/, /buffering-off/, /gzip/), pid %d\n", origin, p.PID)
+	return p.Stop, nil
 }

@@ -315,6 +315,13 @@ func (s *Server) upstream() http.Handler {
 			pr.Out.URL = u
 			pr.Out.Host = u.Host
 			pr.Out.Header.Del(hopHeader) // the secret never leaves the server
+			// The nginx main started, and only it, learns who the client
+			// is (with the forward secret), so that a URL chained back
+			// through it counts against that client, not 127.0.0.1.
+			pr.Out.Header.Del(forwardHeader)
+			if s.cfg.ForwardSecret != "" && s.cfg.Nginx.Origin != "" && "http://"+u.Host == s.cfg.Nginx.Origin {
+				pr.Out.Header.Set(forwardHeader, s.forwardClient(pr.In))
+			}
 		},
 		FlushInterval:  -1,
 		ModifyResponse: dropOwnHeaders,
