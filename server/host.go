@@ -22,11 +22,11 @@ import (
 // lower case, without a trailing dot or brackets.
 func ParseHost(raw string) (string, error) {
 	name := hostName(raw)
+	if name == "" || strings.ContainsAny(raw, " /\\?#@%,;\t\r\n") {
+		return "", fmt.Errorf("-host %q: want a host name or address, like talk.example or 192.0.2.7", raw)
+	}
 	if h, _, err := net.SplitHostPort(raw); err == nil {
 		return "", fmt.Errorf("-host %q: give the name alone, without the port (%s)", raw, h)
-	}
-	if name == "" || strings.ContainsAny(name, " /\\?#@%,;\t\r\n") {
-		return "", fmt.Errorf("-host %q: want a host name or address, like talk.example or 192.0.2.7", raw)
 	}
 	return name, nil
 }
