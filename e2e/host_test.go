@@ -18,10 +18,7 @@ import (
 // probe) and talk mode's embed pages, which carry the server's own Host,
 // still work.
 func TestHostRefused(t *testing.T) {
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" {
-		t.Skip("no binary: run make test")
-	}
+	bin := binary(t)
 	srv, err := harness.Start(bin, os.Stderr, "-host", "talk.example")
 	if err != nil {
 		t.Fatal(err)
@@ -59,13 +56,21 @@ func TestHostRefused(t *testing.T) {
 	}
 }
 
-// TestHostIPv6Loopback: listening on ::1, the server answers to its
-// bracketed address and refuses a foreign name.
-func TestHostIPv6Loopback(t *testing.T) {
+// binary is the real binary, for a test that starts servers of its own
+// and needs no browser; without it the test is skipped.
+func binary(t *testing.T) string {
+	t.Helper()
 	bin := os.Getenv("CHUNKSCOPE_BIN")
 	if bin == "" {
 		t.Skip("no binary: run make test")
 	}
+	return bin
+}
+
+// TestHostIPv6Loopback: listening on ::1, the server answers to its
+// bracketed address and refuses a foreign name.
+func TestHostIPv6Loopback(t *testing.T) {
+	bin := binary(t)
 	srv, err := harness.Start(bin, os.Stderr, "-addr", "[::1]:0")
 	if err != nil {
 		t.Skipf("no IPv6 on loopback? %v", err)

@@ -25,10 +25,7 @@ import (
 // directory. It skips without the binary or nginx.
 func frontServer(t *testing.T, args ...string) (srv *harness.Server, origin string, pid int, tmp string) {
 	t.Helper()
-	bin := os.Getenv("CHUNKSCOPE_BIN")
-	if bin == "" {
-		t.Skip("no binary: run make test")
-	}
+	bin := binary(t)
 	if !nginx.Installed() {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("nginx is missing in CI: make test installs it as root")
