@@ -52,7 +52,7 @@ func main() {
 	flag.IntVar(&cfg.MaxRuns, "max-runs", server.DefaultMaxRuns, "most measured responses (/csv/, /proxy/, /upstream, /wire) in flight, and as many event streams and files; beyond it: 503 with Retry-After")
 	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that buffered bodies in flight may hold together; beyond it: 413")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest any one response may take (streams, event streams, files), slow readers included")
-	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client address may have in flight, when -addr is not loopback (0: no cap); on loopback only if given")
+	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client may have in flight, when -addr is not loopback (0: no cap); on loopback only if given. A client is an IPv4 address or an IPv6 /64; behind -nginx, the client nginx serves")
 	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
 		origin, err := server.ParseUpstream(v)
 		if err == nil {
@@ -68,7 +68,7 @@ func main() {
 		return err
 	})
 	withNginx := false
-	flag.BoolFunc("nginx", "start Debian's nginx on a free loopback port in front of this server (stopped at exit), allow it as an upstream and offer its proxy_buffering on/off locations as hops; without nginx installed the server starts anyway and says so", func(v string) error {
+	flag.BoolFunc("nginx", "start Debian's nginx on a free loopback port in front of this server (it never writes a response to disk, and dies with this server, even on kill -9), allow it as an upstream and offer its proxy_buffering on/off locations as hops; without nginx installed the server starts anyway and says so", func(v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("want -nginx alone (or -nginx=false)")
