@@ -20,7 +20,8 @@ import (
 )
 
 // frontServer starts the real binary with -nginx (and args) for the test,
-// with its temporary directory (TMPDIR) one of the test's own, and returns
+// with its temporary directory (TMPDIR) one of the test's own, holding a
+// stale nginx directory an hour old for the server to sweep, and returns
 // it, nginx's origin (from GET /hops), nginx's process id and that
 // directory. It skips without the binary or nginx.
 func frontServer(t *testing.T, args ...string) (srv *harness.Server, origin string, pid int, tmp string) {
@@ -34,6 +35,14 @@ func frontServer(t *testing.T, args ...string) (srv *harness.Server, origin stri
 	}
 	tmp = t.TempDir()
 	t.Setenv("TMPDIR", tmp)
+	// What a chunkscope killed while its nginx started would leave: the
+	// next one sweeps it.
+	stale := filepath.Join(tmp, "chunkscope-nginx-stale")
+	if err := os.MkdirAll(filepath.Join(stale, "proxy"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
 	srv, err := harness.Start(bin, os.Stderr, append([]string{"-nginx"}, args...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -99,11 +108,12 @@ func alive(pid int) bool {
 // handler runs) takes its nginx with it: nginx, which runs as one process,
 // gets the kernel's parent-death signal, its port is free within two
 // seconds, and no directory is left behind (the one nginx started from is
-// gone as soon as nginx listens).
+// gone as soon as nginx listens; a stale one from before was swept at
+// start).
 func TestNginxDiesWithChunkscope(t *testing.T) {
 	srv, origin, pid, tmp := frontServer(t)
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
-		t.Errorf("TMPDIR while nginx runs: %v; want empty (nginx's directory removed once it listens)", names(left))
+		t.Errorf("TMPDIR while nginx runs: %v; want empty (nginx's directory removed once it listens, the stale one swept)", names(left))
 	}
 	if status, _ := fetch(t, http.DefaultClient, origin+"/buffering-off/clock", nil); status != 204 {
 		t.Fatalf("nginx before the kill: %d; want 204", status)

@@ -240,6 +240,48 @@ func Launch(cfg Config) (*Process, error) {
 	return nil, errors.New("nginx did not accept connections within 10 s")
 }
 
+// dirPrefix names the directories Front makes in the temporary directory.
+const dirPrefix = "chunkscope-nginx-"
+
+// Sweep removes from tmp the directories of nginxes that are gone: a
+// chunkscope killed while its nginx was starting (Launch removes the
+// directory once nginx listens), or one of a version that kept it for
+// nginx's life. A directory is left alone while it is younger than
+// minAge (an nginx may be starting from it) or while a running process
+// names it on its command line (an nginx still using it). It returns what
+// it removed.
+func Sweep(tmp string, minAge time.Duration) []string {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, dirPrefix+"*"))
+	if len(dirs) == 0 {
+		return nil
+	}
+	var cmdlines []string
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if b, err := os.ReadFile(p); err == nil {
+			cmdlines = append(cmdlines, string(b))
+		}
+	}
+	var removed []string
+	for _, d := range dirs {
+		fi, err := os.Lstat(d)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < minAge {
+			continue
+		}
+		used := false
+		for _, c := range cmdlines {
+			if strings.Contains(c, d+"/") || strings.Contains(c, d+"\x00") || strings.HasSuffix(c, d) {
+				used = true
+				break
+			}
+		}
+		if !used && os.RemoveAll(d) == nil {
+			removed = append(removed, d)
+		}
+	}
+	return removed
+}
+
 // tail passes nginx's stderr on to w and keeps its last 4 KiB, to say why
 // a start failed.
 type tail struct {
@@ -269,7 +311,8 @@ func (t *tail) String() string {
 
 // Front starts nginx on a free loopback port in front of the chunkscope
 // server at upstream (a loopback host:port), from a directory of its own
-// that is gone once nginx listens, naming its clients with secret (see
+// that is gone once nginx listens (and first sweeps the directories of
+// nginxes that are gone, see Sweep), naming its clients with secret (see
 // Config.Secret) and logging to log. It returns nginx's origin
 // (http://127.0.0.1:PORT) and its process. Without nginx installed the
 // error is ErrNotInstalled.
@@ -283,7 +326,8 @@ func Front(upstream, secret string, log io.Writer) (origin string, p *Process, e
 	}
 	listen := ln.Addr().String()
 	ln.Close() // nginx binds it next: a race only another process on this port could win
-	dir, err := os.MkdirTemp("", "chunkscope-nginx-")
+	Sweep(os.TempDir(), time.Minute)
+	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
 		return "", nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConfig: the generated configuration puts nothing on disk (no
@@ -85,6 +86,43 @@ func TestWriteRefuses(t *testing.T) {
 	} {
 		if _, err := Write(cfg); err == nil {
 			t.Errorf("Write(%+v): no error", cfg)
+		}
+	}
+}
+
+// TestSweep: the directories of nginxes that are gone are removed; one
+// that is young (an nginx may be starting from it) or that a running
+// process names (an nginx of a version that keeps it) is kept, and so is
+// anything not named like nginx's.
+func TestSweep(t *testing.T) {
+	tmp := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	mk := func(name string, aged bool) string {
+		d := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Join(d, "proxy"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if aged {
+			os.Chtimes(d, old, old)
+		}
+		return d
+	}
+	stale := mk(dirPrefix+"stale", true)
+	young := mk(dirPrefix+"young", false)
+	used := mk(dirPrefix+"used", true)
+	other := mk("someone-else", true)
+	sh := exec.Command("sh", "-c", "sleep 30", used) // names used on its command line, as nginx -p does
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sh.Process.Kill(); sh.Wait() }()
+	removed := Sweep(tmp, time.Minute)
+	if len(removed) != 1 || removed[0] != stale {
+		t.Errorf("Sweep removed %q; want only %s", removed, stale)
+	}
+	for _, d := range []string{young, used, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s: %v; want it kept", d, err)
 		}
 	}
 }
