@@ -44,7 +44,8 @@ func hold(t *testing.T, client *http.Client, u string) {
 // TestNginxCountsTheClient: with -nginx, the per-client cap counts the
 // client nginx serves, not nginx's own 127.0.0.1 (the speaker's address):
 // a client that fills its share through nginx, directly or with a URL
-// chained through /upstream and nginx back to the server, gets 503 naming
+// chained through /upstream or the wire probe and nginx back to the
+// server, gets 503 naming
 // its own address, while the speaker's page and runs are still served. A
 // client that forges the header nginx names its client in, to nginx or to
 // the server, is counted as itself; and the header's secret never reaches
@@ -100,6 +101,15 @@ func TestNginxCountsTheClient(t *testing.T) {
 		hold(t, c, srv.Base+"/upstream?url="+url.QueryEscape(nginx+"/buffering-off"+slow))
 		refusedAs(t, c, srv.Base+slow, "127.0.0.4", nil)
 		speakerServed(t, "127.0.0.4's share full through a chain")
+	})
+
+	t.Run("chained through /wire and nginx", func(t *testing.T) {
+		e := from("127.0.0.6")
+		// The probe's stream, and the /csv/ one nginx carries back with
+		// 127.0.0.6's name.
+		hold(t, e, srv.Base+"/wire?url="+url.QueryEscape(nginx+"/buffering-off"+slow))
+		refusedAs(t, e, srv.Base+slow, "127.0.0.6", nil)
+		speakerServed(t, "127.0.0.6's share full through a probe")
 	})
 
 	t.Run("the secret stays home", func(t *testing.T) {

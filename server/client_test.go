@@ -80,11 +80,11 @@ func TestForwardedClient(t *testing.T) {
 	}
 }
 
-// TestUpstreamForwardsClientOnlyToNginx: /upstream names its client, with
-// the secret, to the nginx main started (so a URL chained back through it
-// counts against that client), and to no other origin, not even one that
-// a forwarded request came through.
-func TestUpstreamForwardsClientOnlyToNginx(t *testing.T) {
+// TestHopsForwardClientOnlyToNginx: /upstream and the wire probe name
+// their client, with the secret, to the nginx main started (so a URL
+// chained back through it counts against that client), and to no other
+// origin, not even when the request came through that nginx.
+func TestHopsForwardClientOnlyToNginx(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]string{}
 	record := func(name string) *httptest.Server {
@@ -99,35 +99,40 @@ func TestUpstreamForwardsClientOnlyToNginx(t *testing.T) {
 	defer nginx.Close()
 	defer other.Close()
 	ts := startServer(t, Config{ForwardSecret: "5ec2e7", Upstreams: []string{nginx.URL, other.URL}, Nginx: Nginx{Origin: nginx.URL}})
-	for _, tc := range []struct {
-		name, to, header, want string
-	}{
-		{"to our nginx", "nginx", "", "5ec2e7 127.0.0.1"},
-		{"to our nginx, forwarded by it", "nginx", "5ec2e7 192.0.2.7", "5ec2e7 192.0.2.7"},
-		{"to our nginx, forged", "nginx", "guess 192.0.2.7", "5ec2e7 127.0.0.1"},
-		{"to another origin", "other", "", ""},
-		{"to another origin, forwarded by our nginx", "other", "5ec2e7 192.0.2.7", ""},
-		{"to another origin, forged", "other", "guess 192.0.2.7", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			to := map[string]string{"nginx": nginx.URL, "other": other.URL}[tc.to]
-			req, _ := http.NewRequest("GET", ts.URL+"/upstream?url="+to+"/x", nil)
-			if tc.header != "" {
-				req.Header.Set(forwardHeader, tc.header)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			mu.Lock()
-			got := seen[tc.to]
-			mu.Unlock()
-			if resp.StatusCode != 200 || got != tc.want {
-				t.Errorf("%d; %s saw %s %q; want 200 and %q", resp.StatusCode, tc.to, forwardHeader, got, tc.want)
-			}
-		})
+	for _, hop := range []string{"/upstream", "/wire"} {
+		for _, tc := range []struct {
+			name, to, header, want string
+		}{
+			{"to our nginx", "nginx", "", "5ec2e7 127.0.0.1"},
+			{"to our nginx, forwarded by it", "nginx", "5ec2e7 192.0.2.7", "5ec2e7 192.0.2.7"},
+			{"to our nginx, forged", "nginx", "guess 192.0.2.7", "5ec2e7 127.0.0.1"},
+			{"to another origin", "other", "", ""},
+			{"to another origin, forwarded by our nginx", "other", "5ec2e7 192.0.2.7", ""},
+			{"to another origin, forged", "other", "guess 192.0.2.7", ""},
+		} {
+			t.Run(hop+" "+tc.name, func(t *testing.T) {
+				mu.Lock()
+				seen[tc.to] = "(no request)"
+				mu.Unlock()
+				to := map[string]string{"nginx": nginx.URL, "other": other.URL}[tc.to]
+				req, _ := http.NewRequest("GET", ts.URL+hop+"?url="+to+"/x", nil)
+				if tc.header != "" {
+					req.Header.Set(forwardHeader, tc.header)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				got := seen[tc.to]
+				mu.Unlock()
+				if resp.StatusCode != 200 || got != tc.want {
+					t.Errorf("%d; %s saw %s %q; want 200 and %q", resp.StatusCode, tc.to, forwardHeader, got, tc.want)
+				}
+			})
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -160,11 +161,16 @@ func (s *Server) withClient(r *http.Request) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), clientKey{}, c))
 }
 
-// forwardClient is how /upstream passes on its client to the nginx main
-// started: the header's value, secret included. Only for that nginx,
-// never for another origin.
-func (s *Server) forwardClient(r *http.Request) string {
-	return s.cfg.ForwardSecret + " " + clientAddr(r)
+// forwardTo is the forwardHeader value with which a request that r makes
+// to u (through /upstream, or the wire probe) names r's client, secret
+// included; false unless u is the nginx main started: the secret never
+// goes to another origin. A URL chained through that nginx back to this
+// server then counts against r's client, not 127.0.0.1.
+func (s *Server) forwardTo(r *http.Request, u *url.URL) (string, bool) {
+	if s.cfg.ForwardSecret == "" || s.cfg.Nginx.Origin == "" || u == nil || "http://"+u.Host != s.cfg.Nginx.Origin {
+		return "", false
+	}
+	return s.cfg.ForwardSecret + " " + clientAddr(r), true
 }
 
 // NewSecret draws a secret for Config.ForwardSecret (and the nginx

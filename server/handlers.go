@@ -319,8 +319,8 @@ func (s *Server) upstream() http.Handler {
 			// is (with the forward secret), so that a URL chained back
 			// through it counts against that client, not 127.0.0.1.
 			pr.Out.Header.Del(forwardHeader)
-			if s.cfg.ForwardSecret != "" && s.cfg.Nginx.Origin != "" && "http://"+u.Host == s.cfg.Nginx.Origin {
-				pr.Out.Header.Set(forwardHeader, s.forwardClient(pr.In))
+			if v, ok := s.forwardTo(pr.In, u); ok {
+				pr.Out.Header.Set(forwardHeader, v)
 			}
 		},
 		FlushInterval:  -1,
