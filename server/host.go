@@ -32,12 +32,15 @@ func ParseHost(raw string) (string, error) {
 }
 
 // hostName is a Host header's name: the port, brackets and a trailing dot
-// off, in lower case.
+// off, in lower case (an address in its one canonical spelling).
 func hostName(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.String() // one spelling per address: 2001:DB8:0::7 is 2001:db8::7
+	}
 	return strings.ToLower(host)
 }
 

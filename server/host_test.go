@@ -56,7 +56,7 @@ func startOn(t *testing.T, ln net.Listener, cfg Config) *httptest.Server {
 // a DNS-rebinding page sends, gets 421 with a sentence that names it and
 // the flag that would allow it.
 func TestHostAllowlist(t *testing.T) {
-	ts := startServer(t, Config{CheckHost: true, Hosts: []string{"Talk.Example."}})
+	ts := startServer(t, Config{CheckHost: true, Hosts: []string{"Talk.Example.", "2001:db8::7"}})
 	addr := ts.Listener.Addr().String()
 	for _, tc := range []struct {
 		host   string
@@ -73,7 +73,8 @@ func TestHostAllowlist(t *testing.T) {
 		{"[::ffff:127.0.0.1]", 204},
 		{"talk.example", 204},
 		{"TALK.example:443", 204},
-		{"", 204}, // HTTP/1.0 without a Host: no name to check
+		{"[2001:DB8:0::7]:8000", 204}, // -host 2001:db8::7
+		{"", 204},                     // HTTP/1.0 without a Host: no name to check
 		{"evil.example", 421},
 		{"evil.example:" + strings.Split(addr, ":")[1], 421},
 		{"127.0.0.1.evil.example", 421},
@@ -156,6 +157,7 @@ func TestParseHost(t *testing.T) {
 		{"Talk.Example.", "talk.example", ""},
 		{"192.0.2.7", "192.0.2.7", ""},
 		{"[2001:db8::7]", "2001:db8::7", ""},
+		{"2001:DB8:0:0::7", "2001:db8::7", ""},
 		{"2001:db8::7", "2001:db8::7", ""},
 		{"talk.example:8000", "", "without the port"},
 		{"", "", "want a host name"},

@@ -287,8 +287,10 @@ func (s *Server) ConnState(_ net.Conn, st http.ConnState) {
 	}
 }
 
-// ServeHTTP sets the headers every response carries, then routes. The page
-// is cross-origin isolated (COOP + COEP) so that the browser offers
+// ServeHTTP sets the headers every response carries, refuses a Host that
+// does not name this server (421, with CheckHost), resolves the client the
+// request counts against, then routes. The page is cross-origin isolated
+// (COOP + COEP) so that the browser offers
 // performance.measureUserAgentSpecificMemory(); everything it loads comes
 // from this origin, so require-corp costs nothing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
