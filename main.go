@@ -53,7 +53,7 @@ func main() {
 	flag.Int64Var(&cfg.BufferBudget, "buffer-budget", server.DefaultBufferBudget, "bytes that responses in flight may hold in memory together (buffered bodies, TimeoutHandler's buffer, compressed copies), counted as they are held; beyond it: 413")
 	flag.Int64Var(&cfg.BufferPerClient, "buffer-per-client", 0, "bytes of -buffer-budget that one client address's responses may hold together; beyond it: 413 (0: a quarter of -buffer-budget when clients are capped, i.e. -addr beyond loopback or -max-per-client given; else all of it)")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest any one response may take (streams, event streams, files), slow readers included")
-	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client address may have in flight, when -addr is not loopback (0: no cap); on loopback only if given")
+	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client may have in flight, when -addr is not loopback (0: no cap); on loopback only if given. A client is an IPv4 address or an IPv6 /64; behind -nginx, the client nginx serves")
 	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
 		origin, err := server.ParseUpstream(v)
 		if err == nil {
@@ -61,8 +61,15 @@ func main() {
 		}
 		return err
 	})
+	flag.Func("host", "a name (or address) this server answers to in a request's Host, beyond localhost, loopback addresses and the address it listens on; repeatable. Any other Host gets 421 (against DNS rebinding)", func(v string) error {
+		name, err := server.ParseHost(v)
+		if err == nil {
+			cfg.Hosts = append(cfg.Hosts, name)
+		}
+		return err
+	})
 	withNginx := false
-	flag.BoolFunc("nginx", "start Debian's nginx on a free loopback port in front of this server (stopped at exit), allow it as an upstream and offer its proxy_buffering on/off locations as hops; without nginx installed the server starts anyway and says so", func(v string) error {
+	flag.BoolFunc("nginx", "start Debian's nginx on a free loopback port in front of this server (it never writes a response to disk, and dies with this server, even on kill -9), allow it as an upstream and offer its proxy_buffering on/off locations as hops; without nginx installed the server starts anyway and says so", func(v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("want -nginx alone (or -nginx=false)")
@@ -100,6 +107,8 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, wi
 		return fmt.Errorf("opening embedded web/: %w", err)
 	}
 	cfg.Web = files
+	cfg.CheckHost = true
+	cfg.ForwardSecret = server.NewSecret()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
@@ -173,7 +182,7 @@ func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
 	if tcp.IP.IsLoopback() {
 		host = tcp.IP.String() // ::1 when that is the one
 	}
-	origin, stop, err := nginx.Front(net.JoinHostPort(host, strconv.Itoa(tcp.Port)))
+	origin, p, err := nginx.Front(net.JoinHostPort(host, strconv.Itoa(tcp.Port)), cfg.ForwardSecret, os.Stderr)
 	switch {
 	case errors.Is(err, nginx.ErrNotInstalled):
 		log.Printf("chunkscope: -nginx: %v; serving without it", err)
@@ -184,6 +193,6 @@ func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
 	}
 	cfg.Nginx = server.Nginx{Origin: origin, Locations: []string{"/buffering-on/", "/buffering-off/"}}
 	cfg.Upstreams = append(cfg.Upstreams, origin)
-	fmt.Printf("chunkscope: nginx in front on %s/ (/buffering-on/, /buffering-off/, /gzip/)\n", origin)
-	return stop, nil
+	fmt.Printf("chunkscope: nginx in front on %s/ (/buffering-on/, /buffering-off/, /gzip/), pid %d\n", origin, p.PID)
+	return p.Stop, nil
 }

@@ -32,7 +32,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	defer conn.Close()
 	// A 10 s stream, well past the grace period.
-	fmt.Fprintf(conn, "GET /csv/streaming?rows=100&delay=100ms HTTP/1.1\r\nHost: chunkscope\r\n\r\n")
+	fmt.Fprintf(conn, "GET /csv/streaming?rows=100&delay=100ms HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	first := make([]byte, 64)
 	if _, err := conn.Read(first); err != nil {
 		t.Fatalf("no first byte: %v", err)

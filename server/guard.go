@@ -3,10 +3,14 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -75,15 +79,103 @@ func (c *clientShares) give(addr string) {
 	}
 }
 
-// clientAddr is the client's IP address, without the port: a browser
-// opens several connections.
+// forwardHeader carries, from a hop of ours (the nginx main starts with
+// -nginx, and /upstream when it reaches that nginx), the client the hop
+// serves: "SECRET ADDRESS", where SECRET is Config.ForwardSecret. Without
+// it everything nginx carries would count against 127.0.0.1, the
+// speaker's own address. A value without the secret is never trusted, and
+// the header never reaches a handler (ServeHTTP takes it off).
+const forwardHeader = "X-Chunkscope-Client"
+
+// clientKey is the request context's key for the client ServeHTTP
+// resolved.
+type clientKey struct{}
+
+// clientAddr is the client r counts against: its IP address without the
+// port (a browser opens several connections), an IPv6 address as its /64
+// (one host or one home network holds a whole /64: counting each /128
+// would give it millions of shares), an IPv4-mapped IPv6 address as the
+// IPv4 one. Behind a hop of ours it is the hop's client (see
+// forwardHeader), resolved once by ServeHTTP.
 func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if c, ok := r.Context().Value(clientKey{}).(string); ok {
+		return c
+	}
+	return remoteClient(r.RemoteAddr)
+}
+
+// remoteClient is clientAddr of a connection's remote address (host:port).
+func remoteClient(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
-		return r.RemoteAddr
+		host = remote
+	}
+	if c, ok := clientOf(host); ok {
+		return c
 	}
 	return host
 }
+
+// clientOf is the client an address (or an IPv6 /64 prefix, as a hop of
+// ours forwards it) counts as, or false when it is neither.
+func clientOf(s string) (string, bool) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		if !p.Addr().Is6() || p.Addr().Is4In6() || p.Bits() != 64 {
+			return "", false
+		}
+		return p.Masked().String(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return "", false
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return a.String(), true
+	}
+	p, _ := a.Prefix(64) // an IPv6 address has 64 bits and more
+	return p.String(), true
+}
+
+// client resolves the client r counts against: the one a hop of ours
+// names with the secret, otherwise the connection's remote address.
+func (s *Server) client(r *http.Request) string {
+	if s.cfg.ForwardSecret != "" {
+		if v := r.Header.Values(forwardHeader); len(v) == 1 {
+			secret, addr, _ := strings.Cut(v[0], " ")
+			if subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.ForwardSecret)) == 1 {
+				if c, ok := clientOf(addr); ok {
+					return c
+				}
+			}
+		}
+	}
+	return remoteClient(r.RemoteAddr)
+}
+
+// withClient resolves r's client once, into its context, and takes the
+// forwarded header off: the secret reaches no handler.
+func (s *Server) withClient(r *http.Request) *http.Request {
+	c := s.client(r)
+	r.Header.Del(forwardHeader)
+	return r.WithContext(context.WithValue(r.Context(), clientKey{}, c))
+}
+
+// forwardTo is the forwardHeader value with which a request that r makes
+// to u (through /upstream, or the wire probe) names r's client, secret
+// included; false unless u is the nginx main started: the secret never
+// goes to another origin. A URL chained through that nginx back to this
+// server then counts against r's client, not 127.0.0.1.
+func (s *Server) forwardTo(r *http.Request, u *url.URL) (string, bool) {
+	if s.cfg.ForwardSecret == "" || s.cfg.Nginx.Origin == "" || u == nil || "http://"+u.Host != s.cfg.Nginx.Origin {
+		return "", false
+	}
+	return s.cfg.ForwardSecret + " " + clientAddr(r), true
+}
+
+// NewSecret draws a secret for Config.ForwardSecret (and the nginx
+// configuration that sends it).
+func NewSecret() string { return newHopSecret() }
 
 // isHop reports whether r is one of the server's own inner requests.
 func (s *Server) isHop(r *http.Request) bool {

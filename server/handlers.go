@@ -347,6 +347,13 @@ func (s *Server) upstream() http.Handler {
 			pr.Out.URL = u
 			pr.Out.Host = u.Host
 			pr.Out.Header.Del(hopHeader) // the secret never leaves the server
+			// The nginx main started, and only it, learns who the client
+			// is (with the forward secret), so that a URL chained back
+			// through it counts against that client, not 127.0.0.1.
+			pr.Out.Header.Del(forwardHeader)
+			if v, ok := s.forwardTo(pr.In, u); ok {
+				pr.Out.Header.Set(forwardHeader, v)
+			}
 		},
 		Transport:      glassTransport{http.DefaultTransport},
 		FlushInterval:  -1,

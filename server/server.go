@@ -76,6 +76,20 @@ type Config struct {
 	// (-nginx), or why none runs: the page offers its locations as hops
 	// (GET /hops). Its origin must be in Upstreams too to be read.
 	Nginx Nginx
+	// ForwardSecret is the secret with which a hop of ours (the nginx
+	// main starts) names the client it serves, so that the client, not
+	// the hop's 127.0.0.1, is counted (see forwardHeader; NewSecret draws
+	// one). Empty: no forwarded client is trusted.
+	ForwardSecret string
+	// CheckHost turns on the Host check (main always does): a request's
+	// Host must be a loopback name or address, the address it came in on,
+	// or one of Hosts; any other gets 421, so that a DNS-rebinding page
+	// cannot use the server as its own origin. Off, any Host is served
+	// (in-process tests that send a made-up one).
+	CheckHost bool
+	// Hosts are the names a request's Host may carry beyond those (main's
+	// -host), say the name an audience types for an exposed server.
+	Hosts []string
 }
 
 // Protocols are the protocols the server speaks: HTTP/1.1, and HTTP/2 in
@@ -190,6 +204,13 @@ func (c *Config) fill() error {
 	case c.MaxPerClient < 0:
 		return fmt.Errorf("max per client %d: want at least 0 (0: no cap)", c.MaxPerClient)
 	}
+	for i, h := range c.Hosts {
+		name, err := ParseHost(h)
+		if err != nil {
+			return err
+		}
+		c.Hosts[i] = name
+	}
 	return nil
 }
 
@@ -286,8 +307,10 @@ func (s *Server) ConnState(_ net.Conn, st http.ConnState) {
 	}
 }
 
-// ServeHTTP sets the headers every response carries, then routes. The page
-// is cross-origin isolated (COOP + COEP) so that the browser offers
+// ServeHTTP sets the headers every response carries, refuses a Host that
+// does not name this server (421, with CheckHost), resolves the client the
+// request counts against, then routes. The page is cross-origin isolated
+// (COOP + COEP) so that the browser offers
 // performance.measureUserAgentSpecificMemory(); everything it loads comes
 // from this origin, so require-corp costs nothing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -298,7 +321,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if embeddable(r) {
 		h.Set("Content-Security-Policy", embedPolicy)
 	}
-	s.mux.ServeHTTP(w, r)
+	if s.cfg.CheckHost {
+		if refused := s.refuseHost(r); refused != "" {
+			serveError(w, http.StatusMisdirectedRequest, refused)
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, s.withClient(r))
 }
 
 // streamDeadline bounds one response: production stops when the context

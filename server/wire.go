@@ -107,7 +107,11 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 		if err != nil {
 			return probe.Request{}, false, err
 		}
-		return probe.Request{URL: u.String()}, false, nil
+		req := probe.Request{URL: u.String()}
+		if v, ok := s.forwardTo(r, u); ok { // our nginx: count the client, not 127.0.0.1
+			req.Header = map[string]string{forwardHeader: v}
+		}
+		return req, false, nil
 	}
 	sc, ok := spec.Lookup(q.Get("scenario"))
 	if !ok {

@@ -1,5 +1,7 @@
 // Command nginxrun runs nginx on loopback in front of a chunkscope server,
 // with the configuration internal/nginx generates, until Ctrl-C (make nginx).
+// It knows no server's secret, so what it carries counts as 127.0.0.1's
+// own (chunkscope -nginx starts one that names its clients).
 //
 //	go run ./internal/nginx/nginxrun -listen 127.0.0.1:8081 -upstream 127.0.0.1:8000
 package main
@@ -24,14 +26,14 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	stop, err := nginx.Start(nginx.Config{Listen: *listen, Upstream: *upstream, Dir: dir})
+	p, err := nginx.Launch(nginx.Config{Listen: *listen, Upstream: *upstream, Dir: dir, Log: os.Stderr})
 	if err != nil {
 		log.Fatalf("nginxrun: %v", err)
 	}
-	fmt.Printf("nginx: listening on http://%s/ in front of %s (config %s/nginx.conf)\n", *listen, *upstream, dir)
+	fmt.Printf("nginx: listening on http://%s/ in front of %s (pid %d)\n", *listen, *upstream, p.PID)
 	fmt.Printf("  http://%s/buffering-on/csv/streaming?rows=20&delay=100ms\n  http://%s/buffering-off/csv/streaming?rows=20&delay=100ms\n  http://%s/gzip/csv/streaming?rows=20&delay=100ms\n", *listen, *listen, *listen)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
-	stop()
+	p.Stop()
 }
