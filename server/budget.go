@@ -163,22 +163,6 @@ func (h *hold) bytes() int64 {
 	return h.n
 }
 
-// clientHeader carries, on a hop's inner request (which comes from the
-// server itself, over loopback), the address of the client the outer
-// request came from: its inner body is that client's to hold, not the
-// loopback address's, which is the speaker's own. It is believed only
-// beside the hop secret.
-const clientHeader = "X-Chunkscope-Client"
-
-// budgetClient is whom r's held bytes count against: the client, or for a
-// hop's inner request the client of the outer one.
-func (s *Server) budgetClient(r *http.Request) string {
-	if c := r.Header.Get(clientHeader); c != "" && s.isHop(r) {
-		return c
-	}
-	return clientAddr(r)
-}
-
 // bufferGrowth is what a bytes.Buffer that holds size bytes in capacity
 // capacity allocates to take n more: nothing while they fit, else a new
 // array of max(2×capacity, size+n) bytes (bytes.Buffer.grow and growSlice

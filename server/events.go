@@ -114,7 +114,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	// Only the client that tagged the run reads it (runOwner); another
 	// client asking for the same id waits for a run of its own and is told
 	// none came, exactly as for an id nobody tagged.
-	key := runKey{owner: s.runOwner(r), id: id}
+	key := runKey{owner: clientAddr(r), id: id}
 	got, done, changed, err := s.runs.since(ctx, key, next, waitForRun)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -161,16 +161,22 @@ func (s *Server) withClient(r *http.Request) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), clientKey{}, c))
 }
 
-// forwardTo is the forwardHeader value with which a request that r makes
-// to u (through /upstream, or the wire probe) names r's client, secret
-// included; false unless u is the nginx main started: the secret never
-// goes to another origin. A URL chained through that nginx back to this
-// server then counts against r's client, not 127.0.0.1.
+// forwarded is the forwardHeader value with which an inner request that r
+// makes (a /proxy/ hop's, the wire probe's) names r's client to this
+// server or its nginx, secret included.
+func (s *Server) forwarded(r *http.Request) string {
+	return s.cfg.ForwardSecret + " " + clientAddr(r)
+}
+
+// forwardTo is forwarded(r) for a request that r makes to u (through
+// /upstream, or the wire probe); false unless u is the nginx main started:
+// the secret never goes to another origin. A URL chained through that
+// nginx back to this server then counts against r's client, not 127.0.0.1.
 func (s *Server) forwardTo(r *http.Request, u *url.URL) (string, bool) {
-	if s.cfg.ForwardSecret == "" || s.cfg.Nginx.Origin == "" || u == nil || "http://"+u.Host != s.cfg.Nginx.Origin {
+	if s.cfg.Nginx.Origin == "" || u == nil || "http://"+u.Host != s.cfg.Nginx.Origin {
 		return "", false
 	}
-	return s.cfg.ForwardSecret + " " + clientAddr(r), true
+	return s.forwarded(r), true
 }
 
 // NewSecret draws a secret for Config.ForwardSecret (and the nginx

@@ -237,7 +237,7 @@ func (h heldBody) release() { h.hold.release() }
 // lets go of what it holds and is refused. On failure it has answered
 // (413, nothing sent before) or the client left.
 func (s *Server) holdBody(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, run *runLog, copies int64) (heldBody, bool) {
-	client := s.budgetClient(r)
+	client := clientAddr(r)
 	if err := s.budget.fits(client, copies*sp.BodySize()); err != nil {
 		s.refuseHeld(w, sp, copies, 0, err)
 		return heldBody{}, false
@@ -274,8 +274,8 @@ func acceptsGzip(w http.ResponseWriter, r *http.Request) bool {
 //
 // The proxy's response is the one its client reads, so it takes the slot
 // and the deadline; its inner request carries the hop secret and takes
-// none of its own, and names the client (clientHeader), whose share of the
-// buffer budget an inner buffered body takes. The proxy itself holds no
+// none of its own, and names the outer client (forwardHeader), whose run
+// it is and whose share of the buffer budget an inner buffered body takes. The proxy itself holds no
 // body: ReverseProxy copies through a 32 KiB buffer.
 func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler {
 	rp := &httputil.ReverseProxy{
@@ -286,8 +286,7 @@ func (s *Server) proxy(prefix string, flushInterval time.Duration) http.Handler 
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = ""
 			pr.Out.Header.Set(hopHeader, s.hop)
-			pr.Out.Header.Set(clientHeader, s.budgetClient(pr.In)) // what the inner body holds is this client's
-			s.forwardRunOwner(pr.Out, pr.In)                       // a tagged run is the outer client's
+			pr.Out.Header.Set(forwardHeader, s.forwarded(pr.In)) // its run and what it holds are the outer client's
 		},
 		FlushInterval:  flushInterval,
 		ModifyResponse: dropOwnHeaders,
@@ -321,7 +320,7 @@ func (s *Server) beginRun(w http.ResponseWriter, r *http.Request, sp spec.Spec) 
 	if sp.Run == "" {
 		return nil, true
 	}
-	l, err := s.runs.begin(s.runOwner(r), sp.Run)
+	l, err := s.runs.begin(clientAddr(r), sp.Run)
 	if err != nil {
 		serveError(w, http.StatusBadRequest, err.Error())
 		return nil, false

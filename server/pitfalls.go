@@ -72,7 +72,7 @@ func (s *Server) fixedFlush(ctx context.Context, w http.ResponseWriter, r *http.
 // unsent (a panic is its only way to be told; see abandon) and the answer
 // is 413 with the reason.
 func (s *Server) timeoutHandler(ctx context.Context, w http.ResponseWriter, r *http.Request, sp spec.Spec, _ *runLog) {
-	client := s.budgetClient(r)
+	client := clientAddr(r)
 	if err := s.budget.fits(client, sp.BodySize()); err != nil {
 		s.refuseHeld(w, sp, 1, 0, err)
 		return

@@ -264,8 +264,8 @@ func TestEventsAnswerOnlyTheRunsClient(t *testing.T) {
 		{"direct", a, "/csv/streaming?rows=3&delay=20ms", nil, a, b},
 		{"direct from the second address", b, "/csv/streaming?rows=3&delay=20ms", nil, b, a},
 		{"through /proxy/", b, "/proxy/default/csv/streaming?rows=3&delay=20ms", nil, b, a},
-		{"a forged owner header", a, "/csv/buffered?rows=3", []string{runOwnerHeader, "127.0.0.2"}, a, b},
-		{"a forged owner header through /proxy/", b, "/proxy/flush/csv/streaming?rows=3", []string{runOwnerHeader, "127.0.0.1"}, b, a},
+		{"a forged client header", a, "/csv/buffered?rows=3", []string{forwardHeader, "guess 127.0.0.2"}, a, b},
+		{"a forged client header through /proxy/", b, "/proxy/flush/csv/streaming?rows=3", []string{forwardHeader, "guess 127.0.0.1"}, b, a},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -34,31 +33,9 @@ const (
 )
 
 // runKey names a tagged run: the id in its client's own namespace. The
-// client is runOwner's: the address the run's /events must come from.
+// owner is the tagging request's clientAddr (through a hop of ours, the
+// outer client): the only client whose /events may read it.
 type runKey struct{ owner, id string }
-
-// runOwnerHeader carries, on the inner request of a /proxy/ hop, the
-// address of the client that sent the outer one: the run's owner, not the
-// hop (which connects from the server's own address). It is believed only
-// beside the hop secret (isHop), and the hop sets it, so no client can
-// claim another's runs with it.
-const runOwnerHeader = "X-Chunkscope-Run-Owner"
-
-// runOwner is the client a request tagged with run=ID tags it for, and the
-// only one that may read /events?run=ID: clientAddr, or, on a hop of ours,
-// the client of the outer request.
-func (s *Server) runOwner(r *http.Request) string {
-	if o := r.Header.Get(runOwnerHeader); o != "" && s.isHop(r) {
-		return o
-	}
-	return clientAddr(r)
-}
-
-// forwardRunOwner marks a hop's inner request with its outer client (see
-// runOwnerHeader). A proxy's Rewrite calls it after the hop secret is set.
-func (s *Server) forwardRunOwner(out, in *http.Request) {
-	out.Header.Set(runOwnerHeader, s.runOwner(in))
-}
 
 // numbered is a sample with its number in the run: its SSE id, which stays
 // the same when the run is thinned, so a reader resuming from

@@ -77,9 +77,10 @@ type Config struct {
 	// (GET /hops). Its origin must be in Upstreams too to be read.
 	Nginx Nginx
 	// ForwardSecret is the secret with which a hop of ours (the nginx
-	// main starts) names the client it serves, so that the client, not
-	// the hop's 127.0.0.1, is counted (see forwardHeader; NewSecret draws
-	// one). Empty: no forwarded client is trusted.
+	// main starts, the server's own /proxy/ hops and wire probe) names the
+	// client it serves, so that the client, not the hop's 127.0.0.1, is
+	// counted and owns the run (see forwardHeader). Empty: New draws one;
+	// main draws it itself (NewSecret) to give it to its nginx.
 	ForwardSecret string
 	// CheckHost turns on the Host check (main always does): a request's
 	// Host must be a loopback name or address, the address it came in on,
@@ -171,6 +172,9 @@ const (
 )
 
 func (c *Config) fill() error {
+	if c.ForwardSecret == "" {
+		c.ForwardSecret = NewSecret()
+	}
 	if c.Limits == (spec.Limits{}) {
 		c.Limits = spec.DefaultLimits()
 	}

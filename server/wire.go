@@ -128,7 +128,7 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	if !ok {
 		return probe.Request{}, false, fmt.Errorf("wire: no local address to probe on")
 	}
-	header := map[string]string{hopHeader: s.hop}
+	header := map[string]string{hopHeader: s.hop, forwardHeader: s.forwarded(r)} // what it holds is r's client's
 	for name, value := range sc.Header {
 		header[name] = value
 	}
