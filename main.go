@@ -191,7 +191,7 @@ func frontNginx(addr net.Addr, cfg *server.Config) (stop func(), err error) {
 	case err != nil:
 		return nil, fmt.Errorf("-nginx: %w", err)
 	}
-	cfg.Nginx = server.Nginx{Origin: origin, Locations: []string{"/buffering-on/", "/buffering-off/"}}
+	cfg.Nginx = server.Nginx{Origin: origin, Locations: []string{"/stock/", "/buffering-on/", "/buffering-off/"}}
 	cfg.Upstreams = append(cfg.Upstreams, origin)
 	fmt.Printf("chunkscope: nginx in front on %s/ (/buffering-on/, /buffering-off/, /gzip/), pid %d\n", origin, p.PID)
 	return p.Stop, nil

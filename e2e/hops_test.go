@@ -68,7 +68,7 @@ func TestHops(t *testing.T) {
 	upLabel := strings.TrimPrefix(up.URL, "http://")
 	hops := []string{"direct", "proxy → chunked", "proxy → sized", "proxy flush -1", "gzip buffering", "gzip flushing"}
 	if withNginx {
-		hops = append(hops, "nginx buffer on", "nginx buffer off")
+		hops = append(hops, "nginx stock", "nginx buffer on", "nginx buffer off")
 	}
 	hops = append(hops, upLabel)
 
@@ -79,11 +79,11 @@ func TestHops(t *testing.T) {
 		{"20 rows 50 ms apart", "rows=20&delay=50ms", map[string]string{
 			"direct": "streamed", "proxy → chunked": "streamed", "proxy → sized": "one-piece", "proxy flush -1": "streamed",
 			"gzip buffering": "one-piece", "gzip flushing": "streamed",
-			"nginx buffer on": "streamed", "nginx buffer off": "streamed", upLabel: "streamed"}},
+			"nginx stock": "one-piece", "nginx buffer on": "streamed", "nginx buffer off": "streamed", upLabel: "streamed"}},
 		{"200 rows in 20 groups 20 ms apart", "rows=200&per=10&delay=20ms", map[string]string{
 			"direct": "streamed", "proxy → chunked": "streamed", "proxy → sized": "one-piece", "proxy flush -1": "streamed",
 			"gzip buffering": "one-piece", "gzip flushing": "streamed",
-			"nginx buffer on": "streamed", "nginx buffer off": "streamed", upLabel: "streamed"}},
+			"nginx stock": "one-piece", "nginx buffer on": "streamed", "nginx buffer off": "streamed", upLabel: "streamed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := tab(t)

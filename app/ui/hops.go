@@ -35,8 +35,9 @@ var hopScenarios = []struct{ label, scenario, what string }{
 // nginxHops are the nginx locations (internal/nginx) run as hops, by
 // location.
 var nginxHops = map[string]struct{ label, what string }{
-	"/buffering-on/":  {"nginx buffer on", "nginx, proxy_buffering on (its default), in front of /csv/streaming"},
-	"/buffering-off/": {"nginx buffer off", "nginx, proxy_buffering off (the seed's \"Allow chunked responses\"), in front of /csv/streaming"},
+	"/stock/":         {"nginx stock", "nginx with its stock proxy settings — proxy_http_version 1.0 (the upstream cannot chunk), proxy_buffering on — in front of /csv/streaming"},
+	"/buffering-on/":  {"nginx buffer on", "nginx, proxy_buffering on (its default) and proxy_http_version 1.1, in front of /csv/streaming"},
+	"/buffering-off/": {"nginx buffer off", "nginx, proxy_buffering off (the seed's \"Allow chunked responses\") and proxy_http_version 1.1, in front of /csv/streaming"},
 }
 
 // hopPlans lays out every hop the server offers for one request: the

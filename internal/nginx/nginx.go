@@ -5,8 +5,10 @@
 //
 // Locations (each proxies to the chunkscope server at the upstream address):
 //
-//	/buffering-on/...   proxy_buffering on (nginx's default)
-//	/buffering-off/...  proxy_buffering off (the seed's "Allow chunked responses")
+//	/buffering-on/...   proxy_buffering on (nginx's default), proxy_http_version 1.1
+//	/buffering-off/...  proxy_buffering off (the seed's "Allow chunked responses"), 1.1
+//	/stock/...          nginx's stock proxy settings: proxy_http_version 1.0
+//	                    (so the upstream cannot chunk) and proxy_buffering on
 //
 // For example /buffering-on/csv/streaming?rows=20&delay=100ms.
 //
@@ -117,6 +119,15 @@ http {
     }
     location /buffering-off/ {
       proxy_buffering off;
+      proxy_pass http://{{.Upstream}}/;
+    }
+    # nginx's stock proxy settings, as a configuration that never set them
+    # has them: HTTP/1.0 to the upstream (which then cannot chunk, and
+    # closes: HTTP/1.0's default, so the server's empty Connection header
+    # changes nothing), buffering on.
+    location /stock/ {
+      proxy_http_version 1.0;
+      proxy_buffering on;
       proxy_pass http://{{.Upstream}}/;
     }
     location /gzip/ {
