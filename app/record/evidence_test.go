@@ -82,7 +82,7 @@ func TestVerdictsFromEvidence(t *testing.T) {
 		{"no-flush, 1000 rows every 2 ms: bursts of 4 KiB", withEvidence(chunked, reads(4, 4096, 500, 500), sends(1000, 16, 2, 2, false), nil),
 			KindBurst, []string{"4 bursts of about 4.0 KiB", "net/http's response buffer"}, "never flushed"},
 		{"no-flush, 300 rows every 10 ms, arrivals alone", run(chunked, 200, Chunk{2880, 2048}, Chunk{3005, 610}),
-			KindDelayed, []string{"first byte came only after 2.88 s"}, ""},
+			KindDelayed, []string{"first byte came only after 2.88 s"}, "the upstream (its server or a proxy in front of it): it sent nothing for 2.88 s"},
 		{"no-flush, 20 rows: one piece, never flushed", withEvidence(length("305"), reads(1, 305, 2001, 0), sends(20, 15, 100, 100, false), nil),
 			KindOnePiece, []string{"wrote 20 pieces", "never flushed", "net/http's response buffer"}, "never flushed"},
 		{"a buffering proxy: flushed sends, one read at the end", withEvidence(length("305"), reads(1, 305, 1040, 0), sends(20, 15, 50, 50, true), nil),
