@@ -281,3 +281,47 @@ func checkShownFraming(t *testing.T, r record.Run, cl string, size int64) {
 		t.Errorf("Content-Length %q, Transfer-Encoding %q; want chunked, no Content-Length (body %d B)", gotCL, te, size)
 	}
 }
+
+// TestOneRequestOneResponse: the wire probe sends the page's request. An
+// upstream that answers in gzip only (the gzip-buffered scenario, reached
+// through a second chunkscope with -upstream) is read by the page with the
+// browser's own Accept-Encoding; the probe sends the same (it refused a
+// probe without one with 406 before), so the two responses agree, the
+// record says what the probe sent, and the verdict draws on the wire.
+func TestOneRequestOneResponse(t *testing.T) {
+	bin := binaryAndBrowser(t)
+	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer front.Stop()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab(t)), 2*time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(front.Base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs && window.goappNav)`,
+		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatal(err)
+	}
+	target := env.base + "/csv/gzip-buffered?rows=200&delay=2ms"
+	runs, cards := view(t, ctx, "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)
+	r := runs[0]
+	w := r.Wire
+	if w == nil {
+		t.Fatal("no wire section")
+	}
+	t.Logf("page: %d %s, %d B; probe sent %v, got %d %s; differs %q; verdict %s: %s", r.Status, r.Header("content-encoding"), r.Bytes,
+		w.Request, w.Status, w.Headers["content-encoding"], w.Differs, r.Verdict.Kind, r.Verdict.Detail)
+	ae := w.Request["Accept-Encoding"]
+	if r.Status != 200 || r.Header("content-encoding") != "gzip" || !strings.Contains(ae, "gzip") {
+		t.Errorf("page %d %q; the probe sent Accept-Encoding %q; want 200 gzip, the browser's Accept-Encoding", r.Status, r.Header("content-encoding"), ae)
+	}
+	if w.Status != 200 || w.Headers["content-encoding"] != "gzip" || len(w.Differs) != 0 {
+		t.Errorf("probe %d %q, differs %q; want the page's response: 200 gzip, no difference", w.Status, w.Headers["content-encoding"], w.Differs)
+	}
+	if strings.Contains(r.Verdict.Detail, "another response") {
+		t.Errorf("verdict %q; want it to draw on the wire, the same response", r.Verdict.Detail)
+	}
+	checkShown(t, r, cards[0])
+}

@@ -71,6 +71,13 @@ func TestVerdictsFromEvidence(t *testing.T) {
 			KindMerged, []string{"2000 pieces", "not a server problem"}, "nobody"},
 		{"streaming at once: written within 10 ms, two reads 77 ms apart", withEvidence(chunked, []Chunk{{12, 100000}, {89, 248908}}, sends(313, 1115, 2, 0.03, true), nil),
 			KindMerged, []string{"313 pieces", "not a server problem"}, "nobody"},
+		{"streaming at once, the page's first read 180 ms late but the network's at 3 ms: merged, not held", func() *Run {
+			r := withEvidence(chunked, reads(1, 305, 180, 0), sends(20, 15, 1.5, 0.015, true), nil)
+			r.Timing = &ResourceTiming{ResponseStartMs: 3, ResponseEndMs: 3.2}
+			return r
+		}(), KindMerged, []string{"20 pieces", "not a server problem"}, "nobody"},
+		{"the same without the browser's timing: the 180 ms wait is all there is to go by", withEvidence(chunked, reads(1, 305, 180, 0), sends(20, 15, 1.5, 0.015, true), nil),
+			KindOnePiece, []string{"arrived all at once after 0.18 s"}, "the handler"},
 		{"no-flush, 20 rows at once: held whole by the 2 KB buffer", withEvidence(length("305"), reads(1, 305, 3, 0), sends(20, 15, 1, 0.01, false), nil),
 			KindOnePiece, []string{"20 pieces", "never flushed", "2 KB response buffer held them all", "in one piece"}, "never flushed"},
 		{"no-flush, 20000 rows at once: let go back to back", withEvidence(chunked, reads(3, 116303, 4, 3), sends(313, 1115, 1, 0.02, false), nil),

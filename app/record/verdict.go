@@ -172,18 +172,25 @@ func judge(r *Run, e evidence) Verdict {
 	framing := capitalize(framingOf(r, e))
 	manyWire := e.wireN >= 2 && e.wireSpread >= BurstMs
 	manySent := e.sentN >= 2 && e.sentSpread >= BurstMs
-	held := len(e.delays) > 0 && e.delays[0] >= BurstMs // the first bytes waited somewhere
+	// sentAtOnce: every write within a burst, so however the reads spread,
+	// no pace of the handler's is in them.
+	sentAtOnce := e.sentN >= 2 && e.sentSpread < BurstMs
+	// netPrompt: written at once, and the browser's network stack had the
+	// response's first and last bytes within a burst of the writes
+	// (Resource Timing): a read that came later was the page's own lag
+	// (80–180 ms on a loaded machine), not a layer holding the bytes.
+	t := r.Timing
+	netPrompt := sentAtOnce && t != nil && t.ResponseStartMs > 0 && t.ResponseEndMs > 0 &&
+		t.ResponseStartMs-e.firstSent < BurstMs && t.ResponseEndMs-(e.firstSent+e.sentSpread) < BurstMs
+	held := len(e.delays) > 0 && e.delays[0] >= BurstMs && !netPrompt // the first bytes waited somewhere
 	atOnce := len(e.reads) == 1 || e.spread < BurstMs
 	// late: the first byte came late, for a person and for the page: then
 	// the bytes were held somewhere, and no sentence may say nobody held
 	// them.
-	late := e.ttfb >= LateMs
+	late := e.ttfb >= LateMs && !netPrompt
 	// sentLate: nothing was written until (about) when it arrived: the
 	// handler produced the body whole first.
 	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(BurstMs, 0.2*e.ttfb)
-	// sentAtOnce: every write within a burst, so however the reads spread,
-	// no pace of the handler's is in them.
-	sentAtOnce := e.sentN >= 2 && e.sentSpread < BurstMs
 	quick := (atOnce || sentAtOnce) && !held
 	// wireEarly: on the wire, half the body had come before a first byte
 	// would count as late: the probe's response was not held either.
