@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,7 +44,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	})
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0 | -http2] [-head] [-json] [-H 'Name: value'] [-timeout D] http://host:port/path?query\n\n"+
-			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times.\n\n")
+			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times,\n"+
+			"then a summary line and a pacing line (how often the body's chunks, DATA frames or reads came,\n"+
+			"and the longest gap between two).\n\n"+
+			"t = 0 is when the request had been written to the socket, after the connection was made: every\n"+
+			"time (ttfb too) is the server's reply alone, without the connect. curl's time_starttransfer counts\n"+
+			"from before the connect, so it reads higher by the connect and the write (on loopback ~1 ms).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -75,12 +81,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	out := &printer{w: stdout}
 	var onEvent func(Event)
+	var pace pacing
 	if *asJSON {
 		enc := json.NewEncoder(out)
 		onEvent = func(e Event) { out.check(enc.Encode(e)) }
 	} else {
 		fmt.Fprintf(out, "%10s  %-11s %8s  %s\n", "ms", "kind", "bytes", "detail")
 		onEvent = func(e Event) {
+			pace.add(e)
 			line := fmt.Sprintf("%10.3f  %-11s %8d  %s", e.T, e.Kind, e.Bytes, detail(e))
 			fmt.Fprintln(out, strings.TrimRight(line, " "))
 		}
@@ -98,6 +106,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		out.check(json.NewEncoder(out).Encode(res))
 	} else {
 		fmt.Fprintln(out, summaryLine(res))
+		if p := pace.line(); p != "" {
+			fmt.Fprintln(out, p)
+		}
 	}
 	switch {
 	case err != nil:
@@ -179,4 +190,71 @@ func (p *printer) check(err error) {
 	if p.err == nil {
 		p.err = err
 	}
+}
+
+// pacing follows how a body's units came: its HTTP chunks, its DATA frames,
+// or — framed by Content-Length or the close — the reads that carried it.
+type pacing struct {
+	n                int
+	first, last, gap float64 // ms: the first unit, the last, the longest gap before one
+	gapAt            float64 // when the unit after the longest gap came
+	chunks, frames   bool
+}
+
+func (p *pacing) add(e Event) {
+	switch {
+	case e.Kind == KindChunkSize && e.Size > 0:
+		p.chunks = true
+	case e.Kind == KindDataFrame && e.Size > 0:
+		p.frames = true
+	case e.Kind == KindBody && e.Bytes > 0:
+	default:
+		return
+	}
+	if p.n > 0 && e.T-p.last > p.gap {
+		p.gap, p.gapAt = e.T-p.last, e.T
+	}
+	if p.n == 0 {
+		p.first = e.T
+	}
+	p.n, p.last = p.n+1, e.T
+}
+
+// line is the pacing line: "pacing: 2,001 chunks, one every ~2.1 ms (from
+// 1.203 to 4,201.667 ms); largest gap 249.1 ms, before the one at
+// 2,133.5 ms". "" for a body of no units.
+func (p *pacing) line() string {
+	unit := "body reads"
+	switch {
+	case p.chunks:
+		unit = "chunks"
+	case p.frames:
+		unit = "DATA frames"
+	}
+	switch {
+	case p.n == 0:
+		return ""
+	case p.n == 1:
+		return fmt.Sprintf("pacing: the body in one piece (%s) at %s ms", strings.TrimSuffix(unit, "s"), thousands(p.first, 3))
+	}
+	every := (p.last - p.first) / float64(p.n-1)
+	return fmt.Sprintf("pacing: %s %s, one every ~%s ms (from %s to %s ms); largest gap %s ms, before the one at %s ms",
+		thousands(float64(p.n), 0), unit, thousands(every, 1), thousands(p.first, 3), thousands(p.last, 3), thousands(p.gap, 1), thousands(p.gapAt, 1))
+}
+
+// thousands formats v with the given decimals and commas between thousands.
+func thousands(v float64, decimals int) string {
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
 }

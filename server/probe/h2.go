@@ -121,6 +121,11 @@ func exchangeH2(ctx context.Context, conn net.Conn, addr, host, target string, r
 		f, err := fr.ReadFrame()
 		if err != nil {
 			res.TotalMs = since()
+			if line, ok := reads.http1(conn); ok {
+				// An HTTP/1 server reads the preface as a bad request and
+				// answers in text, whose first bytes make no frame.
+				return fail(fmt.Errorf("probe: %s answered in HTTP/1 (%q), not HTTP/2: it does not speak cleartext HTTP/2 with prior knowledge (h2c); probe it without -http2", addr, line))
+			}
 			if detail := fr.ErrorDetail(); detail != nil {
 				err = fmt.Errorf("%w: %v", err, detail)
 			}
@@ -400,17 +405,45 @@ func frameText(h http2.FrameHeader) string {
 	return s
 }
 
-// timedReader emits a read event for every read from the connection.
+// timedReader emits a read event for every read from the connection, and
+// keeps the first bytes read, to tell an HTTP/1 answer from frames.
 type timedReader struct {
 	r     io.Reader
 	since func() float64
 	emit  func(Event)
+	first []byte
 }
+
+// firstKept is how many of the first bytes timedReader keeps: a status line.
+const firstKept = 64
 
 func (t *timedReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if n > 0 {
 		t.emit(Event{T: t.since(), Kind: KindRead, Bytes: n})
+		if len(t.first) < firstKept {
+			t.first = append(t.first, p[:min(n, firstKept-len(t.first))]...)
+		}
 	}
 	return n, err
+}
+
+// http1 says whether the connection answered in HTTP/1 text, with its
+// status line (the framer stopped at a frame header's 9 bytes: the rest of
+// the line is read from conn, for at most 200 ms).
+func (t *timedReader) http1(conn net.Conn) (string, bool) {
+	if !bytes.HasPrefix(t.first, []byte("HTTP/1.")) {
+		return "", false
+	}
+	conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	buf := make([]byte, firstKept)
+	for len(t.first) < firstKept && !bytes.Contains(t.first, []byte("\r\n")) {
+		n, err := conn.Read(buf[:firstKept-len(t.first)])
+		t.first = append(t.first, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	line, _, _ := bytes.Cut(t.first, []byte("\r\n"))
+	return string(line), true
 }
