@@ -88,23 +88,8 @@ type cardShown struct {
 // -upstream) streaming 2,000 rows with no delay, read with the wire
 // probe and no send log: merged, never one piece.
 func TestVerdictsAtSizesAndPaces(t *testing.T) {
-	bin := binaryAndBrowser(t)
-	// The page comes from a second server that may read the first one as
-	// its upstream; every scenario is read from this one.
-	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer front.Stop()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab(t)), 5*time.Minute)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(front.Base+"/")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs && window.goappNav)`,
-		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := frontPage(t, 5*time.Minute)
+	defer stop()
 
 	var names []string
 	for _, sc := range spec.Scenarios() {
@@ -169,6 +154,30 @@ func TestVerdictsAtSizesAndPaces(t *testing.T) {
 		checkShown(t, r, cards[0])
 		checkShownFraming(t, r, clNone, 0)
 	})
+}
+
+// frontPage opens the page of a second server that may read the first one
+// (env.base) as its upstream, ready to navigate in place; stop ends both
+// the tab's deadline and that server.
+func frontPage(t *testing.T, d time.Duration) (context.Context, func()) {
+	t.Helper()
+	bin := binaryAndBrowser(t)
+	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab(t)), d)
+	stop := func() { cancel(); front.Stop() }
+	if err := chromedp.Do(ctx, chromedp.Navigate(front.Base+"/")); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs && window.goappNav)`,
+		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	return ctx, stop
 }
 
 // view navigates the page in place to path and returns the n runs it
@@ -289,21 +298,8 @@ func checkShownFraming(t *testing.T, r record.Run, cl string, size int64) {
 // probe without one with 406 before), so the two responses agree, the
 // record says what the probe sent, and the verdict draws on the wire.
 func TestOneRequestOneResponse(t *testing.T) {
-	bin := binaryAndBrowser(t)
-	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer front.Stop()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab(t)), 2*time.Minute)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(front.Base+"/")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs && window.goappNav)`,
-		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := frontPage(t, 2*time.Minute)
+	defer stop()
 	target := env.base + "/csv/gzip-buffered?rows=200&delay=2ms"
 	runs, cards := view(t, ctx, "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)
 	r := runs[0]

@@ -2,7 +2,6 @@ package server
 
 import (
 	"compress/gzip"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,38 +9,28 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"chunkscope/internal/sse"
 )
 
 // wireSummaryOf reads a /wire stream sent with the given request headers and
 // returns its summary, the request headers included.
 func wireSummaryOf(t *testing.T, u string, header map[string]string) wireSummary {
 	t.Helper()
-	req, _ := http.NewRequest("GET", u, nil)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req) // no Accept-Encoding of Go's own
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("%s: %d %s", u, resp.StatusCode, b)
-	}
-	var sum wireSummary
-	err = sse.Read(resp.Body, func(event, data string) (bool, error) {
-		if event == "summary" {
-			return false, json.Unmarshal([]byte(data), &sum)
-		}
-		return true, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sum := readWireAs(t, u, header)
 	return sum
+}
+
+// withUpstream starts a server that allows upstream as its -upstream; both
+// close when the test ends.
+func withUpstream(t *testing.T, upstream *httptest.Server) *httptest.Server {
+	t.Helper()
+	t.Cleanup(upstream.Close)
+	h, err := New(Config{Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}}, Upstreams: []string{upstream.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 // TestWireSendsThePagesRequest: with browser=1 the probe sends the headers
@@ -64,13 +53,7 @@ func TestWireSendsThePagesRequest(t *testing.T) {
 		}
 		io.WriteString(w, strings.Repeat("One,Two,Three\n", 100))
 	}))
-	defer upstream.Close()
-	h, err := New(Config{Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}}, Upstreams: []string{upstream.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
+	ts := withUpstream(t, upstream)
 	chromium := map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd", "Cookie": "sessionid=abc", "Accept-Language": "en-GB",
 		"Accept": "text/event-stream", "Cache-Control": "no-cache"}
 	base := ts.URL + "/wire?url=" + url.QueryEscape(upstream.URL+"/export")

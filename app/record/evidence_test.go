@@ -73,11 +73,20 @@ func TestVerdictsFromEvidence(t *testing.T) {
 			KindMerged, []string{"313 pieces", "not a server problem"}, "nobody"},
 		{"streaming at once, the page's first read 180 ms late but the network's at 3 ms: merged, not held", func() *Run {
 			r := withEvidence(chunked, reads(1, 305, 180, 0), sends(20, 15, 1.5, 0.015, true), nil)
-			r.Timing = &ResourceTiming{ResponseStartMs: 3, ResponseEndMs: 3.2}
+			r.Timing = &ResourceTiming{RequestStartMs: 1, ResponseStartMs: 3, ResponseEndMs: 3.2}
 			return r
 		}(), KindMerged, []string{"20 pieces", "not a server problem"}, "nobody"},
 		{"the same without the browser's timing: the 180 ms wait is all there is to go by", withEvidence(chunked, reads(1, 305, 180, 0), sends(20, 15, 1.5, 0.015, true), nil),
 			KindOnePiece, []string{"arrived all at once after 0.18 s"}, "the handler"},
+		{"streaming at once, the request sent 80 ms late by the page: merged, not held", func() *Run {
+			r := withEvidence(chunked, reads(1, 305, 82, 0), sends(20, 15, 1.5, 0.015, true), nil)
+			r.ClockOffsetMs = 0.5 // the sends' mapping assumed the request left at once
+			r.Timing = &ResourceTiming{RequestStartMs: 80, ResponseStartMs: 81.5, ResponseEndMs: 81.6}
+			return r
+		}(), KindMerged, []string{"20 pieces", "not a server problem"}, "nobody"},
+		{"349 KB in one write, read in 6 reads over 63 ms from 52 ms: one piece, the spread is the transfer's", withEvidence(chunked,
+			[]Chunk{{51.8, 60000}, {52, 60000}, {60, 60000}, {70, 60000}, {100, 60000}, {114.8, 57000}}, sends(1, 357000, 50, 0, false), nil),
+			KindOnePiece, []string{"the handler wrote it in one write"}, "produced the body whole"},
 		{"no-flush, 20 rows at once: held whole by the 2 KB buffer", withEvidence(length("305"), reads(1, 305, 3, 0), sends(20, 15, 1, 0.01, false), nil),
 			KindOnePiece, []string{"20 pieces", "never flushed", "2 KB response buffer held them all", "in one piece"}, "never flushed"},
 		{"no-flush, 20000 rows at once: let go back to back", withEvidence(chunked, reads(3, 116303, 4, 3), sends(313, 1115, 1, 0.02, false), nil),
