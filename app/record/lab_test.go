@@ -316,6 +316,14 @@ func TestBurstsAgainstCadence(t *testing.T) {
 			if len(b) != tc.bursts || c.Largest > tc.largest || (tc.size > 0 && c.Size != tc.size) {
 				t.Errorf("%d bursts, largest %d B, median %d B; want %d, at most %d B, median %d B", len(b), c.Largest, c.Size, tc.bursts, tc.largest, tc.size)
 			}
+			// The table's Bursts, asked twice (the second from its memo),
+			// agrees with BurstsOf.
+			for range 2 {
+				sizes := Bursts(tc.reads)
+				if len(sizes) != len(b) || (len(b) > 0 && (sizes[0] != b[0].N || sizes[len(b)-1] != b[len(b)-1].N)) {
+					t.Fatalf("Bursts: %d bursts; BurstsOf %d", len(sizes), len(b))
+				}
+			}
 		})
 	}
 }
