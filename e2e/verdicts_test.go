@@ -88,23 +88,8 @@ type cardShown struct {
 // -upstream) streaming 2,000 rows with no delay, read with the wire
 // probe and no send log: merged, never one piece.
 func TestVerdictsAtSizesAndPaces(t *testing.T) {
-	bin := binaryAndBrowser(t)
-	// The page comes from a second server that may read the first one as
-	// its upstream; every scenario is read from this one.
-	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer front.Stop()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab(t)), 5*time.Minute)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(front.Base+"/")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs && window.goappNav)`,
-		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := frontPage(t, 5*time.Minute)
+	defer stop()
 
 	var names []string
 	for _, sc := range spec.Scenarios() {
@@ -169,6 +154,30 @@ func TestVerdictsAtSizesAndPaces(t *testing.T) {
 		checkShown(t, r, cards[0])
 		checkShownFraming(t, r, clNone, 0)
 	})
+}
+
+// frontPage opens the page of a second server that may read the first one
+// (env.base) as its upstream, ready to navigate in place; stop ends both
+// the tab's deadline and that server.
+func frontPage(t *testing.T, d time.Duration) (context.Context, func()) {
+	t.Helper()
+	bin := binaryAndBrowser(t)
+	front, err := harness.Start(bin, os.Stderr, "-upstream", env.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tab(t)), d)
+	stop := func() { cancel(); front.Stop() }
+	if err := chromedp.Do(ctx, chromedp.Navigate(front.Base+"/")); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.chunkscope && window.chunkscope.readyMs && window.goappNav)`,
+		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	return ctx, stop
 }
 
 // view navigates the page in place to path and returns the n runs it
@@ -280,4 +289,115 @@ func checkShownFraming(t *testing.T, r record.Run, cl string, size int64) {
 	case want == clNone && (gotCL != "" || te != "chunked"):
 		t.Errorf("Content-Length %q, Transfer-Encoding %q; want chunked, no Content-Length (body %d B)", gotCL, te, size)
 	}
+}
+
+// TestOneRequestOneResponse: the wire probe sends the page's request. An
+// upstream that answers in gzip only (the gzip-buffered scenario, reached
+// through a second chunkscope with -upstream) is read by the page with the
+// browser's own Accept-Encoding; the probe sends the same (it refused a
+// probe without one with 406 before), so the two responses agree, the
+// record says what the probe sent, and the verdict draws on the wire.
+func TestOneRequestOneResponse(t *testing.T) {
+	ctx, stop := frontPage(t, 2*time.Minute)
+	defer stop()
+	target := env.base + "/csv/gzip-buffered?rows=200&delay=2ms"
+	runs, cards := view(t, ctx, "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)
+	r := runs[0]
+	w := r.Wire
+	if w == nil {
+		t.Fatal("no wire section")
+	}
+	t.Logf("page: %d %s, %d B; probe sent %v, got %d %s; differs %q; verdict %s: %s", r.Status, r.Header("content-encoding"), r.Bytes,
+		w.Request, w.Status, w.Headers["content-encoding"], w.Differs, r.Verdict.Kind, r.Verdict.Detail)
+	ae := w.Request["Accept-Encoding"]
+	if r.Status != 200 || r.Header("content-encoding") != "gzip" || !strings.Contains(ae, "gzip") {
+		t.Errorf("page %d %q; the probe sent Accept-Encoding %q; want 200 gzip, the browser's Accept-Encoding", r.Status, r.Header("content-encoding"), ae)
+	}
+	if w.Status != 200 || w.Headers["content-encoding"] != "gzip" || len(w.Differs) != 0 {
+		t.Errorf("probe %d %q, differs %q; want the page's response: 200 gzip, no difference", w.Status, w.Headers["content-encoding"], w.Differs)
+	}
+	if strings.Contains(r.Verdict.Detail, "another response") {
+		t.Errorf("verdict %q; want it to draw on the wire, the same response", r.Verdict.Detail)
+	}
+	checkShown(t, r, cards[0])
+}
+
+// labRecord is a finished upstream run as the lab measured it: headers at
+// headersMs, reads, and optionally the wire probe's section; its verdict
+// explained as the page would.
+func labRecord(id string, headers map[string]string, headersMs float64, chunks []record.Chunk, w *record.Wire) *record.Run {
+	r := record.New(record.Plan{ID: id, Scenario: record.Upstream, URL: "/upstream?url=http%3A%2F%2F127.0.0.1%3A8001%2Fexport%2F",
+		Params: map[string]string{"url": "http://127.0.0.1:8001/export/"}, ReadMode: "stream", Started: time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC)})
+	r.Respond(200, headers, headersMs)
+	r.Append(chunks...)
+	r.Wire = w
+	r.Finish(record.End{TotalMs: chunks[len(chunks)-1].T + 1, Timing: &record.ResourceTiming{EncodedBodySize: 18224}})
+	return r
+}
+
+// TestLabVerdictsOnCards: records of the lab's cases, loaded into a page,
+// show on their cards what the verdict says — the kind, the sentence, the
+// layer after "Held by:" — and, for a wire probe of another response, the
+// row that says so; the screenshot is looked at.
+func TestLabVerdictsOnCards(t *testing.T) {
+	ctx := tab(t)
+	nginx := map[string]string{"transfer-encoding": "chunked", "server": "nginx/1.22.1", "content-type": "text/csv"}
+	var pieces []record.Chunk
+	for i := 0; i < 22; i++ {
+		n := 4096
+		if i == 21 {
+			n = 86481 - 21*4096
+		}
+		pieces = append(pieces, record.Chunk{T: 211 + 200*float64(i), N: n})
+	}
+	gz := map[string]string{"transfer-encoding": "chunked", "content-encoding": "gzip", "server": "gunicorn/20.1.0"}
+	plain := &record.Wire{Status: 200, Proto: "HTTP/1.1", Framing: "chunked", Chunks: 2001, ContentLength: -1, BodyBytes: 86481, Complete: true,
+		Headers: map[string]string{"server": "gunicorn/20.1.0", "transfer-encoding": "chunked"}}
+	varnish := map[string]string{"content-length": "86481", "server": "gunicorn/20.1.0", "age": "3", "x-varnish": "32770 3", "via": "1.1 varnish (Varnish/7.1)"}
+	runs := []*record.Run{
+		labRecord("nginx-stock", nginx, 2, pieces, nil),
+		labRecord("gzip-middleware", gz, 3, []record.Chunk{{T: 4021, N: 86481}}, plain),
+		labRecord("varnish-hit", varnish, 1.5, []record.Chunk{{T: 2, N: 86481}}, nil),
+	}
+	wants := []struct{ kind, layer string }{
+		{record.KindBatched, "Held by: the upstream (its server or a proxy in front of it; Server: nginx/1.22.1): it let the body go 4.0 KiB at a time"},
+		{record.KindOnePiece, "Held by: the upstream (its server or a proxy in front of it; Server: gunicorn/20.1.0): most likely its compressor"},
+		{record.KindOnePiece, "Held by: the cache: Varnish (Age: 3, X-Varnish: 32770 3)"},
+	}
+	b, err := json.Marshal(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	freshPage(t, ctx)
+	if got := load(t, ctx, jsString(string(b))); got != "ok:3" {
+		t.Fatalf("load: %s; want ok:3", got)
+	}
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Array.from(document.querySelectorAll("details.summary")).map(d => ({
+		kind: (d.querySelector(".verdict") || {dataset: {}}).dataset.kind || "",
+		text: (d.querySelector(".verdict") || {}).textContent || "",
+		layer: (d.querySelector("p.layer") || {}).textContent || "",
+		rows: Array.from(d.querySelectorAll("tr")).map(tr => tr.textContent)})))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cards []struct {
+		Kind, Text, Layer string
+		Rows              []string
+	}
+	if err := json.Unmarshal([]byte(raw), &cards); err != nil || len(cards) != 3 {
+		t.Fatalf("%d cards (%v); want 3", len(cards), err)
+	}
+	for i, c := range cards {
+		if c.Kind != wants[i].kind || c.Text != runs[i].Verdict.Detail || !strings.HasPrefix(c.Layer, wants[i].layer) {
+			t.Errorf("card %d: %s %q, %q; want %s, the record's sentence, %q…", i, c.Kind, c.Text, c.Layer, wants[i].kind, wants[i].layer)
+		}
+	}
+	other := false
+	for _, row := range cards[1].Rows {
+		other = other || strings.HasPrefix(row, "wire: another responseContent-Encoding: the page's gzip, the probe's none")
+	}
+	if !other {
+		t.Errorf("gzip card rows %q; want one saying the wire probe got another response", cards[1].Rows)
+	}
+	shot(t, ctx, "lab-verdicts.png")
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"chunkscope/app/spec"
@@ -24,7 +26,16 @@ const maxWireEvents = 200_000
 // the HTTP chunks themselves, and an HTTP/1.0 exchange. With url=… instead
 // of scenario, it probes an origin allowed by -upstream.
 //
+// One request, one response: the probe sends the request the page sent.
+// With browser=1 it copies from this very request the headers the browser
+// adds to every request of this origin that can change a response
+// (pageHeaders: Accept-Encoding as the browser sends it, Cookie, …), and
+// header=Name:+value (repeatable) adds headers the page set itself. The
+// summary carries the headers sent ("request"), so the page can tell when
+// the probe still got another response.
+//
 //	curl -N 'http://127.0.0.1:8000/wire?scenario=streaming&rows=5&delay=100ms'
+//	curl -N 'http://127.0.0.1:8000/wire?url=http://127.0.0.1:9000/export&header=Accept-Encoding:+gzip'
 func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
@@ -83,8 +94,71 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 	if sent > maxWireEvents {
 		res.Err = strings.TrimPrefix(res.Err+fmt.Sprintf("; %d events not sent (cap %d)", sent-maxWireEvents, maxWireEvents), "; ")
 	}
-	send("summary", res)
+	send("summary", wireSummary{res, sentHeaders(req.Header)})
 	send("end", map[string]int{"events": sent})
+}
+
+// wireSummary is /wire's summary: the probe's, and the headers it was told
+// to send (app/wire.Summary reads both).
+type wireSummary struct {
+	probe.Result
+	Request map[string]string `json:"request,omitempty"`
+}
+
+// pageHeaders are the request headers a browser adds by itself to each
+// request of an origin — fetch()'s and EventSource's alike — that can change
+// the response: the encodings it accepts (Chromium: gzip, deflate, br,
+// zstd), its languages, the origin's cookies and credentials, and the
+// no-cache that fetch's cache: "no-store" and EventSource both send.
+var pageHeaders = []string{"Accept-Encoding", "Accept-Language", "Cookie", "Authorization", "Cache-Control", "Pragma"}
+
+// unsendable are headers header= may not set: the probe frames the request
+// and names itself, and the hop secret stays inside the server.
+var unsendable = []string{"Host", "Connection", "Content-Length", "Transfer-Encoding", "Te", "Upgrade", "Keep-Alive",
+	"Expect", "Proxy-Connection", "User-Agent", "Accept", hopHeader, forwardHeader}
+
+// pageRequest adds to h the page's own request headers: those the browser
+// added to r (browser=1), then those given as header=Name: value.
+func pageRequest(h map[string]string, r *http.Request, q url.Values) error {
+	switch b := q["browser"]; {
+	case len(b) > 1:
+		return fmt.Errorf("browser: given %d times, want once", len(b))
+	case len(b) == 1 && b[0] != "1":
+		return fmt.Errorf("browser: %q: want 1 (send the headers this browser sends), or leave it out", b[0])
+	case len(b) == 1:
+		for _, name := range pageHeaders {
+			if v := r.Header.Values(name); len(v) > 0 {
+				h[name] = strings.Join(v, ", ")
+			}
+		}
+	}
+	for _, line := range q["header"] {
+		name, value, ok := strings.Cut(line, ":")
+		name, value = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)), strings.TrimSpace(value)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+			return fmt.Errorf("header: %q is not Name: value", line)
+		}
+		if slices.Contains(unsendable, name) {
+			return fmt.Errorf("header: %s is the probe's own to send", name)
+		}
+		h[name] = value
+	}
+	return nil
+}
+
+// sentHeaders is what the summary says the probe sent, the headers that
+// carry the server's secrets left out.
+func sentHeaders(h map[string]string) map[string]string {
+	out := map[string]string{}
+	for name, v := range h {
+		if name != hopHeader && name != forwardHeader {
+			out[name] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // wireRequest builds the probe's request from /wire's query, and says
@@ -99,25 +173,30 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 			return probe.Request{}, false, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
 		}
 	}
+	page := map[string]string{}
 	if raw := q.Get("url"); raw != "" {
-		if len(q) != 1 {
-			return probe.Request{}, false, fmt.Errorf("url: give it alone (the upstream's own query is part of it)")
+		for name := range q {
+			if name != "url" && name != "header" && name != "browser" {
+				return probe.Request{}, false, fmt.Errorf("url: give it alone, or with header= and browser= (the upstream's own query is part of it, not %s=)", name)
+			}
 		}
 		u, err := s.allowedUpstream(raw)
 		if err != nil {
 			return probe.Request{}, false, err
 		}
-		req := probe.Request{URL: u.String()}
-		if v, ok := s.forwardTo(r, u); ok { // our nginx: count the client, not 127.0.0.1
-			req.Header = map[string]string{forwardHeader: v}
+		if err := pageRequest(page, r, q); err != nil {
+			return probe.Request{}, false, err
 		}
-		return req, false, nil
+		if v, ok := s.forwardTo(r, u); ok { // our nginx: count the client, not 127.0.0.1
+			page[forwardHeader] = v
+		}
+		return probe.Request{URL: u.String(), Header: page}, false, nil
 	}
 	sc, ok := spec.Lookup(q.Get("scenario"))
 	if !ok {
 		return probe.Request{}, false, fmt.Errorf("scenario: %q is not one of %s", q.Get("scenario"), strings.Join(spec.Names(), ", "))
 	}
-	sp, err := s.cfg.Limits.Parse(q, "scenario")
+	sp, err := s.cfg.Limits.Parse(q, "scenario", "header", "browser")
 	if err != nil {
 		return probe.Request{}, false, err
 	}
@@ -130,7 +209,10 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	}
 	header := map[string]string{hopHeader: s.hop, forwardHeader: s.forwarded(r)} // what it holds is r's client's
 	for name, value := range sc.Header {
-		header[name] = value
+		header[textproto.CanonicalMIMEHeaderKey(name)] = value
+	}
+	if err := pageRequest(header, r, q); err != nil {
+		return probe.Request{}, false, err
 	}
 	return probe.Request{
 		URL:    "http://" + self + sc.Path + "?" + sp.Values().Encode(),

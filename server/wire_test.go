@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"chunkscope/internal/sse"
 	"chunkscope/server/probe"
@@ -16,7 +15,20 @@ import (
 // readWire reads a /wire stream to its end.
 func readWire(t *testing.T, url string) (events []probe.Event, sum probe.Result) {
 	t.Helper()
-	resp, err := http.Get(url)
+	events, s := readWireAs(t, url, nil)
+	return events, s.Result
+}
+
+// readWireAs reads a /wire stream to its end, its request sent with the
+// given headers (and no Accept-Encoding of Go's own), and returns its
+// summary whole, the request headers the probe sent included.
+func readWireAs(t *testing.T, url string, header map[string]string) (events []probe.Event, sum wireSummary) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +65,7 @@ func TestWire(t *testing.T) {
 			w.(http.Flusher).Flush()
 		}
 	}))
-	defer upstream.Close()
-	h, err := New(Config{Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}}, Upstreams: []string{upstream.URL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
+	ts := withUpstream(t, upstream)
 
 	events, sum := readWire(t, ts.URL+"/wire?scenario=streaming&rows=5&delay=20ms")
 	var sizes []string

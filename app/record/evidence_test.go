@@ -71,6 +71,22 @@ func TestVerdictsFromEvidence(t *testing.T) {
 			KindMerged, []string{"2000 pieces", "not a server problem"}, "nobody"},
 		{"streaming at once: written within 10 ms, two reads 77 ms apart", withEvidence(chunked, []Chunk{{12, 100000}, {89, 248908}}, sends(313, 1115, 2, 0.03, true), nil),
 			KindMerged, []string{"313 pieces", "not a server problem"}, "nobody"},
+		{"streaming at once, the page's first read 180 ms late but the network's at 3 ms: merged, not held", func() *Run {
+			r := withEvidence(chunked, reads(1, 305, 180, 0), sends(20, 15, 1.5, 0.015, true), nil)
+			r.Timing = &ResourceTiming{RequestStartMs: 1, ResponseStartMs: 3, ResponseEndMs: 3.2}
+			return r
+		}(), KindMerged, []string{"20 pieces", "not a server problem"}, "nobody"},
+		{"the same without the browser's timing: the 180 ms wait is all there is to go by", withEvidence(chunked, reads(1, 305, 180, 0), sends(20, 15, 1.5, 0.015, true), nil),
+			KindOnePiece, []string{"arrived all at once after 0.18 s"}, "the handler"},
+		{"streaming at once, the request sent 80 ms late by the page: merged, not held", func() *Run {
+			r := withEvidence(chunked, reads(1, 305, 82, 0), sends(20, 15, 1.5, 0.015, true), nil)
+			r.ClockOffsetMs = 0.5 // the sends' mapping assumed the request left at once
+			r.Timing = &ResourceTiming{RequestStartMs: 80, ResponseStartMs: 81.5, ResponseEndMs: 81.6}
+			return r
+		}(), KindMerged, []string{"20 pieces", "not a server problem"}, "nobody"},
+		{"349 KB in one write, read in 6 reads over 63 ms from 52 ms: one piece, the spread is the transfer's", withEvidence(chunked,
+			[]Chunk{{51.8, 60000}, {52, 60000}, {60, 60000}, {70, 60000}, {100, 60000}, {114.8, 57000}}, sends(1, 357000, 50, 0, false), nil),
+			KindOnePiece, []string{"the handler wrote it in one write"}, "produced the body whole"},
 		{"no-flush, 20 rows at once: held whole by the 2 KB buffer", withEvidence(length("305"), reads(1, 305, 3, 0), sends(20, 15, 1, 0.01, false), nil),
 			KindOnePiece, []string{"20 pieces", "never flushed", "2 KB response buffer held them all", "in one piece"}, "never flushed"},
 		{"no-flush, 20000 rows at once: let go back to back", withEvidence(chunked, reads(3, 116303, 4, 3), sends(313, 1115, 1, 0.02, false), nil),
@@ -82,7 +98,7 @@ func TestVerdictsFromEvidence(t *testing.T) {
 		{"no-flush, 1000 rows every 2 ms: bursts of 4 KiB", withEvidence(chunked, reads(4, 4096, 500, 500), sends(1000, 16, 2, 2, false), nil),
 			KindBurst, []string{"4 bursts of about 4.0 KiB", "net/http's response buffer"}, "never flushed"},
 		{"no-flush, 300 rows every 10 ms, arrivals alone", run(chunked, 200, Chunk{2880, 2048}, Chunk{3005, 610}),
-			KindDelayed, []string{"first byte came only after 2.88 s"}, ""},
+			KindDelayed, []string{"first byte came only after 2.88 s"}, "the upstream (its server or a proxy in front of it): it sent nothing for 2.88 s"},
 		{"no-flush, 20 rows: one piece, never flushed", withEvidence(length("305"), reads(1, 305, 2001, 0), sends(20, 15, 100, 100, false), nil),
 			KindOnePiece, []string{"wrote 20 pieces", "never flushed", "net/http's response buffer"}, "never flushed"},
 		{"a buffering proxy: flushed sends, one read at the end", withEvidence(length("305"), reads(1, 305, 1040, 0), sends(20, 15, 50, 50, true), nil),

@@ -175,6 +175,20 @@ type Wire struct {
 	TTFBMs        float64      `json:"ttfbMs"`
 	TotalMs       float64      `json:"totalMs"`
 	Error         string       `json:"error,omitempty"`
+	// Request is the headers the probe sent beside its own Host,
+	// User-Agent, Accept and Connection: the page's own (Accept-Encoding,
+	// Cookie… as the browser sent them: /wire's browser=1) and the
+	// scenario's, lower-case names. Absent in records made before it was
+	// kept.
+	Request map[string]string `json:"request,omitempty"`
+	// Headers is the probe's response headers, lower-case names, repeated
+	// fields joined with ", ".
+	Headers map[string]string `json:"headers,omitempty"`
+	// Differs says how the probe's response differed from the page's
+	// (status, Content-Encoding, framing, length: WireDiffers), one
+	// difference a line. Then the wire lane shows another response, and no
+	// verdict draws on it. Absent when they agree, and on a probe-only run.
+	Differs []string `json:"differs,omitempty"`
 }
 
 // UAMemory is one measurement of the whole page's memory by the browser.
@@ -319,11 +333,13 @@ func (r *Run) FinishWire(sum wire.Summary, err error) {
 	w.Status, w.Proto, w.Framing, w.Chunks = sum.Status, sum.Proto, sum.Framing, sum.Chunks
 	w.ContentLength, w.BodyBytes, w.Complete = sum.ContentLength, sum.BodyBytes, sum.Complete
 	w.TTFBMs, w.TotalMs, w.Error = sum.TTFBMs, sum.TotalMs, sum.Err
+	w.Request, w.Headers = sum.Request, joined(sum.Headers)
 	r.EndMs = max(r.EndMs, w.TotalMs)
 	if r.Source == SourceWire {
 		r.FillFromWire(sum.Headers)
 	}
 	if r.Done {
+		w.Differs = WireDiffers(r)
 		r.Verdict = Explain(r) // the wire is evidence too
 	}
 }
@@ -379,6 +395,9 @@ func (r *Run) Finish(e End) {
 	}
 	if e.ServerProblem != "" {
 		r.ServerProblem = e.ServerProblem
+	}
+	if r.Wire != nil {
+		r.Wire.Differs = WireDiffers(r)
 	}
 	r.Verdict = Explain(r)
 }

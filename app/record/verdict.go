@@ -25,7 +25,8 @@ type Verdict struct {
 	Evidence []string `json:"evidence,omitempty"`
 }
 
-// Verdict kinds.
+// Verdict kinds. They are in saved files, tests and scripts: a kind is
+// only ever added, never renamed.
 const (
 	KindRunning  = "running"
 	KindError    = "error"
@@ -35,48 +36,91 @@ const (
 	KindBurst    = "burst"     // released in a few bursts by a buffer, though sent in many pieces
 	KindMerged   = "merged"    // sent in many pieces, seen by the client in few: nothing held them
 	KindDelayed  = "delayed-first-byte"
+	// KindBatched: released in pieces of about one size, or at about one
+	// interval, slower than a person sees a stream — a buffer or a timer on
+	// the way (nginx's 4 KiB proxy buffers, HAProxy's ~200 ms) — where
+	// chunkscope cannot see the writes to prove it (an upstream).
+	KindBatched = "batched"
 )
 
 // BurstMs is how close together pieces may arrive and still count as
 // arriving at once: below a frame or three, nobody sees a stream.
 const BurstMs = 50
 
-// BurstGapMs is the gap between two reads that ends a burst: a buffer that
-// lets go hands its bytes over back to back, well under a frame apart,
-// while a stream paced at 20 ms is a piece every 20 ms, not one burst.
-const BurstGapMs = 10
+// LateMs is the shortest wait for the first body byte that counts as late:
+// a delay a person notices, and well over what the page itself adds to a
+// first read (80–180 ms measured: NOTES.md; ~250 ms seen in the e2e
+// tests on a loaded machine). A body whose first byte is
+// late is never called nobody's doing; a stream whose first byte is late
+// and 4 or more of its own intervals long has a delayed first byte.
+const LateMs = 500
+
+// lateCadences is how many of the body's own intervals the wait for its
+// first byte must last to be a delay rather than the stream's pace (a
+// batch's first piece comes one interval in): a margin, so the same
+// request read three times gets the same kind.
+const lateCadences = 4
+
+// BatchMinBytes is the smallest median piece a batched body has: a stream
+// of rows or events arrives in pieces of tens or hundreds of bytes; a
+// buffer or a timer lets go of kilobytes.
+const BatchMinBytes = 1024
 
 // evidence is what Explain reads, gathered once.
 type evidence struct {
 	reads          []Chunk
 	ttfb, spread   float64
 	total          float64
-	bursts         []int64 // bytes per burst of reads (reads less than BurstMs apart)
-	wireN          int     // body pieces on the wire
+	headers        float64 // when the headers came
+	bursts         []Burst // reads back to back, against the body's own cadence (BurstsOf)
+	cad            Cadence
+	wireN          int // body pieces on the wire (the same response's only)
+	wireChunks     int // HTTP chunks or DATA frames: each one a flush, or a buffer let go
 	wireSpread     float64
-	sentN, flushed int     // writes in the send log, and how many were flushed
-	sentBytes      int64   // the bytes of those writes
-	sentSpread     float64 // first write to last, ms
-	firstSent      float64 // the first write, on the page's clock
-	maxSendGap     float64 // the longest pause between two writes
+	wireFirst      float64  // the first body piece on the wire, ms since the probe's request
+	wireHalf       float64  // when half the body's bytes had come on the wire
+	wireOther      []string // how the probe's response differed: then none of the above is set
+	sentN, flushed int      // writes in the send log, and how many were flushed
+	sentBytes      int64    // the bytes of those writes
+	sentSpread     float64  // first write to last, ms
+	firstSent      float64  // the first write, on the page's clock
+	maxSendGap     float64  // the longest pause between two writes
 	delays         []float64
 	encoding       string // Content-Encoding: the send log counts compressed bytes
+	cache          Cache
 }
 
 func gather(r *Run) evidence {
-	e := evidence{encoding: r.Header("content-encoding"), reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs, bursts: Bursts(r.Chunks)}
+	e := evidence{encoding: r.Header("content-encoding"), reads: r.Chunks, ttfb: r.TTFBMs, spread: r.Spread(), total: r.TotalMs,
+		headers: r.HeadersMs, bursts: BurstsOf(r.Chunks), cache: CacheOf(r.Header)}
+	e.cad = CadenceOf(e.bursts)
 	if r.Wire != nil {
-		var first, last float64
+		e.wireOther = WireDiffers(r)
+	}
+	if r.Wire != nil && e.wireOther == nil {
+		var last float64
+		var total, sofar int64
 		for _, ev := range r.Wire.Events {
 			if wire.IsBody(ev.Kind) && ev.Bytes > 0 {
-				if e.wireN == 0 {
-					first = ev.T
-				}
-				last = ev.T
-				e.wireN++
+				total += int64(ev.Bytes)
 			}
 		}
-		e.wireSpread = last - first
+		for _, ev := range r.Wire.Events {
+			if !wire.IsBody(ev.Kind) || ev.Bytes <= 0 {
+				continue
+			}
+			if e.wireN == 0 {
+				e.wireFirst = ev.T
+			}
+			if sofar < (total+1)/2 && sofar+int64(ev.Bytes) >= (total+1)/2 {
+				e.wireHalf = ev.T
+			}
+			sofar += int64(ev.Bytes)
+			last = ev.T
+			e.wireN++
+		}
+		e.wireSpread = last - e.wireFirst
+		e.wireChunks = r.Wire.Chunks
 	}
 	if n := len(r.Sent); n > 0 {
 		totals := Sends(r.Sent)
@@ -89,24 +133,6 @@ func gather(r *Run) evidence {
 		e.delays = SendDelays(r)
 	}
 	return e
-}
-
-// Bursts is the bytes of each burst of reads: reads less than BurstGapMs
-// apart belong to one.
-func Bursts(chunks []Chunk) []int64 {
-	var out []int64
-	var burst int64
-	for i, c := range chunks {
-		if i > 0 && c.T-chunks[i-1].T >= BurstGapMs {
-			out = append(out, burst)
-			burst = 0
-		}
-		burst += int64(c.N)
-	}
-	if len(chunks) > 0 {
-		out = append(out, burst)
-	}
-	return out
 }
 
 // Explain derives the verdict from the record.
@@ -131,35 +157,51 @@ func Explain(r *Run) Verdict {
 	}
 	e := gather(r)
 	v := judge(r, e)
+	if e.cache.Hit {
+		v.Detail += " It was a cache hit (" + e.cache.Says + "): " + e.cache.Name + "'s stored copy, not the app's own sending — a miss, or a response the app marks private or no-store, shows that."
+	}
+	if e.wireOther != nil {
+		v.Detail += " The wire probe got another response (" + strings.Join(e.wireOther, "; ") +
+			"): its lane is not this response, and nothing here is drawn from it."
+	}
 	v.Evidence = append(arrivals(r), e.facts(r)...)
 	return v
 }
 
 // judge picks the kind, the sentence and the layer.
 func judge(r *Run, e evidence) Verdict {
-	framing := capitalize(framingOf(r))
+	framing := capitalize(framingOf(r, e))
 	manyWire := e.wireN >= 2 && e.wireSpread >= BurstMs
 	manySent := e.sentN >= 2 && e.sentSpread >= BurstMs
-	held := len(e.delays) > 0 && e.delays[0] >= BurstMs // the first bytes waited somewhere
-	atOnce := len(e.reads) == 1 || e.spread < BurstMs
-	// sentLate: nothing was written until (about) when it arrived: the
-	// handler produced the body whole first.
-	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(BurstMs, 0.2*e.ttfb)
 	// sentAtOnce: every write within a burst, so however the reads spread,
 	// no pace of the handler's is in them.
 	sentAtOnce := e.sentN >= 2 && e.sentSpread < BurstMs
+	// netPrompt: written at once, and the browser's network stack had the
+	// response's first and last bytes within a burst of the writes
+	// (Resource Timing): a read that came later was the page's own lag
+	// (80–180 ms on a loaded machine), not a layer holding the bytes.
+	netPrompt := sentAtOnce && promptOnTheNetwork(r, e)
+	held := len(e.delays) > 0 && e.delays[0] >= BurstMs && !netPrompt // the first bytes waited somewhere
+	atOnce := len(e.reads) == 1 || e.spread < BurstMs
+	// late: the first byte came late, for a person and for the page,
+	// counted from when the request left (a request the browser sent late
+	// is not a response held): then the bytes were held somewhere, and no
+	// sentence may say nobody held them.
+	late := e.ttfb-requestLeft(r) >= LateMs && !netPrompt
+	// sentLate: nothing was written until (about) when it arrived: the
+	// handler produced the body whole first.
+	sentLate := e.sentN == 0 || e.firstSent >= e.ttfb-max(BurstMs, 0.2*e.ttfb)
 	quick := (atOnce || sentAtOnce) && !held
-	wireChunks := 0 // HTTP chunks or DATA frames: each one a flush, or a buffer let go
-	if r.Wire != nil {
-		wireChunks = r.Wire.Chunks
-	}
+	// wireEarly: on the wire, half the body had come before a first byte
+	// would count as late: the probe's response was not held either.
+	wireEarly := e.wireN > 0 && e.wireHalf < LateMs
 	switch {
 	case atOnce && manySent && held:
 		who, layer := heldBy(e)
 		return Verdict{Kind: KindOnePiece, Layer: layer, Detail: fmt.Sprintf(
 			"%s. %s %d pieces over %s%s, yet the body arrived at once after %s (%s in %s): %s held it.",
 			framing, wrote(e), e.sentN, Sec(e.sentSpread), flushedPart(e), Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), who)}
-	case quick && e.sentN >= 2 && e.flushed == 0 && wireChunks < 2:
+	case quick && e.sentN >= 2 && e.flushed == 0 && e.wireChunks < 2:
 		// Never flushed: the writes were not sent, net/http's buffer took
 		// them and let go of them when it filled or the handler returned.
 		how := "net/http let them go back to back as its buffers filled"
@@ -169,13 +211,13 @@ func judge(r *Run, e evidence) Verdict {
 		return Verdict{Kind: KindOnePiece, Layer: "the handler: it never flushed", Detail: fmt.Sprintf(
 			"%s. The handler wrote %d pieces within %s and never flushed: %s, and %s.",
 			framing, e.sentN, Ms(e.sentSpread), how, arrived(r, e))}
-	case quick && ((e.sentN >= 2 && e.flushed > 0) || wireChunks >= 2 || manyWire):
+	case quick && !late && ((e.sentN >= 2 && e.flushed > 0) || (e.sentN < 2 && wireEarly && (e.wireChunks >= 2 || manyWire))):
 		n, spread, where := e.sentN, e.sentSpread, "the handler wrote it"
 		if e.encoding != "" {
 			where = "the compressed body went to net/http"
 		}
 		if e.sentN < 2 {
-			n, spread, where = max(wireChunks, e.wireN), e.wireSpread, "it left the server"
+			n, spread, where = max(e.wireChunks, e.wireN), e.wireSpread, "it left the server"
 		}
 		if !atOnce {
 			// All written within a burst, read over longer: the reader's
@@ -189,20 +231,22 @@ func judge(r *Run, e evidence) Verdict {
 				"not a server problem — nothing held the bytes back, they were produced faster than a reader sees a stream.",
 			framing, capitalize(where), n, Sec(spread), pieces(len(e.reads)))}
 	case atOnce:
-		return Verdict{Kind: KindOnePiece, Layer: sentWhole(e), Detail: fmt.Sprintf("%s. The body arrived all at once after %s (%s in %s)%s.",
-			framing, Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), howSent(e))}
-	case e.ttfb >= e.spread && sentLate && !manyWire && (r.Header("content-length") != "" || e.sentN > 0) && e.maxSendGap < BurstMs:
+		return Verdict{Kind: KindOnePiece, Layer: wholeLayer(r, e, late), Detail: fmt.Sprintf("%s. The body arrived all at once after %s (%s in %s)%s%s.",
+			framing, Dur(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), waited(e, late), howSent(e))}
+	case (e.ttfb >= e.spread || e.sentN == 1) && sentLate && !manyWire && (r.Header("content-length") != "" || e.sentN > 0) && e.maxSendGap < BurstMs:
 		// Nothing for most of the run, then the whole announced body back
 		// to back: a large body sent in one piece takes a while to read.
-		return Verdict{Kind: KindOnePiece, Layer: sentWhole(e), Detail: fmt.Sprintf("%s. Nothing arrived for %s, then the whole %s in %s over %s%s.",
+		return Verdict{Kind: KindOnePiece, Layer: wholeLayer(r, e, late), Detail: fmt.Sprintf("%s. Nothing arrived for %s, then the whole %s in %s over %s%s.",
 			framing, Sec(e.ttfb), Size(r.Bytes), pieces(len(e.reads)), Sec(e.spread), howSent(e))}
 	case len(e.bursts) >= 2 && held && (e.sentN >= 2*len(e.bursts)):
 		who, layer := heldBy(e)
 		return Verdict{Kind: KindBurst, Layer: layer, Detail: fmt.Sprintf(
-			"%s. %s %d pieces over %s%s, but they arrived in %d bursts of about %s: %s released them each time about that much had gathered.",
-			framing, wrote(e), e.sentN, Sec(e.sentSpread), flushedPart(e), len(e.bursts), Size(medianBurst(e.bursts)), who)}
-	case e.ttfb >= 0.5*e.total:
-		layer, why := "", "nothing reached the browser before"
+			"%s. %s %d pieces over %s%s, but they arrived in %d bursts of about %s, ~%s apart: %s released them each time about that much had gathered.",
+			framing, wrote(e), e.sentN, Sec(e.sentSpread), flushedPart(e), len(e.bursts), Size(medianBurst(e.bursts)), Dur(e.cad.Interval), who)}
+	case batched(r, e):
+		return judgeBatched(r, e, framing)
+	case late && (e.cad.Bursts < 2 || e.ttfb-requestLeft(r) >= lateCadences*e.cad.Interval):
+		layer, why := outside(r, "it sent nothing for "+Sec(e.ttfb)), "nothing reached the browser before"
 		if held {
 			who, l := heldBy(e)
 			layer, why = l, "the first bytes were sent early but "+who+" held them until"
@@ -212,9 +256,113 @@ func judge(r *Run, e evidence) Verdict {
 		return Verdict{Kind: KindDelayed, Layer: layer, Detail: fmt.Sprintf("%s. The first byte came only after %s of %s (%s), then %s over %s.",
 			framing, Sec(e.ttfb), Sec(e.total), why+" "+Sec(e.ttfb), pieces(len(e.reads)), Sec(e.spread))}
 	default:
-		return Verdict{Kind: KindStreamed, Detail: fmt.Sprintf("%s, and the body streamed: the first byte after %s, then %s spread over %s.",
-			framing, Sec(e.ttfb), pieces(len(e.reads)), Sec(e.spread))}
+		return Verdict{Kind: KindStreamed, Detail: fmt.Sprintf("%s, and the body streamed: the first byte after %s, then %s spread over %s (%s).",
+			framing, Dur(e.ttfb), pieces(len(e.reads)), Sec(e.spread), cadenceWords(e.cad))}
 	}
+}
+
+// requestLeft is when the request left the browser (Resource Timing's
+// requestStart), 0 when the browser did not say: a fetch() the page's
+// worker sent late waited on the page's side, not on the server's.
+func requestLeft(r *Run) float64 {
+	if r.Timing != nil && r.Timing.RequestStartMs > 0 {
+		return r.Timing.RequestStartMs
+	}
+	return 0
+}
+
+// promptOnTheNetwork says whether the browser's network stack (Resource
+// Timing) had the response's first byte within BurstMs of the server's
+// first write — counted from when the request left, so neither a late
+// request nor the send log's clock offset reads as a holding — and its
+// last within BurstMs of the writes' spread after that.
+func promptOnTheNetwork(r *Run, e evidence) bool {
+	t := r.Timing
+	if t == nil || t.ResponseStartMs <= 0 || t.ResponseEndMs <= 0 || len(r.Sent) == 0 {
+		return false
+	}
+	firstWrite := r.Sent[0].T - r.ClockOffsetMs // on the server's clock: since the request arrived
+	return t.ResponseStartMs-requestLeft(r)-max(firstWrite, 0) < BurstMs && t.ResponseEndMs-t.ResponseStartMs < BurstMs+e.sentSpread
+}
+
+// batched says whether a body came in batches (KindBatched): four bursts
+// or more, at least BurstMs apart (slower than a person sees a stream), of
+// kilobytes (BatchMinBytes), all one size (a buffer's) or at one interval
+// (a timer's). Not for a paced reader (its own pace makes the batches),
+// and not when the send log shows the handler wrote about as often as the
+// body arrived (its own pace).
+func batched(r *Run, e evidence) bool {
+	c := e.cad
+	if r.Pace != "" || c.Bursts < 4 || c.Interval < BurstMs || c.Size < BatchMinBytes || !(c.Even || c.Regular) {
+		return false
+	}
+	return e.sentN == 0 || e.sentN >= 2*c.Bursts
+}
+
+// judgeBatched words a batched body: its pieces' size and interval, the
+// first one's wait, and who let them go.
+func judgeBatched(r *Run, e evidence, framing string) Verdict {
+	c := e.cad
+	var layer string
+	switch {
+	case seesInside(r):
+		_, layer = heldBy(e)
+	case c.Even:
+		layer = outside(r, "it let the body go "+Size(c.Size)+" at a time, a buffer's size")
+	default:
+		layer = outside(r, "it let the body go every ~"+Dur(c.Interval)+", whatever had gathered")
+	}
+	unless := "an app that itself writes ~" + Size(c.Size) + " every ~" + Dur(c.Interval) + " would look the same"
+	if seesInside(r) {
+		unless = fmt.Sprintf("the handler wrote %d pieces over %s%s", e.sentN, Sec(e.sentSpread), flushedPart(e))
+	}
+	return Verdict{Kind: KindBatched, Layer: layer, Detail: fmt.Sprintf(
+		"%s. The body was released in ~%s pieces every ~%s: %d of them over %s, the first after %s. Something on the way gathers what is written and lets it go in batches (%s).",
+		framing, Size(c.Size), Dur(c.Interval), c.Bursts, Sec(e.spread), Dur(e.ttfb), unless)}
+}
+
+// cadenceWords says how a stream's pieces followed each other: "a burst
+// every ~2.1 ms, the largest 172 B".
+func cadenceWords(c Cadence) string {
+	if c.Bursts < 2 {
+		return "one burst of " + Size(c.Largest)
+	}
+	return fmt.Sprintf("%d bursts, one every ~%s; the largest %s", c.Bursts, Dur(c.Interval), Size(c.Largest))
+}
+
+// waited says, for a body that came whole and late, what came before it:
+// the headers alone (the response was begun, its body held), or nothing.
+func waited(e evidence, late bool) string {
+	if !late || e.headers <= 0 {
+		return "" // (no headers time: a record from elsewhere)
+	}
+	if e.headers < e.ttfb-BurstMs {
+		return " — the headers had come after " + Dur(e.headers) + ", and nothing of the body before it"
+	}
+	return " — nothing came before it, not even the headers"
+}
+
+// wholeLayer names who had the body whole before it left: a cache that
+// served it (its headers say so), the handler or its compressor (the send
+// log shows it), or — where chunkscope cannot see inside — the upstream,
+// with what its headers name and how long it held the body.
+func wholeLayer(r *Run, e evidence, late bool) string {
+	switch {
+	case e.cache.Hit:
+		return "the cache: " + e.cache.Name + " (" + e.cache.Says + ") served a stored copy, whole — not the app, and not now"
+	case seesInside(r):
+		return sentWhole(e)
+	case late && e.encoding != "" && e.headers > 0 && e.headers < e.ttfb-BurstMs:
+		return outside(r, "most likely its compressor (Content-Encoding: "+e.encoding+
+			"): the headers left at once, the body only when it was complete — a compressor that never flushes does this (Django's GZipMiddleware on a streaming response, nginx's gzip)")
+	case late && e.headers > 0 && e.headers < e.ttfb-BurstMs:
+		return outside(r, "it sent the headers at once and held the body for "+Sec(e.ttfb))
+	case late:
+		return outside(r, "it sent nothing, not even the headers, for "+Sec(e.ttfb))
+	case e.wireN >= 1:
+		return outside(r, "the body left it in one piece")
+	}
+	return ""
 }
 
 // wrote is who made the logged writes: the handler, or for a compressed
@@ -279,8 +427,13 @@ func howSent(e evidence) string {
 		return fmt.Sprintf("; the handler wrote it in %d pieces within %s", e.sentN, Ms(e.sentSpread))
 	case e.wireN == 1:
 		return "; it left the server in one piece (wire)"
+	case e.wireN > 1 && e.wireHalf >= LateMs:
+		return fmt.Sprintf("; on the wire (the probe's own request) it came in %d pieces from %s to %s, half of its bytes only after %s: held before it left the upstream, not by the browser",
+			e.wireN, Dur(e.wireFirst), Dur(e.wireFirst+e.wireSpread), Dur(e.wireHalf))
 	case e.wireN > 1:
 		return fmt.Sprintf("; on the wire it came in %d pieces within %s", e.wireN, Ms(e.wireSpread))
+	case e.wireOther != nil:
+		return "; how it left the server is not measured here (the wire probe got another response)"
 	}
 	return "; how it left the server is not measured here (tick “probe the wire too” to see it)"
 }
@@ -289,13 +442,13 @@ func sentWhole(e evidence) string {
 	if e.encoding != "" && e.sentN == 1 {
 		return "the handler or a compression middleware: the body was produced and compressed whole before its first write"
 	}
-	if e.sentN >= 1 || e.wireN >= 1 {
+	if e.sentN >= 1 {
 		return "the handler: it produced the body whole"
 	}
 	return ""
 }
 
-func framingOf(r *Run) string {
+func framingOf(r *Run, e evidence) string {
 	cl, te := r.Header("content-length"), r.Header("transfer-encoding")
 	switch {
 	case r.Wire != nil && r.Wire.Proto == wire.ProtoHTTP2 && r.Source == SourceWire:
@@ -304,6 +457,8 @@ func framingOf(r *Run) string {
 		return "HTTP/1.0 has no chunked encoding: there was no Content-Length, and the body ended when the connection closed"
 	case r.Upstream != nil && r.Upstream.Framing == wire.FramingClose:
 		return "the upstream sent neither Content-Length nor Transfer-Encoding (" + r.Upstream.Proto + "): its body ended when it closed the connection"
+	case r.Wire != nil && e.wireOther == nil && r.Wire.Framing == wire.FramingClose && cl == "" && r.Scenario == Upstream:
+		return "the upstream sent neither Content-Length nor chunked framing: its body ended when it closed the connection (the /upstream hop passed it on to the browser chunked)"
 	case cl != "":
 		return "Content-Length was set (" + cl + " bytes)"
 	case strings.Contains(te, "chunked"):
@@ -312,8 +467,11 @@ func framingOf(r *Run) string {
 	return "neither Content-Length nor chunked framing was visible to the browser"
 }
 
-func medianBurst(b []int64) int64 {
-	s := append([]int64(nil), b...)
+func medianBurst(b []Burst) int64 {
+	s := make([]int64, len(b))
+	for i, x := range b {
+		s[i] = x.N
+	}
 	slices.Sort(s)
 	return s[len(s)/2]
 }
@@ -329,20 +487,33 @@ func arrivals(r *Run) []string {
 // facts lists the rest of the evidence and the hints the headers give.
 func (e evidence) facts(r *Run) []string {
 	var out []string
-	if len(e.bursts) > 1 && len(e.bursts) < len(e.reads) {
-		// (a burst per read says nothing the reads do not)
-		out = append(out, fmt.Sprintf("bursts: %d, of about %s each (reads %d ms or more apart start a new one)", len(e.bursts), Size(medianBurst(e.bursts)), BurstGapMs))
-	}
 	if e.sentN > 0 {
 		out = append(out, fmt.Sprintf("sent: %d writes over %s%s", e.sentN, Sec(e.sentSpread), flushedPart(e)))
+	}
+	out = append(out, fmt.Sprintf("first byte: the headers after %s, the body's first byte after %s", Ms(e.headers), Ms(e.ttfb)))
+	if c := e.cad; c.Bursts > 1 && c.Bursts < len(e.reads) || c.Bursts > 2 {
+		out = append(out, fmt.Sprintf("bursts: %d, of about %s, one every ~%s; the largest %s, the longest pause %s (a burst is %s)",
+			c.Bursts, Size(c.Size), Dur(c.Interval), Size(c.Largest), Dur(c.LongGap), BurstRule))
 	}
 	if len(e.delays) > 0 {
 		d := append([]float64(nil), e.delays...)
 		slices.Sort(d)
 		out = append(out, fmt.Sprintf("send→arrival delay: median %s, worst %s (clock offset ± %s)", Ms(d[len(d)/2]), Ms(d[len(d)-1]), Ms(r.ClockErrorMs)))
 	}
-	if r.Wire != nil && r.Wire.Framing != "" {
-		out = append(out, fmt.Sprintf("on the wire: %s, %d body pieces over %s", r.Wire.Framing, e.wireN, Sec(e.wireSpread)))
+	if w := r.Wire; w != nil && w.Framing != "" {
+		if e.wireOther != nil {
+			out = append(out, fmt.Sprintf("on the wire: another response (%s), not used here: %s, %d chunks, %d B", strings.Join(e.wireOther, "; "), w.Framing, w.Chunks, w.BodyBytes))
+		} else {
+			out = append(out, fmt.Sprintf("on the wire: %s, %d body pieces over %s, the first after %s", w.Framing, e.wireN, Sec(e.wireSpread), Ms(e.wireFirst)))
+		}
+	}
+	if w := r.Wire; w != nil && len(w.Request) > 0 {
+		names := make([]string, 0, len(w.Request))
+		for name := range w.Request {
+			names = append(names, canonical(name))
+		}
+		slices.Sort(names)
+		out = append(out, "the probe sent the page's "+strings.Join(names, ", "))
 	}
 	if cl := r.Header("content-length"); cl != "" {
 		out = append(out, "Content-Length: "+cl)
@@ -353,8 +524,22 @@ func (e evidence) facts(r *Run) []string {
 	if ce := r.Header("content-encoding"); ce != "" {
 		out = append(out, "Content-Encoding: "+ce+" (a compressor must flush for the body to stream)")
 	}
+	if e.cache.Hit {
+		out = append(out, "cache: a hit in "+e.cache.Name+" ("+e.cache.Says+"): the body came from its store")
+	}
+	if n := Named(r.Header); n != "" {
+		out = append(out, "named by the response: "+n)
+	}
 	if xa := r.Header("x-accel-buffering"); xa != "" {
 		out = append(out, "X-Accel-Buffering: "+xa+" (nginx does not buffer this response)")
+	}
+	if c := e.cad; batched(r, e) && !seesInside(r) {
+		if c.Even {
+			out = append(out, "hint: pieces of exactly "+Size(c.Size)+" are a buffer's size — nginx in front of an app buffers through 4 KiB/8 KiB buffers on its stock settings; X-Accel-Buffering: no from the app, proxy_buffering off or proxy_http_version 1.1 each let a stream through (the lab)")
+		}
+		if !c.Even && c.Interval >= 150 && c.Interval <= 250 {
+			out = append(out, "hint: a release every ~200 ms whatever the size is a timer's — HAProxy 2.6 in front of Gunicorn does this without option http-no-delay (the lab)")
+		}
 	}
 	if ct := r.Header("content-type"); ct != "" && !strings.EqualFold(r.Header("x-content-type-options"), "nosniff") {
 		out = append(out, "Content-Type: "+ct+" without X-Content-Type-Options: nosniff (Chromium's fetch() was measured not to hold the first bytes back for it; other readers may sniff)")

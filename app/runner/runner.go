@@ -395,8 +395,15 @@ func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (brows
 	})
 }
 
-// readWire follows the server's raw probe of the same request.
+// readWire follows the server's raw probe of the same request. Where the
+// page sent the request too, the probe sends what the page's carried: the
+// headers the browser adds by itself (Accept-Encoding, Cookie…), which
+// /wire copies from its own request, made by the same browser to the same
+// origin (browser=1). A probe-only run (HTTP/1.0, HTTP/2) sends none.
 func (rn *Runner) readWire(h Host, runCtx context.Context, r *record.Run, u string) {
+	if r.Source == record.SourceBrowser {
+		u += "&browser=1"
+	}
 	h.Dispatch(func() { r.StartWire() })
 	sum, err := browser.ReadWire(runCtx, u, func(events []wire.Event) {
 		rn.batch(h, func() { r.AddWire(events) })

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,12 @@ func (c *card) Render() app.UI {
 			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
 			[2]string{"wire first byte / end", fmt.Sprintf("%s / %s", record.Ms(w.TTFBMs), record.Ms(w.TotalMs))},
 		)
+		if len(w.Request) > 0 {
+			rows = append(rows, [2]string{"wire request (the page's headers)", requestWords(w.Request)})
+		}
+		if len(w.Differs) > 0 {
+			rows = append(rows, [2]string{"wire: another response", strings.Join(w.Differs, "; ") + " — its lane is not this response, and the verdict uses none of it"})
+		}
 		if w.Error != "" {
 			rows = append(rows, [2]string{"wire error", w.Error})
 		}
@@ -190,4 +197,18 @@ func recorded(r *record.Run) string {
 		s = s[:19]
 	}
 	return s + " UTC"
+}
+
+// requestWords lists the headers the wire probe sent as the page's, in
+// name order: "Accept-Encoding: gzip, deflate, br, zstd; Cookie: …".
+func requestWords(h map[string]string) string {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		names[i] = name + ": " + h[name]
+	}
+	return strings.Join(names, "; ")
 }

@@ -26,3 +26,12 @@ func TestAFoldedRecordCostsNothingToRender(t *testing.T) {
 		t.Errorf("10 renders of a card with its record folded took %s; want well under 500 ms (was the record encoded?)", d)
 	}
 }
+
+// TestRequestWords: the card's row of what the wire probe sent as the
+// page's request, in name order, one header after another.
+func TestRequestWords(t *testing.T) {
+	got := requestWords(map[string]string{"Cookie": "a=1", "Accept-Encoding": "gzip, deflate, br, zstd"})
+	if want := "Accept-Encoding: gzip, deflate, br, zstd; Cookie: a=1"; got != want {
+		t.Errorf("requestWords = %q; want %q", got, want)
+	}
+}

@@ -86,6 +86,10 @@ type Summary struct {
 	TotalMs       float64             `json:"totalMs"`
 	Events        []Event             `json:"events,omitempty"`
 	Dropped       int                 `json:"dropped,omitempty"`
+	// Request is what /wire adds to the probe's summary: the request
+	// headers it had the probe send beside the probe's own (Host,
+	// User-Agent, Accept, Connection), as sent.
+	Request map[string]string `json:"request,omitempty"`
 }
 
 // Sample is one memory reading, on the server (its sampler, /events) or in
