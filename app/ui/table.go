@@ -53,7 +53,7 @@ func (t *table) Render() app.UI {
 					app.Td().Class("num").Text(msOr(r.TotalMs, r.Done && r.Status != 0)),
 					app.Td().Class("num").Text(strconv.Itoa(len(r.Chunks))),
 					app.Td().Class("num").Text(record.Size(r.Bytes)),
-					app.Td().Class("num").Title("the most bytes that arrived back to back (reads under "+strconv.Itoa(record.BurstGapMs)+" ms apart)").Text(largestBurst(r)),
+					app.Td().Class("num").Title("the most bytes that arrived back to back ("+record.BurstRule+")").Text(largestBurst(r)),
 					app.Td().Class("num").Title("median and worst delay of a read's first byte behind the server's write of it").Text(sendDelay(r)),
 					app.Td().Class("num").Text(growth(r.ServerPeakGrowth, r.Done && len(r.ServerMem) > 0)),
 					app.Td().Class("num").Text(growth(r.ClientPeakGrowth, r.Done && len(r.ClientMem) > 0)),
