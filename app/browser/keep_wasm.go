@@ -37,14 +37,23 @@ func ExposeKeep(k Keep) {
 		})
 		return js.Global().Get("Promise").New(exec)
 	}
+	lib := js.Global().Get("chunkscopeKeep")
 	obj.Set("load", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		text := ""
+		text, over := "", 0
 		if len(args) > 0 && args[0].Type() == js.TypeString {
-			text = args[0].String()
+			// Measured before it is copied into Go: a text over the limit
+			// never is (its UTF-8 bytes are at least its length).
+			if n := textLength(lib, args[0]); n > k.MaxBytes {
+				over = n
+			} else {
+				text = args[0].String()
+			}
 		}
 		return promise(func() (any, error) {
-			n, err := k.Load(text, "load()", len(text))
-			return n, err
+			if over > 0 {
+				return k.Load("", "load()", over, true)
+			}
+			return k.Load(text, "load()", len(text), false)
 		})
 	}))
 	obj.Set("export", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -57,15 +66,24 @@ func ExposeKeep(k Keep) {
 		}
 		return promise(func() (any, error) { return k.Export(format, scale) })
 	}))
-	lib := js.Global().Get("chunkscopeKeep")
 	if lib.IsUndefined() {
 		return
 	}
+	lib.Set("maxBytes", k.MaxBytes)
 	lib.Get("hooks").Set("file", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		text, name, size := args[0].String(), args[1].String(), args[2].Int()
-		go k.Load(text, name, size) // the page shows what became of it
+		go k.Load(text, name, size, false) // the page shows what became of it
 		return nil
 	}))
+}
+
+// textLength is a JS string's length in UTF-16 units, asked of
+// web/keep.js (syscall/js reads no property of a string); 0 without it.
+func textLength(lib, s js.Value) int {
+	if lib.IsUndefined() {
+		return 0
+	}
+	return lib.Call("length", s).Int()
 }
 
 // Download saves text as a file named name, as if from a link.
