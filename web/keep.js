@@ -16,13 +16,17 @@
     if (!hooks.file) {
       return;
     }
+    // The explorer's hook takes the file's bytes (one copy into Go, no
+    // UTF-8 step); /talk's, its text.
+    const bytes = !!hooks.file.bytes;
+    const none = bytes ? new Uint8Array(0) : "";
     if (file.size > lib.maxBytes) {
-      hooks.file("", file.name, file.size);
+      hooks.file(none, file.name, file.size);
       return;
     }
-    file.text().then(
-      (text) => hooks.file(text, file.name, file.size),
-      (err) => hooks.file("", file.name, -1)
+    (bytes ? file.arrayBuffer().then((b) => new Uint8Array(b)) : file.text()).then(
+      (data) => hooks.file(data, file.name, file.size),
+      (err) => hooks.file(none, file.name, -1)
     );
   }
 
@@ -84,10 +88,12 @@
     return canvas.toDataURL("image/png");
   }
 
-  // length is a string's length: Go's syscall/js reads no property of a
-  // string, and window.chunkscope.load(text) measures a text before it
-  // copies it.
+  // length is a string's length (Go's syscall/js reads no property of a
+  // string): window.chunkscope.load(text) measures a text before it copies
+  // it, then takes it as UTF-8.
   const length = (s) => s.length;
+  const encoder = new TextEncoder();
+  const encode = (s) => encoder.encode(s);
 
-  window.chunkscopeKeep = Object.assign(lib, { hooks, download, png, length });
+  window.chunkscopeKeep = Object.assign(lib, { hooks, download, png, length, encode });
 })();

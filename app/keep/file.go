@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"chunkscope/app/keep/jsonlimit"
 	"chunkscope/app/record"
@@ -170,7 +169,8 @@ func Decode(data []byte) (Loaded, error) {
 	if err := checkCounts(data); err != nil {
 		return Loaded{}, err
 	}
-	trimmed := bytes.TrimSpace(data)
+	// HAR 1.2: a reader must accept a byte order mark.
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))
 	if len(trimmed) == 0 {
 		return Loaded{}, errors.New("This file is empty: there is nothing to load.")
 	}
@@ -377,9 +377,3 @@ func thousands(n int) string {
 	return s
 }
 
-// DecodeText is Decode of a file's text, without a copy of it: Decode
-// never writes to its data nor keeps it, and a copy would double what a
-// file of up to MaxBytes costs the page.
-func DecodeText(text string) (Loaded, error) {
-	return Decode(unsafe.Slice(unsafe.StringData(text), len(text)))
-}

@@ -224,10 +224,10 @@ func onUI[T any](ctx app.Context, f func() (T, error)) (T, error) {
 
 // load decodes a file off the UI goroutine, then adds its runs to the view
 // on it. A bad file is one sentence in the page, and nothing else changes.
-// text is empty when the file was over keep.MaxBytes: size says how big it
+// data is nil when the file was over keep.MaxBytes: size says how big it
 // was (in bytes, or atLeast: a text's length, which its bytes are at
 // least), and it was not read.
-func (p *Page) load(ctx app.Context, text, name string, size int, atLeast bool) (int, error) {
+func (p *Page) load(ctx app.Context, data []byte, name string, size int, atLeast bool) (int, error) {
 	var l keep.Loaded
 	var err error
 	switch {
@@ -236,7 +236,7 @@ func (p *Page) load(ctx app.Context, text, name string, size int, atLeast bool) 
 	case size < 0:
 		err = errors.New("The browser could not read this file.")
 	default:
-		l, err = keep.DecodeText(text)
+		l, err = keep.Decode(data)
 	}
 	return onUI(ctx, func() (int, error) {
 		if err == nil {
@@ -462,8 +462,8 @@ func (p *Page) nudgeSpeed(d int) {
 // files picked or dropped.
 func (p *Page) exposeKeep(ctx app.Context) {
 	browser.ExposeKeep(browser.Keep{
-		Load: func(text, name string, size int, atLeast bool) (int, error) {
-			return p.load(ctx, text, name, size, atLeast)
+		Load: func(data []byte, name string, size int, atLeast bool) (int, error) {
+			return p.load(ctx, data, name, size, atLeast)
 		},
 		MaxBytes: keep.MaxBytes,
 		Export: func(format string, scale float64) (string, error) {

@@ -69,19 +69,30 @@ func (e *DeepError) Error() string {
 
 // frame is an array or object being scanned.
 type frame struct {
-	array bool
-	limit int    // index of the limit counting it, or -1
-	count int    // elements or members so far
-	name  []byte // the member that holds it (raw, as in the text); nil in an array or at the top
-	index int    // its index in the enclosing array, or -1
+	count     int   // elements or members so far
+	index     int32 // its index in the enclosing array, or -1
+	name, end int32 // the member that holds it: its name's bytes in the text (raw), or -1 in an array or at the top
+	limit     int16 // index of the limit counting it, or -1
+	array     bool
 }
+
+// MaxText is the longest text Scan reads (offsets are 32-bit).
+const MaxText = 1<<31 - 1
 
 // Scan counts data against the limits and returns the first limit (in the
 // order given) that it goes over, or nil. It follows at most maxDepth
-// levels of nesting; deeper, it stops with a *DeepError.
+// levels of nesting; deeper, it stops with a *DeepError. A text over
+// MaxText bytes is an error.
 func Scan(data []byte, limits []Limit, maxDepth int) (*Over, error) {
-	s := scanner{limits: limits, totals: make([]int, len(limits)), largest: make([]int, len(limits)), paths: make([][]Elem, len(limits))}
-	if err := s.run(data, maxDepth); err != nil {
+	if len(data) > MaxText {
+		return nil, fmt.Errorf("a text of %d bytes, over %d", len(data), MaxText)
+	}
+	if len(limits) > 1<<15 {
+		return nil, fmt.Errorf("%d limits, over %d", len(limits), 1<<15)
+	}
+	s := scanner{data: data, limits: limits, totals: make([]int, len(limits)), largest: make([]int, len(limits)), paths: make([][]Elem, len(limits)),
+		stack: make([]frame, 0, min(maxDepth, 64))}
+	if err := s.run(maxDepth); err != nil {
 		return nil, err
 	}
 	for i, l := range limits {
@@ -96,6 +107,7 @@ func Scan(data []byte, limits []Limit, maxDepth int) (*Over, error) {
 }
 
 type scanner struct {
+	data    []byte
 	limits  []Limit
 	totals  []int
 	largest []int
@@ -103,10 +115,14 @@ type scanner struct {
 	stack   []frame
 }
 
-func (s *scanner) run(data []byte, maxDepth int) error {
-	expectKey := false // in an object, before a member's name
-	var key []byte     // the last member name seen, raw
-	afterColon := false
+// delim marks the bytes that end a number or a literal.
+var delim = [256]bool{',': true, ':': true, ']': true, '}': true, '"': true, '[': true, '{': true, ' ': true, '\t': true, '\n': true, '\r': true}
+
+func (s *scanner) run(maxDepth int) error {
+	data := s.data
+	expectKey := false    // in an object, before a member's name
+	key, keyEnd := -1, -1 // the last member name seen, raw: its bytes
+	afterColon := false   // after a member's name and colon
 	for i := 0; i < len(data); {
 		c := data[i]
 		switch c {
@@ -115,14 +131,25 @@ func (s *scanner) run(data []byte, maxDepth int) error {
 			continue
 		case '"':
 			j := i + 1
-			for j < len(data) && data[j] != '"' {
-				if data[j] == '\\' {
-					j++
+			for {
+				k := bytes.IndexByte(data[j:], '"')
+				if k < 0 {
+					j = len(data)
+					break
+				}
+				j += k
+				// Escaped when an odd number of backslashes precede it.
+				bs := 0
+				for b := j - 1; b > i && data[b] == '\\'; b-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
 				}
 				j++
 			}
 			if n := len(s.stack); n > 0 && !s.stack[n-1].array && expectKey {
-				key = data[i+1 : min(j, len(data))]
+				key, keyEnd = i+1, j
 				expectKey = false
 				s.add(&s.stack[n-1])
 			} else {
@@ -143,26 +170,39 @@ func (s *scanner) run(data []byte, maxDepth int) error {
 			i++
 			continue
 		case '[', '{':
+			s.value()
+			// An empty one holds nothing to count: a value like any other.
+			j := i + 1
+			for j < len(data) && (data[j] == ' ' || data[j] == '\n' || data[j] == '\r' || data[j] == '\t') {
+				j++
+			}
+			if j < len(data) && data[j] == c+2 { // ']' is '['+2, '}' is '{'+2
+				afterColon = false
+				i = j + 1
+				continue
+			}
 			if len(s.stack) >= maxDepth {
 				return &DeepError{Max: maxDepth}
 			}
-			s.value()
-			f := frame{array: c == '[', limit: -1, index: -1}
-			if n := len(s.stack); n > 0 {
-				if s.stack[n-1].array {
-					f.index = s.stack[n-1].count - 1
+			f := frame{array: c == '[', limit: -1, index: -1, name: -1, end: -1}
+			top := len(s.stack) == 0
+			if !top {
+				if p := &s.stack[len(s.stack)-1]; p.array {
+					f.index = int32(p.count - 1)
 				} else if afterColon {
-					f.name = key
+					f.name, f.end = int32(key), int32(keyEnd)
 				}
 			}
-			f.limit = s.limitFor(f.name, len(s.stack) == 0 && f.array)
+			if f.name >= 0 || (top && f.array) {
+				f.limit = int16(s.limitFor(f, top))
+			}
 			s.stack = append(s.stack, f)
 			expectKey = c == '{'
 			afterColon = false
 			i++
 			continue
 		case ']', '}':
-			if n := len(s.stack); n > 0 {
+			if len(s.stack) > 0 {
 				s.close()
 			}
 			expectKey = false
@@ -174,11 +214,7 @@ func (s *scanner) run(data []byte, maxDepth int) error {
 		// value up to the next delimiter.
 		s.value()
 		afterColon = false
-		for i < len(data) {
-			c := data[i]
-			if c == ',' || c == ':' || c == ']' || c == '}' || c == '"' || c == '[' || c == '{' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-				break
-			}
+		for i < len(data) && !delim[data[i]] {
 			i++
 		}
 	}
@@ -208,16 +244,15 @@ func (s *scanner) add(f *frame) {
 // largest its limit has seen.
 func (s *scanner) close() {
 	n := len(s.stack)
-	f := s.stack[n-1]
-	if f.limit >= 0 && (f.count > s.largest[f.limit] || s.paths[f.limit] == nil) {
+	if f := &s.stack[n-1]; f.limit >= 0 && (f.count > s.largest[f.limit] || s.paths[f.limit] == nil) {
 		s.largest[f.limit] = f.count
 		path := make([]Elem, 0, n)
 		for _, g := range s.stack {
 			if g.index >= 0 {
-				path = append(path, Elem{Index: g.index})
+				path = append(path, Elem{Index: int(g.index)})
 			}
-			if g.name != nil {
-				path = append(path, Elem{Name: unescape(g.name)})
+			if g.name >= 0 {
+				path = append(path, Elem{Name: unescape(s.data[g.name:g.end])})
 			}
 		}
 		s.paths[f.limit] = path
@@ -225,15 +260,15 @@ func (s *scanner) close() {
 	s.stack = s.stack[:n-1]
 }
 
-// limitFor is the index of the limit that counts a value held by the
-// member named raw (top: the top-level array), or -1.
-func (s *scanner) limitFor(raw []byte, top bool) int {
-	if raw == nil && !top {
-		return -1
+// limitFor is the index of the limit that counts f, held by a member (or
+// the top-level array), or -1.
+func (s *scanner) limitFor(f frame, top bool) int {
+	var name []byte
+	if f.name >= 0 {
+		name = s.data[f.name:f.end]
 	}
-	name := raw
-	if bytes.IndexByte(raw, '\\') >= 0 {
-		name = []byte(unescape(raw))
+	if bytes.IndexByte(name, '\\') >= 0 {
+		name = []byte(unescape(name))
 	}
 	for i, l := range s.limits {
 		for _, want := range l.Names {

@@ -111,3 +111,17 @@ func TestIn(t *testing.T) {
 		t.Errorf("In(runs) = %d; want -1", got)
 	}
 }
+
+// BenchmarkScan: the issue's file (empty samples) and a real one's shape
+// (chunks of two numbers).
+func BenchmarkScan(b *testing.B) {
+	for name, item := range map[string]string{"empty samples": `{}`, "chunks": `{"t":1234.5,"n":65536}`} {
+		text := []byte(`{"runs":[{"chunks":[{"t":1,"n":1}],"serverMem":[` + strings.Repeat(item+`,`, 3_000_000) + `{}]}]}`)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for i := 0; i < b.N; i++ {
+				Scan(text, samples, 100)
+			}
+		})
+	}
+}
