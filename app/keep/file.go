@@ -376,4 +376,3 @@ func thousands(n int) string {
 	}
 	return s
 }
-
