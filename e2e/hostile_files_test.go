@@ -268,3 +268,23 @@ func cmpOr(s, def string) string {
 	}
 	return s
 }
+
+// TestTalkSurvivesTheHugeSession: /talk reads files with the same script;
+// the 243 MiB session that exited its Go program is not read at all, and
+// the talk goes on.
+func TestTalkSurvivesTheHugeSession(t *testing.T) {
+	ctx := tabFor(t, 2*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/talk/1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.getElementById("keep-file") && !!(window.chunkscopeKeep && window.chunkscopeKeep.hooks.file)`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	shown, took := pickTimed(t, ctx, "keep-file", hugeSession, "huge.json", "talk-error", "huge.json")
+	t.Logf("/talk says %q after %v", shown, took.Round(time.Millisecond))
+	eval[bool](t, ctx, `(document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true})), true)`)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname === "/talk/2"`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the talk does not go on to step 2 after the file: %v", err)
+	}
+}

@@ -92,8 +92,14 @@
   // string): window.chunkscope.load(text) measures a text before it copies
   // it, then takes it as UTF-8.
   const length = (s) => s.length;
+  // encodeInto a buffer of the text's length takes all of a text of ASCII
+  // (JSON is, mostly) in one pass, twice as fast as encode (which measures,
+  // then copies); anything else is encoded whole.
   const encoder = new TextEncoder();
-  const encode = (s) => encoder.encode(s);
+  const encode = (s) => {
+    const b = new Uint8Array(s.length);
+    return encoder.encodeInto(s, b).read === s.length ? b : encoder.encode(s);
+  };
 
   window.chunkscopeKeep = Object.assign(lib, { hooks, download, png, length, encode });
 })();
