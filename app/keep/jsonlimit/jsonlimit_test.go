@@ -125,3 +125,17 @@ func BenchmarkScan(b *testing.B) {
 		})
 	}
 }
+
+// FuzzScan: no text makes Scan panic, and the counts it reports are
+// never more than the text has bytes.
+func FuzzScan(f *testing.F) {
+	for _, seed := range []string{`{"runs":[{"serverMem":[{},{}]}]}`, `[1,[2,{"a":"\"]"}]]`, `{"\u0073erverMem":[1`, `"\\`, `{{{[[[`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		over, err := Scan(data, append(samples, Limit{Names: []string{""}, Each: 1}, Limit{Names: []string{"a"}, Each: 1}), 20)
+		if err == nil && over != nil && over.Count > len(data) {
+			t.Fatalf("counted %d in %d bytes", over.Count, len(data))
+		}
+	})
+}
