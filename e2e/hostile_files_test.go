@@ -156,7 +156,7 @@ func TestHostileFilesLeaveThePageAlive(t *testing.T) {
 		within           time.Duration
 	}{
 		{"the 243 MiB session of 85 million empty samples", hugeSession, "This file is at least 243.2 MiB; chunkscope loads files of at most 128 MiB.", 2 * time.Second},
-		{"a 126 MiB session of 44 million empty samples", largeSession, "This file holds 44,000,000 memory samples (serverMem, clientMem); chunkscope loads at most 2,000,000.", 10 * time.Second},
+		{"a 126 MiB session of 44 million empty samples", largeSession, "This file holds 44,000,000 memory samples (serverMem, clientMem); chunkscope loads at most 1,000,000.", 10 * time.Second},
 		{"a HAR of a million empty entries", millionEntries, "This file holds 1,000,000 HAR entries; chunkscope loads at most 10,000.", 2 * time.Second},
 	} {
 		t.Run("load() "+tc.name, func(t *testing.T) {
@@ -287,4 +287,27 @@ func TestTalkSurvivesTheHugeSession(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname === "/talk/2"`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Errorf("the talk does not go on to step 2 after the file: %v", err)
 	}
+}
+
+// TestFileAtTheLimitsLoads: a run that holds as much as the limits let
+// through (a million chunks, a million memory samples, two million writes
+// in its send log, a million wire events: 1 chunk and 1 element short of
+// each) loads and draws; what it costs the page is logged.
+func TestFileAtTheLimitsLoads(t *testing.T) {
+	ctx := tabFor(t, 4*time.Minute)
+	freshPage(t, ctx)
+	heap0, rss0 := pageMemory(t, ctx)
+	text := `'{"format":"chunkscope-session","version":1,"runs":[{"version":1,"id":"x","startedAt":"2026-11-25T13:17:25Z","bytes":0,` +
+		`"chunks":[' + '{},'.repeat(1e6 - 1) + '{}],"serverMem":[' + '{},'.repeat(5e5 - 1) + '{}],"clientMem":[' + '{},'.repeat(5e5 - 1) + '{}],` +
+		`"sent":[' + '{},'.repeat(2e6 - 1) + '{}],"wire":{"events":[' + '{},'.repeat(1e6 - 1) + '{}]}}]}'`
+	got, ms := loadTimed(t, ctx, text)
+	if got != "ok:1" {
+		t.Fatalf("load: %.300s; want ok:1", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const s = window.chunkscope.scene(); return !!s && s.scene.Prims.length > 0 })()`,
+		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+		t.Fatalf("not drawn: %v", err)
+	}
+	heap, rss := pageMemory(t, ctx)
+	t.Logf("loaded in %.0f ms; JS heap %s → %s, renderer RSS %s → %s", ms, mib(heap0), mib(heap), mib(rss0), mib(rss))
 }
