@@ -238,8 +238,8 @@ func TestKeepBadFiles(t *testing.T) {
 		{"non-finite time", edit(`"totalMs": `, `"totalMs": 1e999, "x": `), "not a finite number"},
 		{"chunks out of order", edit(`"t": `, `"t": 999999, "u": `), "chunks must be in time order"},
 		{"bytes that do not add up", edit(`"bytes": `, `"bytes": 1`), "but says it holds"},
-		{"over 10 million chunks", `'{"format":"chunkscope-session","version":1,"runs":[{"version":1,"id":"x","chunks":[' + '{"t":1,"n":1},'.repeat(10000000) + '{"t":1,"n":1}]}]}'`,
-			"This file holds 10,000,001 chunks; chunkscope loads at most 10,000,000."},
+		{"over a million chunks", `'{"format":"chunkscope-session","version":1,"runs":[{"version":1,"id":"x","chunks":[' + '{"t":1,"n":1},'.repeat(1000000) + '{"t":1,"n":1}]}]}'`,
+			"This file holds 1,000,001 chunks; chunkscope loads at most 1,000,000."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := load(t, ctx, tc.text)
@@ -257,13 +257,13 @@ func TestKeepBadFiles(t *testing.T) {
 			}
 		})
 	}
-	// Over 256 MiB, through the file picker: not even read.
-	t.Run("over 256 MiB", func(t *testing.T) {
+	// Over 128 MiB, through the file picker: not even read.
+	t.Run("over 128 MiB", func(t *testing.T) {
 		eval[bool](t, ctx, `(() => { const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array(257 * 1024 * 1024)], "huge.json"));
 			const in_ = document.getElementById("keep-file"); in_.files = dt.files; in_.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
-		msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.getElementById("keep-error"); return e && e.textContent.includes("256 MiB") ? e.textContent : ""; })()`,
+		msg, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.getElementById("keep-error"); return e && e.textContent.includes("128 MiB") ? e.textContent : ""; })()`,
 			chromedp.WithPollingTimeout(10*time.Second)))
-		if err != nil || msg != "This file is 257.0 MiB; chunkscope loads files of at most 256 MiB." {
+		if err != nil || msg != "This file is 257.0 MiB; chunkscope loads files of at most 128 MiB." {
 			t.Errorf("message %q, %v; want the size refused", msg, err)
 		}
 		if after := view(); after != before {

@@ -3,6 +3,7 @@
 package browser
 
 import (
+	"runtime"
 	"strings"
 	"syscall/js"
 
@@ -37,14 +38,25 @@ func ExposeKeep(k Keep) {
 		})
 		return js.Global().Get("Promise").New(exec)
 	}
+	lib := js.Global().Get("chunkscopeKeep")
 	obj.Set("load", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		text := ""
-		if len(args) > 0 && args[0].Type() == js.TypeString {
-			text = args[0].String()
+		var data []byte
+		over := 0
+		if len(args) > 0 && args[0].Type() == js.TypeString && !lib.IsUndefined() {
+			// Measured before it is copied into Go: a text over the limit
+			// never is (its UTF-8 bytes are at least its length).
+			if n := lib.Call("length", args[0]).Int(); n > k.MaxBytes {
+				over = n
+			} else {
+				data = bytesOf(lib.Call("encode", args[0]))
+			}
 		}
 		return promise(func() (any, error) {
-			n, err := k.Load(text, "load()", len(text))
-			return n, err
+			defer freeCopies()
+			if over > 0 {
+				return k.Load(nil, "load()", over, true)
+			}
+			return k.Load(data, "load()", len(data), false)
 		})
 	}))
 	obj.Set("export", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -57,15 +69,36 @@ func ExposeKeep(k Keep) {
 		}
 		return promise(func() (any, error) { return k.Export(format, scale) })
 	}))
-	lib := js.Global().Get("chunkscopeKeep")
 	if lib.IsUndefined() {
 		return
 	}
-	lib.Get("hooks").Set("file", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		text, name, size := args[0].String(), args[1].String(), args[2].Int()
-		go k.Load(text, name, size) // the page shows what became of it
+	lib.Set("maxBytes", k.MaxBytes)
+	file := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		data, name, size := bytesOf(args[0]), args[1].String(), args[2].Int()
+		go func() {
+			defer freeCopies()
+			k.Load(data, name, size, false) // the page shows what became of it
+		}()
 		return nil
-	}))
+	})
+	file.Value.Set("bytes", true) // hand it the file's bytes, not its text
+	lib.Get("hooks").Set("file", file)
+}
+
+// freeCopies collects Go's garbage after a file: the copy of its bytes,
+// and, through the finalizers of the js.Values that handed it over, the
+// page's own text or bytes, which wasm_exec.js keeps until Go lets go of
+// them. Otherwise a refused 243 MiB text stays in the JS heap until Go's
+// heap happens to grow enough to collect.
+func freeCopies() { runtime.GC() }
+
+// bytesOf copies a Uint8Array into Go: once, with no UTF-8 step (a
+// string's String() encodes it in JS, copies it into Go, then copies it
+// again into a string: 19 s for 126 MiB on a loaded machine).
+func bytesOf(u8 js.Value) []byte {
+	b := make([]byte, u8.Get("length").Int())
+	js.CopyBytesToGo(b, u8)
+	return b
 }
 
 // Download saves text as a file named name, as if from a link.

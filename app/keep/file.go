@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"chunkscope/app/keep/jsonlimit"
 	"chunkscope/app/record"
 	"chunkscope/app/wire"
 )
@@ -28,12 +29,91 @@ const Format = "chunkscope-session"
 // (record.Version).
 const Version = 1
 
-// Limits of what a file may hold: a bigger one is refused before it is
-// decoded, so a wrong file cannot take the page's memory.
+// Limits of what a file may hold. A file over MaxBytes is refused before
+// it is read (web/keep.js) or decoded; then every array and map a decoder
+// would build is counted (Limits) in one pass over the bytes that
+// allocates nothing per element, and a file over any count is refused
+// before it is decoded. So no file makes the page build more than the
+// limits' worth of records, whatever it holds.
+//
+// They are generous for real files: a streaming run of 256 MiB with its
+// wire probe saves as a 39 MB session file (302 reads, 141,369 writes of
+// its send log, 200,000 wire events, 644 server samples); a stream of two
+// million rows as 92 MB (567,099 writes, 18,145 reads); a WebPageTest page
+// load is a HAR of a few hundred entries. And they bound what a file costs
+// the page: a run at these limits (a million chunks, a million samples,
+// two million writes, a million wire events, in 14 MiB of empty elements)
+// loads in 16 s with the renderer at 1.1 GB, on a loaded 2-core machine
+// (e2e TestFileAtTheLimitsLoads); before, the 85 million samples of the
+// issue's file killed it.
 const (
-	MaxBytes  = 256 << 20
-	MaxChunks = 10_000_000
+	MaxBytes      = 128 << 20
+	MaxRuns       = 10_000
+	MaxEntries    = 10_000
+	MaxPages      = 10_000
+	MaxChunks     = 1_000_000
+	MaxSamples    = 1_000_000
+	MaxSends      = 2_000_000
+	MaxWireEvents = 1_000_000
+	MaxFields     = 1_000_000
+	MaxEvidence   = 100_000
+	MaxDepth      = 1000
 )
+
+// Limits are the counts a file is held to before it is decoded, each with
+// what it counts as a sentence names it. A test checks that every slice
+// and map of the decoded types is counted by one.
+var Limits = []Limit{
+	{What: "runs", Limit: jsonlimit.Limit{Names: []string{"", "runs"}, Total: MaxRuns}},
+	{What: "HAR entries", Limit: jsonlimit.Limit{Names: []string{"entries"}, Total: MaxEntries}},
+	{What: "HAR pages", Limit: jsonlimit.Limit{Names: []string{"pages"}, Total: MaxPages}},
+	{What: "chunks", Limit: jsonlimit.Limit{Names: []string{"chunks", "_chunks"}, Total: MaxChunks}},
+	{What: "memory samples (serverMem, clientMem)", Limit: jsonlimit.Limit{Names: []string{"serverMem", "clientMem"}, Total: MaxSamples}},
+	{What: "writes in send logs (sent)", Limit: jsonlimit.Limit{Names: []string{"sent"}, Total: MaxSends}},
+	{What: "wire events", Limit: jsonlimit.Limit{Names: []string{"events"}, Total: MaxWireEvents}},
+	{What: "header fields, cookies and parameters", Limit: jsonlimit.Limit{Names: []string{"headers", "params", "cookies", "queryString"}, Total: MaxFields}},
+	{What: "lines of verdict evidence", Limit: jsonlimit.Limit{Names: []string{"evidence"}, Total: MaxEvidence}},
+}
+
+// Limit is one count of Limits: What names what it counts.
+type Limit struct {
+	What string
+	jsonlimit.Limit
+}
+
+// checkCounts refuses, in one sentence naming the limit, a file that holds
+// more than a limit allows, before anything of it is decoded.
+func checkCounts(data []byte) error {
+	ls := make([]jsonlimit.Limit, len(Limits))
+	for i, l := range Limits {
+		ls[i] = l.Limit
+	}
+	over, err := jsonlimit.Scan(data, ls, MaxDepth)
+	if err != nil {
+		return fmt.Errorf("This file nests arrays and objects more than %s levels deep; chunkscope reads at most %s.", thousands(MaxDepth), thousands(MaxDepth))
+	}
+	if over == nil {
+		return nil
+	}
+	l := Limits[over.Limit]
+	return fmt.Errorf("This file holds %s %s; chunkscope loads at most %s.", thousands(over.Count), l.What, thousands(l.Total))
+}
+
+// TooBig is the sentence for a file of size bytes over MaxBytes; atLeast
+// when size only bounds it from below (a text's length in UTF-16 units,
+// which its UTF-8 bytes are at least).
+func TooBig(size int, atLeast bool) error {
+	is, limit := "is", strconv.Itoa(MaxBytes>>20)+" MiB"
+	if atLeast {
+		is = "is at least"
+	}
+	n := record.Size(int64(size))
+	if strings.HasPrefix(n, strconv.Itoa(MaxBytes>>20)+".0 ") {
+		n = thousands(size) + " bytes" // just over: 128.0 MiB would read as the limit itself
+		limit += " (" + thousands(MaxBytes) + " bytes)"
+	}
+	return fmt.Errorf("This file %s %s; chunkscope loads files of at most %s.", is, n, limit)
+}
 
 // File is a saved session: the view's runs, in lane order, and its
 // settings.
@@ -89,12 +169,13 @@ type Skipped struct {
 // returned then, so a caller changes nothing.
 func Decode(data []byte) (Loaded, error) {
 	if len(data) > MaxBytes {
-		return Loaded{}, fmt.Errorf("This file is %s; chunkscope loads files of at most 256 MiB.", record.Size(int64(len(data))))
+		return Loaded{}, TooBig(len(data), false)
 	}
-	if n := countChunks(data); n > MaxChunks {
-		return Loaded{}, fmt.Errorf("This file holds %s chunks; chunkscope loads at most %s.", thousands(n), thousands(MaxChunks))
+	if err := checkCounts(data); err != nil {
+		return Loaded{}, err
 	}
-	trimmed := bytes.TrimSpace(data)
+	// HAR 1.2: a reader must accept a byte order mark.
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))
 	if len(trimmed) == 0 {
 		return Loaded{}, errors.New("This file is empty: there is nothing to load.")
 	}
@@ -190,6 +271,14 @@ func checkRuns(runs []*record.Run) error {
 	return nil
 }
 
+// clip shortens s to n bytes for a sentence.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
 func cmpOr(s, def string) string {
 	if s == "" {
 		return def
@@ -204,6 +293,10 @@ func checkRun(r *record.Run) error {
 		return fmt.Errorf("has record version %d; this chunkscope reads versions 1 to %d", r.Version, record.Version)
 	case r.ID == "":
 		return errors.New("has no id")
+	}
+	// The page prints its time of day (earlier runs, the table's mark).
+	if _, err := time.Parse(time.RFC3339Nano, r.StartedAt); err != nil {
+		return fmt.Errorf("has startedAt %s, not an RFC 3339 date", strconv.Quote(clip(r.StartedAt, 40)))
 	}
 	for _, f := range []struct {
 		name string
@@ -287,67 +380,4 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-// countChunks counts the elements of every "chunks" and "_chunks" array
-// in data without decoding it, so a file of absurdly many chunks is
-// refused before millions of records are allocated. It walks the bytes
-// once; on anything that is not JSON it stops and lets the decoder say so.
-func countChunks(data []byte) int {
-	// Nothing to count when the file cannot hold that many objects.
-	if bytes.Count(data, []byte("{")) <= MaxChunks {
-		return 0
-	}
-	count := 0
-	depth := 0
-	target := -1 // the depth of the chunks array being counted
-	lastKey := ""
-	inString := false
-	var str []byte
-	expectValue := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			default:
-				if len(str) < 16 {
-					str = append(str, c)
-				}
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString, str = true, str[:0]
-		case ':':
-			lastKey = string(str)
-			expectValue = true
-			continue
-		case '[':
-			depth++
-			if expectValue && target < 0 && (lastKey == "chunks" || lastKey == "_chunks") {
-				target = depth
-			}
-		case ']':
-			if depth == target {
-				target = -1
-			}
-			depth--
-		case '{':
-			depth++
-			if target >= 0 && depth == target+1 {
-				count++
-			}
-		case '}':
-			depth--
-		}
-		if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
-			expectValue = false
-		}
-	}
-	return count
 }

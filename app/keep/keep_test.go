@@ -1,13 +1,14 @@
 package keep
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"io"
 	"math"
 	"os"
 	"reflect"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func encode(t *testing.T, runs []*record.Run) []byte {
 func TestASavedFileLoadsAsTheSameRecords(t *testing.T) {
 	runs := live()
 	bare, _ := json.Marshal(runs)
-	for name, data := range map[string][]byte{"session": encode(t, runs), "runs() array": bare} {
+	for name, data := range map[string][]byte{"session": encode(t, runs), "runs() array": bare, "session with a byte order mark": append([]byte("\ufeff"), encode(t, runs)...)} {
 		got, err := Decode(data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -96,6 +97,7 @@ func TestBadFilesAreRefusedWithOneSentence(t *testing.T) {
 		{"no version", session(t, func(m map[string]any) { delete(m, "version") }), "This session file has no version"},
 		{"not ours", []byte(`{"name": "package.json", "version": "1.0.0"}`), "neither a chunkscope session"},
 		{"not ours: a number", []byte(`42`), "neither a chunkscope session nor a HAR"},
+		{"no start date", session(t, func(m map[string]any) { run0(m)["startedAt"] = "" }), `Run 1 (streaming) has startedAt "", not an RFC 3339 date.`},
 		{"no runs", session(t, func(m map[string]any) { m["runs"] = []any{} }), "This file holds no runs"},
 		{"negative time", session(t, func(m map[string]any) { chunk(m, 1)["t"] = -3 }), "Run 1 (streaming) has chunk 2's time -3.0 ms; times cannot be negative."},
 		{"negative headers time", session(t, func(m map[string]any) { run0(m)["headersMs"] = -1 }), "has headersMs -1.0 ms; times cannot be negative"},
@@ -120,24 +122,154 @@ func TestBadFilesAreRefusedWithOneSentence(t *testing.T) {
 	}
 }
 
-// TestTooBigFilesAreRefusedBeforeDecoding: over 256 MiB, or over 10
-// million chunks, whatever else the file holds.
-func TestTooBigFilesAreRefusedBeforeDecoding(t *testing.T) {
-	if _, err := Decode(make([]byte, MaxBytes+1)); err == nil || !strings.Contains(err.Error(), "at most 256 MiB") {
-		t.Errorf("a file of 256 MiB + 1: %v; want refused for its size", err)
+// TestFilesOverMaxBytesAreRefusedUnread: the size alone refuses a file,
+// with the size and the limit; a text measured in UTF-16 units is "at
+// least" that big.
+func TestFilesOverMaxBytesAreRefusedUnread(t *testing.T) {
+	if _, err := Decode(make([]byte, MaxBytes+1)); err == nil || err.Error() != "This file is 134,217,729 bytes; chunkscope loads files of at most 128 MiB (134,217,728 bytes)." {
+		t.Errorf("a file of 128 MiB + 1 byte: %v; want refused for its size, in bytes", err)
 	}
-	var b bytes.Buffer
-	b.WriteString(`{"format":"chunkscope-session","version":1,"runs":[{"version":1,"id":"x","chunks":[`)
-	for i := 0; i <= MaxChunks; i++ {
+	for _, tc := range []struct {
+		size    int
+		atLeast bool
+		want    string
+	}{
+		{243 << 20, false, "This file is 243.0 MiB; chunkscope loads files of at most 128 MiB."},
+		{243 << 20, true, "This file is at least 243.0 MiB; chunkscope loads files of at most 128 MiB."},
+		{257 << 20, false, "This file is 257.0 MiB; chunkscope loads files of at most 128 MiB."},
+	} {
+		if got := TooBig(tc.size, tc.atLeast).Error(); got != tc.want {
+			t.Errorf("TooBig(%d, %v) = %q; want %q", tc.size, tc.atLeast, got, tc.want)
+		}
+	}
+}
+
+// many is n copies of item, comma-separated.
+func many(item string, n int) string {
+	var b strings.Builder
+	b.Grow(n * (len(item) + 1))
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(`{"t":1,"n":1}`)
+		b.WriteString(item)
 	}
-	b.WriteString(`]}]}`)
-	_, err := Decode(b.Bytes())
-	if err == nil || err.Error() != "This file holds 10,000,001 chunks; chunkscope loads at most 10,000,000." {
-		t.Errorf("10,000,001 chunks: %v", err)
+	return b.String()
+}
+
+// members is n members "k0": "", "k1": "", … of an object.
+func members(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"k` + strconv.Itoa(i) + `":""`)
+	}
+	return b.String()
+}
+
+// TestEveryArrayIsCountedBeforeDecoding: a file within MaxBytes that holds
+// more of anything than its limit (empty elements, the cheapest there are)
+// is refused with a sentence naming the count and the limit, having
+// allocated next to nothing: before, the 243 MiB session of 1 chunk and 85
+// million empty serverMem samples was decoded into 4 GB and killed the
+// page, and a HAR of a million empty entries made a million skipped
+// entries.
+func TestEveryArrayIsCountedBeforeDecoding(t *testing.T) {
+	run := func(fields string) string {
+		return `{"format":"chunkscope-session","version":1,"runs":[{"version":1,"id":"x","startedAt":"2026-11-25T13:17:25Z","bytes":1,"chunks":[{"t":1,"n":1}]` + fields + `}]}`
+	}
+	entry := `{"startedDateTime":"2026-11-25T13:17:25Z","request":{"url":"http://x/"}}`
+	for _, tc := range []struct{ name, text, want string }{
+		{"runs of a bare runs() array", `[` + many(`{}`, MaxRuns+1) + `]`, "This file holds 10,001 runs; chunkscope loads at most 10,000."},
+		{"runs of a session", `{"format":"chunkscope-session","version":1,"runs":[` + many(`{}`, MaxRuns+1) + `]}`, "This file holds 10,001 runs; chunkscope loads at most 10,000."},
+		{"HAR entries: a million empty ones", `{"log":{"version":"1.2","entries":[` + many(`{}`, 1_000_000) + `]}}`, "This file holds 1,000,000 HAR entries; chunkscope loads at most 10,000."},
+		{"HAR entries", `{"log":{"version":"1.2","entries":[` + many(entry, MaxEntries+1) + `]}}`, "This file holds 10,001 HAR entries; chunkscope loads at most 10,000."},
+		{"HAR pages", `{"log":{"version":"1.2","pages":[` + many(`{}`, MaxPages+1) + `],"entries":[` + entry + `]}}`, "This file holds 10,001 HAR pages; chunkscope loads at most 10,000."},
+		{"chunks", `[{"version":1,"id":"x","chunks":[` + many(`{}`, MaxChunks+1) + `]}]`, "This file holds 1,000,001 chunks; chunkscope loads at most 1,000,000."},
+		{"HAR _chunks", `{"log":{"entries":[{"startedDateTime":"2026-11-25T13:17:25Z","_chunks":[` + many(`{}`, MaxChunks+1) + `]}]}}`, "This file holds 1,000,001 chunks; chunkscope loads at most 1,000,000."},
+		{"serverMem: the issue's file, within MaxBytes", run(`,"serverMem":[` + many(`{}`, MaxSamples+1) + `]`), "This file holds 1,000,001 memory samples (serverMem, clientMem); chunkscope loads at most 1,000,000."},
+		{"serverMem and clientMem together", run(`,"serverMem":[` + many(`{}`, MaxSamples/2) + `],"clientMem":[` + many(`{}`, MaxSamples/2+1) + `]`), "This file holds 1,000,001 memory samples"},
+		{"serverMem spelled otherwise", run(`,"SERVERMEM":[` + many(`{}`, MaxSamples+1) + `]`), "This file holds 1,000,001 memory samples"},
+		{"send log", run(`,"sent":[` + many(`{}`, MaxSends+1) + `]`), "This file holds 2,000,001 writes in send logs (sent); chunkscope loads at most 2,000,000."},
+		{"wire events", run(`,"wire":{"events":[` + many(`{}`, MaxWireEvents+1) + `]}`), "This file holds 1,000,001 wire events; chunkscope loads at most 1,000,000."},
+		{"headers", run(`,"headers":{` + members(MaxFields+1) + `}`), "This file holds 1,000,001 header fields, cookies and parameters; chunkscope loads at most 1,000,000."},
+		{"HAR cookies", `{"log":{"entries":[{"request":{"cookies":[` + many(`{}`, MaxFields+1) + `]}}]}}`, "This file holds 1,000,001 header fields, cookies and parameters"},
+		{"verdict evidence", run(`,"verdict":{"evidence":[` + many(`""`, MaxEvidence+1) + `]}`), "This file holds 100,001 lines of verdict evidence; chunkscope loads at most 100,000."},
+		{"nesting", run(`,"x":` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)), "This file nests arrays and objects more than 1,000 levels deep; chunkscope reads at most 1,000."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.text) > MaxBytes {
+				t.Fatalf("the file is %d bytes: over MaxBytes, it would not reach the counts", len(tc.text))
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Decode([]byte(tc.text))
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("got %v; want %q", err, tc.want)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc - uint64(len(tc.text)); got > 1<<20 { // but the text's copy
+				t.Errorf("refusing a %s file allocated %s; want next to nothing", record.Size(int64(len(tc.text))), record.Size(int64(got)))
+			}
+		})
+	}
+}
+
+// TestLimitsCountEveryListADecoderBuilds: every slice and map of the types
+// a session file and a HAR decode into is counted by one of Limits, so a
+// field added to the record cannot slip past the counts.
+func TestLimitsCountEveryListADecoderBuilds(t *testing.T) {
+	counted := func(name string) bool {
+		for _, l := range Limits {
+			for _, n := range l.Names {
+				if strings.EqualFold(n, name) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(typ reflect.Type, path string)
+	walk = func(typ reflect.Type, path string) {
+		for typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			switch {
+			case ft == reflect.TypeOf(json.RawMessage{}):
+			case ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map:
+				if !counted(name) {
+					t.Errorf("%s.%s (%s) is decoded from a file but no limit counts it", path, name, ft)
+				}
+				walk(ft.Elem(), path+"."+name+"[]")
+			default:
+				walk(ft, path+"."+name)
+			}
+		}
+	}
+	walk(reflect.TypeOf(File{}), "session")
+	walk(reflect.TypeOf(harFile{}), "har")
+	if len(seen) < 10 {
+		t.Errorf("walked %d types; the walk is broken", len(seen))
 	}
 }
 
@@ -358,4 +490,18 @@ func FuzzDecode(f *testing.F) {
 			scene.Build(scene.Lanes([]*record.Run{r}), scene.Options{Width: 300})
 		}
 	})
+}
+
+// TestKeepJSReadsNoFileOverMaxBytes: web/keep.js, which reads a picked or
+// dropped file, holds the same limit (the explorer sets it from Go; /talk
+// reads files with the script's own).
+func TestKeepJSReadsNoFileOverMaxBytes(t *testing.T) {
+	js, err := os.ReadFile("../../web/keep.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "maxBytes: " + strconv.Itoa(MaxBytes>>20) + " * 1024 * 1024"
+	if !strings.Contains(string(js), want) {
+		t.Errorf("web/keep.js has no %q: its limit differs from MaxBytes (%d)", want, MaxBytes)
+	}
 }

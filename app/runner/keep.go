@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -32,7 +33,7 @@ func (rn *Runner) Load(runs []*record.Run) (int, error) {
 			id = r.ID + "~" + strconv.Itoa(n)
 		}
 		r.ID, ids[id] = id, true
-		rn.store.Add(r)
+		rn.store.addNew(r)
 		if added < free {
 			rn.View = append(rn.View, r)
 			added++
@@ -46,3 +47,18 @@ func (rn *Runner) Load(runs []*record.Run) (int, error) {
 // Runs is every finished run of this page load, loaded ones too, oldest
 // first (UI goroutine only).
 func (s *Store) Runs() []*record.Run { return s.all }
+
+// addNew stores a run that is in no list yet, under an id no stored run
+// has (a loaded one): Add's search for the run to replace, which would make
+// loading a HAR of thousands of entries quadratic, is not needed.
+func (s *Store) addNew(r *record.Run) {
+	s.all = append(s.all, r)
+	b, err := json.Marshal(r)
+	if err != nil {
+		return // as Add: left out of runs()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs = append(s.runs, b)
+	s.ids = append(s.ids, r.ID)
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"chunkscope/app/keep/jsonlimit"
 	"chunkscope/app/spec"
 )
 
@@ -25,16 +26,20 @@ func Decode(data []byte) (Deck, error) {
 	if len(trimmed) == 0 {
 		return Deck{}, errors.New("This deck file is empty.")
 	}
-	var probe any
-	if err := json.Unmarshal(trimmed, &probe); err != nil {
+	if !json.Valid(trimmed) {
+		// Unmarshal checks the whole text before it decodes anything: it
+		// says where the text breaks, and builds nothing.
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		if err := json.Unmarshal(trimmed, &struct{}{}); errors.As(err, &syn) {
 			return Deck{}, fmt.Errorf("This deck is not valid JSON: %s at byte %d.", strings.TrimPrefix(syn.Error(), "invalid character "), syn.Offset)
 		}
-		return Deck{}, fmt.Errorf("This deck is not valid JSON: %v.", err)
+		return Deck{}, errors.New("This deck is not valid JSON.")
 	}
-	if _, ok := probe.(map[string]any); !ok {
+	if trimmed[0] != '{' {
 		return Deck{}, errors.New(`This deck is JSON, but not an object with "format": "chunkscope-deck".`)
+	}
+	if err := checkCounts(trimmed); err != nil {
+		return Deck{}, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
@@ -49,6 +54,39 @@ func Decode(data []byte) (Deck, error) {
 		return Deck{}, err
 	}
 	return d, nil
+}
+
+// maxDepth is how deep a deck may nest: its own schema nests five.
+const maxDepth = 64
+
+// limits are the deck's arrays, counted before the deck is decoded, so a
+// megabyte of empty steps or lines builds nothing: the same limits Check
+// holds a decoded deck to, with the same sentences.
+var limits = []jsonlimit.Limit{
+	{Names: []string{"steps"}, Total: MaxSteps},
+	{Names: []string{"lines"}, Each: MaxLines},
+	{Names: []string{"scenarios"}, Each: MaxLanes},
+}
+
+// checkCounts says which of the limits a deck's text goes over, or nil.
+func checkCounts(text []byte) error {
+	over, err := jsonlimit.Scan(text, limits, maxDepth)
+	switch {
+	case err != nil:
+		return fmt.Errorf("This deck nests arrays and objects more than %d deep; a deck nests %d at most.", maxDepth, 5)
+	case over == nil:
+		return nil
+	case over.Limit == 0:
+		return fmt.Errorf("This deck has %d steps; a deck holds at most %d.", over.Count, MaxSteps)
+	}
+	step := "A step"
+	if i := over.In("steps"); i >= 0 {
+		step = "Step " + strconv.Itoa(i+1)
+	}
+	if over.Limit == 1 {
+		return fmt.Errorf("%s has %d lines; a step holds at most %d.", step, over.Count, MaxLines)
+	}
+	return fmt.Errorf("%s has %d scenarios in its view; at most %d.", step, over.Count, MaxLanes)
 }
 
 // fieldError turns the decoder's complaint into a sentence.

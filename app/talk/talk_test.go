@@ -3,6 +3,7 @@ package talk
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -94,5 +95,44 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 	if _, err := Decode([]byte(good)); err != nil {
 		t.Errorf("good deck refused: %v", err)
+	}
+}
+
+// TestDecodeBoundsEveryArrayBeforeDecoding: a deck of up to a megabyte
+// that holds far more steps, lines or scenarios than a deck may is refused
+// with Check's sentence, having built next to nothing (before, the decoder
+// built every step, line and scenario, then Check refused them).
+func TestDecodeBoundsEveryArrayBeforeDecoding(t *testing.T) {
+	step := `{"title":"S","view":{"scenarios":["streaming"]}}`
+	many := func(item string, n int) string { return strings.TrimSuffix(strings.Repeat(item+",", n), ",") }
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty steps", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[` + many("{}", 300_000) + `]}`,
+			"This deck has 300000 steps; a deck holds at most 40."},
+		{"steps", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[` + many(step, 41) + `]}`,
+			"This deck has 41 steps; a deck holds at most 40."},
+		{"empty lines", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[` + step + `,{"title":"S","lines":[` + many(`""`, 300_000) + `]}]}`,
+			"Step 2 has 300000 lines; a step holds at most 3."},
+		{"scenarios", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[{"title":"S","view":{"scenarios":[` + many(`"streaming"`, 80_000) + `]}}]}`,
+			"Step 1 has 80000 scenarios in its view; at most 8."},
+		{"nesting", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}]}`,
+			"This deck nests arrays and objects more than 64 deep"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.in) > MaxBytes {
+				t.Fatalf("the deck is %d bytes, over MaxBytes: the test would not reach the counts", len(tc.in))
+			}
+			var err error
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err = Decode([]byte(tc.in))
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v; want %q", err, tc.want)
+			}
+			// The text itself is copied once ([]byte(tc.in)).
+			if got := after.TotalAlloc - before.TotalAlloc; got > uint64(len(tc.in))+64<<10 {
+				t.Errorf("refusing it allocated %d bytes for a %d-byte deck; want about the text's copy", got, len(tc.in))
+			}
+		})
 	}
 }

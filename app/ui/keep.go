@@ -224,16 +224,19 @@ func onUI[T any](ctx app.Context, f func() (T, error)) (T, error) {
 
 // load decodes a file off the UI goroutine, then adds its runs to the view
 // on it. A bad file is one sentence in the page, and nothing else changes.
-func (p *Page) load(ctx app.Context, text, name string, size int) (int, error) {
+// data is nil when the file was over keep.MaxBytes: size says how big it
+// was (in bytes, or atLeast: a text's length, which its bytes are at
+// least), and it was not read.
+func (p *Page) load(ctx app.Context, data []byte, name string, size int, atLeast bool) (int, error) {
 	var l keep.Loaded
 	var err error
 	switch {
 	case size > keep.MaxBytes:
-		err = fmt.Errorf("This file is %s; chunkscope loads files of at most 256 MiB.", record.Size(int64(size)))
+		err = keep.TooBig(size, atLeast)
 	case size < 0:
 		err = errors.New("The browser could not read this file.")
 	default:
-		l, err = keep.Decode([]byte(text))
+		l, err = keep.Decode(data)
 	}
 	return onUI(ctx, func() (int, error) {
 		if err == nil {
@@ -246,6 +249,11 @@ func (p *Page) load(ctx app.Context, text, name string, size int) (int, error) {
 		return p.keepAdded, nil
 	})
 }
+
+// shownSkipped is how many of a HAR's entries that cannot be drawn are
+// listed: a HAR of thousands of bodiless entries must not make thousands of
+// list items.
+const shownSkipped = 20
 
 // addLoaded puts a decoded file's runs into the view, marked as loaded.
 func (p *Page) addLoaded(l keep.Loaded, name string) error {
@@ -269,13 +277,16 @@ func (p *Page) addLoaded(l keep.Loaded, name string) error {
 	if empty && l.View != nil && (l.View.Align == scene.AlignStart || l.View.Align == scene.AlignFirstByte) {
 		p.align = l.View.Align
 	}
-	p.keepAdded, p.keepErr, p.skipped = n, "", l.Skipped
+	p.keepAdded, p.keepErr, p.skipped = n, "", l.Skipped[:min(len(l.Skipped), shownSkipped)]
 	p.keepNote = fmt.Sprintf("Loaded %s from %s.", record.Plural(n, "run"), name)
 	if rest := len(l.Runs) - n; rest > 0 {
 		p.keepNote += fmt.Sprintf(" %s did not fit in the view (at most 8): pick them from the earlier runs below.", record.Plural(rest, "more run"))
 	}
-	if len(l.Skipped) > 0 {
-		p.keepNote += fmt.Sprintf(" %s of the HAR cannot be drawn:", record.Plural(len(l.Skipped), "entry"))
+	switch n := len(l.Skipped); {
+	case n > shownSkipped:
+		p.keepNote += fmt.Sprintf(" %s of the HAR cannot be drawn; the first %d:", record.Plural(n, "entry"), shownSkipped)
+	case n > 0:
+		p.keepNote += fmt.Sprintf(" %s of the HAR cannot be drawn:", record.Plural(n, "entry"))
 	}
 	p.paint()
 	return nil
@@ -451,7 +462,10 @@ func (p *Page) nudgeSpeed(d int) {
 // files picked or dropped.
 func (p *Page) exposeKeep(ctx app.Context) {
 	browser.ExposeKeep(browser.Keep{
-		Load: func(text, name string, size int) (int, error) { return p.load(ctx, text, name, size) },
+		Load: func(data []byte, name string, size int, atLeast bool) (int, error) {
+			return p.load(ctx, data, name, size, atLeast)
+		},
+		MaxBytes: keep.MaxBytes,
 		Export: func(format string, scale float64) (string, error) {
 			return onUI(ctx, func() (string, error) { return p.exportNow(format, scale) })
 		},
