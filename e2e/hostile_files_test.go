@@ -82,7 +82,7 @@ func rendererRSS(ctx context.Context) int64 {
 	return most
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+func mibText(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // loadTimed builds a text in the page (expr), then hands it to
 // window.chunkscope.load and times the promise in the page.
@@ -94,7 +94,7 @@ func loadTimed(t *testing.T, ctx context.Context, expr string) (result string, m
 	// in a Map): 9.6 s for 243 MiB on a loaded machine. A file's text, or
 	// a fetched one, is flat already; so is this one, before it is timed.
 	flat := eval[float64](t, ctx, `(() => { const t0 = performance.now(); new Map().set(globalThis.__text, 1); return performance.now() - t0; })()`)
-	t.Logf("built a text of %s (%.0f UTF-16 units), flattened in %.0f ms", mib(int64(n)), n, flat)
+	t.Logf("built a text of %s (%.0f UTF-16 units), flattened in %.0f ms", mibText(int64(n)), n, flat)
 	var r struct {
 		R  string
 		Ms float64
@@ -149,7 +149,7 @@ func TestHostileFilesLeaveThePageAlive(t *testing.T) {
 	}
 	before := view()
 	heap0, rss0 := pageMemory(t, ctx)
-	t.Logf("page before: JS heap %s, renderer RSS %s", mib(heap0), mib(rss0))
+	t.Logf("page before: JS heap %s, renderer RSS %s", mibText(heap0), mibText(rss0))
 
 	for _, tc := range []struct {
 		name, text, want string
@@ -170,7 +170,7 @@ func TestHostileFilesLeaveThePageAlive(t *testing.T) {
 				t.Errorf("the page says %q (%v); want %q", shown, err, tc.want)
 			}
 			heap, rss := pageMemory(t, ctx)
-			t.Logf("refused in %.0f ms; then JS heap %s, renderer RSS %s", ms, mib(heap), mib(rss))
+			t.Logf("refused in %.0f ms; then JS heap %s, renderer RSS %s", ms, mibText(heap), mibText(rss))
 			if time.Duration(ms*float64(time.Millisecond)) > tc.within {
 				t.Errorf("refused after %.0f ms; want within %v", ms, tc.within)
 			}
@@ -192,7 +192,7 @@ func TestHostileFilesLeaveThePageAlive(t *testing.T) {
 				t.Errorf("the page says %q; want %q", shown, tc.want)
 			}
 			heap, rss := pageMemory(t, ctx)
-			t.Logf("refused in %v; then JS heap %s, renderer RSS %s", took.Round(time.Millisecond), mib(heap), mib(rss))
+			t.Logf("refused in %v; then JS heap %s, renderer RSS %s", took.Round(time.Millisecond), mibText(heap), mibText(rss))
 			if took > tc.within {
 				t.Errorf("refused after %v; want within %v", took, tc.within)
 			}
@@ -253,7 +253,7 @@ func TestHAROfTenThousandEntriesLoads(t *testing.T) {
 		t.Fatalf("load: %s; want ok:8", got)
 	}
 	heap, rss := pageMemory(t, ctx)
-	t.Logf("10,000 entries loaded in %.0f ms; JS heap %s, renderer RSS %s", ms, mib(heap), mib(rss))
+	t.Logf("10,000 entries loaded in %.0f ms; JS heap %s, renderer RSS %s", ms, mibText(heap), mibText(rss))
 	if n := eval[float64](t, ctx, `window.chunkscope.count()`); n != 10_000 {
 		t.Errorf("%v runs; want 10,000", n)
 	}
@@ -283,6 +283,9 @@ func TestTalkSurvivesTheHugeSession(t *testing.T) {
 	}
 	shown, took := pickTimed(t, ctx, "keep-file", hugeSession, "huge.json", "talk-error", "huge.json")
 	t.Logf("/talk says %q after %v", shown, took.Round(time.Millisecond))
+	if !strings.Contains(shown, "chunkscope loads files of at most 128 MiB") {
+		t.Errorf("/talk says %q; want the file refused by its size", shown)
+	}
 	eval[bool](t, ctx, `(document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true})), true)`)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname === "/talk/2"`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Errorf("the talk does not go on to step 2 after the file: %v", err)
@@ -309,5 +312,5 @@ func TestFileAtTheLimitsLoads(t *testing.T) {
 		t.Fatalf("not drawn: %v", err)
 	}
 	heap, rss := pageMemory(t, ctx)
-	t.Logf("loaded in %.0f ms; JS heap %s → %s, renderer RSS %s → %s", ms, mib(heap0), mib(heap), mib(rss0), mib(rss))
+	t.Logf("loaded in %.0f ms; JS heap %s → %s, renderer RSS %s → %s", ms, mibText(heap0), mibText(heap), mibText(rss0), mibText(rss))
 }

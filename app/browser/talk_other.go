@@ -5,7 +5,7 @@ package browser
 // Talk is talk mode's hooks (see talk_wasm.go).
 type Talk struct {
 	Command func(cmd, arg string)
-	File    func(text, name string)
+	File    func(text, name string, size int)
 }
 
 // ExposeTalk is only available in the browser.

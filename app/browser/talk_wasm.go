@@ -10,7 +10,7 @@ import (
 // (keys, the embedding page's postMessage), the files picked or dropped.
 type Talk struct {
 	Command func(cmd, arg string)
-	File    func(text, name string)
+	File    func(text, name string, size int) // size: the file's bytes as keep.js measured them, -1 if it did not say
 }
 
 // ExposeTalk hands web/talk.js the talk page's hooks. They live as long as
@@ -26,7 +26,11 @@ func ExposeTalk(t Talk) {
 	}))
 	if keep := js.Global().Get("chunkscopeKeep"); !keep.IsUndefined() {
 		keep.Get("hooks").Set("file", js.FuncOf(func(_ js.Value, args []js.Value) any {
-			t.File(args[0].String(), args[1].String())
+			size := -1
+			if len(args) > 2 && args[2].Type() == js.TypeNumber {
+				size = args[2].Int()
+			}
+			t.File(args[0].String(), args[1].String(), size)
 			return nil
 		}))
 	}

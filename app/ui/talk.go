@@ -76,7 +76,9 @@ func (t *Talk) OnMount(ctx app.Context) {
 		BenchFrame: func(int, int) string { return "null" }})
 	browser.ExposeTalk(browser.Talk{
 		Command: func(cmd, arg string) { ctx.Dispatch(func(ctx app.Context) { t.command(ctx, cmd, arg) }) },
-		File:    func(text, name string) { ctx.Dispatch(func(ctx app.Context) { t.loadFile(ctx, text, name) }) },
+		File: func(text, name string, size int) {
+			ctx.Dispatch(func(ctx app.Context) { t.loadFile(ctx, text, name, size) })
+		},
 	})
 	// An embedding page learns whether the whole-page memory figure can be
 	// offered: inside another site's frame the page is not cross-origin
@@ -202,8 +204,14 @@ func (t *Talk) setRecording(runs []*record.Run) {
 	}
 }
 
-// loadFile takes a file picked or dropped: a deck, or a recording.
-func (t *Talk) loadFile(ctx app.Context, text, name string) {
+// loadFile takes a file picked or dropped: a deck, or a recording. A file
+// over keep.MaxBytes reaches it unread (size, text empty): refused by its
+// size, not as an empty deck.
+func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
+	if size > keep.MaxBytes {
+		t.problem = name + ": " + keep.TooBig(size, false).Error()
+		return
+	}
 	if strings.Contains(text, `"chunkscope-session"`) {
 		l, err := keep.Decode([]byte(text))
 		if err != nil {
