@@ -43,10 +43,12 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./app/...
 
 # Every test: the Go unit and loopback tests, then the real-browser tests
-# (e2e/) against the real binary in Debian's Chromium. The browser tests
-# together pass go test's default 10 minutes on 2 shared cores.
+# (e2e/) against the real binary in Debian's Chromium, and the lab's real
+# servers and proxies (TestTruth, TestLabVerdicts: about 10 minutes of the
+# whole). The browser tests together pass go test's default 10 minutes on
+# 2 shared cores.
 test: tree vet build chromium nginx-bin lab-bin
-	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 -timeout 30m ./...
+	CHUNKSCOPE_BIN=$(CURDIR)/$(BIN) CHUNKSCOPE_CHROME=$(CHROME) $(GO) test -count=1 -timeout 45m ./...
 
 chromium:
 	@command -v $(CHROME) >/dev/null 2>&1 || { \
