@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -35,6 +36,7 @@ const (
 	opPutBack = "putback" // Arg: a run id
 	opAlign   = "align"   // Arg: scene.AlignStart or scene.AlignFirstByte
 	opHops    = "hops"    // run the form's request through every hop (hops.go)
+	opForm    = "form"    // a body field changed: render again (the empty state names the body)
 )
 
 // Page is chunkscope's one page. It holds the form and the view's
@@ -125,6 +127,9 @@ func (p *Page) OnAppUpdate(ctx app.Context) {
 // refusal is one sentence in #form-error; nothing already shown is lost.
 func (p *Page) onAction(ctx app.Context, a app.Action) {
 	do, _ := a.Value.(act)
+	if do.Op == opForm {
+		return
+	}
 	if p.keepAction(ctx, do) {
 		return
 	}
@@ -256,11 +261,19 @@ func (p *Page) Render() app.UI {
 			app.H1().Text("chunkscope"),
 			app.P().Class("tagline").Text("See an HTTP response arrive, piece by piece: buffered versus streaming — or any runs side by side."),
 		),
-		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Link(link.String()).Problem(serverGone(p.runs.View)),
+		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Problem(serverGone(p.runs.View)),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
-		newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
-		p.replaybar(),
-		newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
+		app.Div().Class("chart-box").Body(
+			app.If(len(lanes) == 0 && !p.runs.Running, app.Div().ID("empty-state").Class("empty-state").Body(emptyState(p.form)...)),
+			newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
+		),
+		// Keeping and replaying act on the view: under the chart, so they
+		// never push it down.
+		app.Div().Class("tools").Body(
+			app.If(len(lanes) > 0, app.A().ID("permalink").Href(link.String()).Text("link to this view")),
+			p.replaybar(),
+			newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
+		),
 		app.P().ID("mem-sources").Class("note").Text(p.memSources),
 		newHopList().View(p.hop),
 		newTable().Lanes(lanes).Version(p.runs.Version),
@@ -272,6 +285,48 @@ func (p *Page) Render() app.UI {
 		),
 		newExplanations().Current(names, classes),
 	)
+}
+
+// emptyState is what the page says before anything is read: what to
+// press, and what it will show with the body in the controls.
+func emptyState(f form) []app.UI {
+	what := "the same body"
+	if s, err := f.body(); err == nil {
+		what = "the same " + plural(s.Rows, "row")
+		if s.Delay > 0 && s.Rows > 0 {
+			groups := (s.Rows + s.Per - 1) / s.Per
+			every := "one every "
+			if s.Per > 1 {
+				every = "in groups of " + strconv.Itoa(s.Per) + ", a group every "
+			}
+			what += ", " + every + s.Delay.String() + " (" + record.Sec(float64(groups)*float64(s.Delay)/1e6) + " of production, like a slow export),"
+		}
+	}
+	return []app.UI{
+		app.P().Body(
+			app.Text("Press "), app.B().Text("Compare buffered vs streaming"),
+			app.Text(": the server produces "+what+" twice — once held until the last row and sent whole, once streamed as each row is made. "+
+				"The chart shows when each byte arrived."),
+		),
+		app.P().Class("note").Text("Run reads the scenario alone; change rows and delay to make the production longer or shorter. " +
+			"To read your own app, give its URL (the server must allow it with -upstream)."),
+	}
+}
+
+// clampLong is the class that shows a long title (a 4,000-character URL)
+// in its first lines only; its element's title holds it whole.
+func clampLong(text string) string {
+	if len(text) > 160 {
+		return "clamp"
+	}
+	return ""
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // replaybar is the replay's controls, as the replay stands.
