@@ -128,6 +128,17 @@ func TestNewcomerFirstClick(t *testing.T) {
 		!strings.HasPrefix(text[2], "Content-Length was set") || !strings.Contains(text[3], "streamed") {
 		t.Errorf("verdicts on the page = %q; want one-piece, streamed, then the cards' sentences", text)
 	}
+	// The headline over the chart says it on the first screen.
+	head, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#headline .run")).map(e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(head) != 2 || !strings.HasPrefix(head[0], "buffered one-piece · first byte ") || !strings.HasPrefix(head[1], "streaming streamed · first byte ") {
+		t.Errorf("headline = %q; want buffered one-piece, then streaming streamed, each with its first byte", head)
+	}
+	if h := rectOf(t, ctx, "#headline"); h.Bottom > laptopH {
+		t.Errorf("the headline ends at y %.0f; want it on the first screen", h.Bottom)
+	}
 	if gone, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("empty-state")`)); err != nil || !gone {
 		t.Errorf("the empty state is still shown over the runs (%v)", err)
 	}

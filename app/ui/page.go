@@ -11,6 +11,7 @@ import (
 	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/runner"
+	"chunkscope/app/scene"
 	"chunkscope/app/spec"
 )
 
@@ -265,6 +266,7 @@ func (p *Page) Render() app.UI {
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
 		app.Div().Class("chart-box").Body(
 			app.If(len(lanes) == 0 && !p.runs.Running, app.Div().ID("empty-state").Class("empty-state").Body(emptyState(p.form)...)),
+			app.If(len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
 			newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
 		),
 		// Keeping and replaying act on the view: under the chart, so they
@@ -311,6 +313,32 @@ func emptyState(f form) []app.UI {
 		app.P().Class("note").Text("Run reads the scenario alone; change rows and delay to make the production longer or shorter. " +
 			"To read your own app, give its URL (the server must allow it with -upstream)."),
 	}
+}
+
+// headlineLanes is the most runs the headline names: more would take
+// lines from the chart (a hop-by-hop view has up to 12; its table says it).
+const headlineLanes = 4
+
+// headline is the view's runs in one line over the chart, each with its
+// verdict and first byte as the table and the lanes say them: the first
+// screen carries the finding, not only the drawing.
+func headline(lanes []lane) app.UI {
+	return app.P().ID("headline").Class("headline").Body(
+		app.Range(lanes).Slice(func(i int) app.UI {
+			r := lanes[i].Run
+			verdict := "reading…"
+			switch {
+			case r.Verdict.Kind != "":
+				verdict = r.Verdict.Kind
+			case r.Done:
+				verdict = "—"
+			}
+			if len(r.Chunks) > 0 {
+				verdict += " · first byte " + scene.FormatTime(r.TTFBMs, 10)
+			}
+			return app.Span().Class("run "+lanes[i].class()).DataSet("kind", r.Verdict.Kind).Body(
+				app.B().Title(name(r)).Text(name(r)), app.Text(" "+verdict))
+		}))
 }
 
 // clampLong is the class that shows a long title (a 4,000-character URL)
