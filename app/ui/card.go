@@ -91,7 +91,7 @@ func (c *card) Render() app.UI {
 	// no inline style.
 	return app.Details().Class("summary", c.Ilane.class()).DataSet("scenario", r.Scenario).Open(!c.Ifolded).Body(
 		app.Summary().Body(
-			app.H3().Text(title(r)),
+			app.H3().Class(clampLong(title(r))).Title(title(r)).Text(title(r)),
 			app.P().Class("verdict").DataSet("kind", r.Verdict.Kind).Text(r.Verdict.Detail),
 		),
 		app.Code().Class("url").Text(r.Method+" "+r.URL+sourceNote(r)),

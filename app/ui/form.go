@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"chunkscope/app/runner"
 	"chunkscope/app/scene"
@@ -146,6 +147,14 @@ func formFromSpec(scenario, read string, s spec.Spec) form {
 	return f
 }
 
+// firstVisit is the body the bare page (no parameters) starts with: 20
+// rows, one every 100 ms — two seconds of production, like a slow export —
+// so that the first Compare shows the seed's point: the buffered body waits
+// for the last row, the stream starts at once. A link that names a body, or
+// any parameter, keeps the server's defaults (spec.Default) for what it
+// leaves out, as it always has; so does curl.
+var firstVisit = spec.Spec{Rows: 20, Delay: 100 * time.Millisecond, Per: spec.DefaultPer}
+
 // legacyPair is what compare=1 has always meant.
 var legacyPair = []string{"buffered", "streaming"}
 
@@ -154,6 +163,10 @@ var legacyPair = []string{"buffered", "streaming"}
 // controls say another. On error it still returns the form as typed in the
 // URL, so the page can show what was wrong.
 func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
+	if len(q) == 0 {
+		v = view{Scenarios: []string{"streaming"}, Read: runner.ReadAuto, Align: scene.AlignStart, Spec: firstVisit}
+		return v, false, formFromSpec("streaming", runner.ReadAuto, firstVisit), nil
+	}
 	f = formFromSpec("streaming", runner.ReadAuto, spec.Default())
 	known := append(slices.Clone(pageParams), bodyParams...)
 	for _, name := range slices.Sorted(func(yield func(string) bool) {

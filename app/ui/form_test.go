@@ -24,7 +24,11 @@ func TestParseURL(t *testing.T) {
 		align     string
 		pace      string // the view's pace, canonical
 	}{
-		{query: "", scenarios: []string{"streaming"}, rows: 1000},
+		// The bare page starts on a body that takes seconds (firstVisit);
+		// a link keeps the server's defaults for what it leaves out.
+		{query: "", scenarios: []string{"streaming"}, rows: 20, delay: 100 * time.Millisecond},
+		{query: "compare=1", scenarios: []string{"buffered", "streaming"}, rows: 1000},
+		{query: "autorun=0", scenarios: []string{"streaming"}, rows: 1000},
 		{query: "scenario=buffered&rows=20&delay=100ms&autorun=1", scenarios: []string{"buffered"}, autorun: true, rows: 20, delay: 100 * time.Millisecond},
 		// Links shared before compare took a list keep their meaning,
 		// scenario=streaming or buffered beside them included (the old
@@ -109,6 +113,24 @@ func TestParseURL(t *testing.T) {
 				t.Errorf("round trip of %s: got %+v, %v; want %+v", v.query(autorun).Encode(), again, err, v)
 			}
 		})
+	}
+}
+
+// TestBarePageFormTellsTheStory: the controls of a page opened with no
+// parameters hold a body whose production takes seconds, so Compare shows
+// the buffered body waiting for it; empty fields would mean the server's
+// defaults (1,000 rows at once), which show nothing.
+func TestBarePageFormTellsTheStory(t *testing.T) {
+	_, autorun, f, err := parseURL(url.Values{})
+	if err != nil || autorun {
+		t.Fatalf("parseURL() = autorun %v, %v; want no run and no error", autorun, err)
+	}
+	if f.Scenario != "streaming" || f.Rows != "20" || f.Delay != "100ms" || f.Per != "1" || f.Pad != "0" || f.Read != runner.ReadAuto {
+		t.Errorf("form = %+v; want streaming, rows 20, delay 100ms, per 1, pad 0, read auto", f)
+	}
+	s, err := f.body()
+	if err != nil || s.Rows*int(s.Delay/time.Millisecond) < 1000 {
+		t.Errorf("body = %+v, %v; want one whose production takes at least a second", s, err)
 	}
 }
 

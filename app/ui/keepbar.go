@@ -60,7 +60,7 @@ func (k *keepbar) Render() app.UI {
 			app.Span().Text(k.Inote),
 			app.If(len(k.Iskipped) > 0, app.Ul().ID("keep-skipped").Body(
 				app.Range(k.Iskipped).Slice(func(i int) app.UI {
-					return app.Li().Body(app.Code().Text(k.Iskipped[i].URL), app.Text(" — "+k.Iskipped[i].Reason))
+					return app.Li().Body(app.Code().Class("clamp").Title(k.Iskipped[i].URL).Text(k.Iskipped[i].URL), app.Text(" — "+k.Iskipped[i].Reason))
 				}),
 			)),
 		)),

@@ -32,7 +32,7 @@ func (c *paceField) Render() app.UI {
 	}
 	return app.Label().Body(
 		app.Span().Text("reader pace"),
-		app.Input().ID("pace").Type("text").Value(f.Pace).Placeholder("full").Size(14).
+		app.Input().ID("pace").Type("text").Value(f.Pace).Placeholder("full").Size(9).
 			Title("How fast the page reads the body: full (the default), a rate such as 64KiB/s, "+
 				"pause:2s@1MiB (one pause), stop@1MiB or dead (a client that stops reading)").
 			OnChange(c.ValueTo(&f.Pace)),

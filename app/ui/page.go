@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -10,6 +11,7 @@ import (
 	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/runner"
+	"chunkscope/app/scene"
 	"chunkscope/app/spec"
 )
 
@@ -35,6 +37,7 @@ const (
 	opPutBack = "putback" // Arg: a run id
 	opAlign   = "align"   // Arg: scene.AlignStart or scene.AlignFirstByte
 	opHops    = "hops"    // run the form's request through every hop (hops.go)
+	opForm    = "form"    // a body field changed: render again (the empty state names the body)
 )
 
 // Page is chunkscope's one page. It holds the form and the view's
@@ -125,6 +128,9 @@ func (p *Page) OnAppUpdate(ctx app.Context) {
 // refusal is one sentence in #form-error; nothing already shown is lost.
 func (p *Page) onAction(ctx app.Context, a app.Action) {
 	do, _ := a.Value.(act)
+	if do.Op == opForm {
+		return
+	}
 	if p.keepAction(ctx, do) {
 		return
 	}
@@ -256,11 +262,20 @@ func (p *Page) Render() app.UI {
 			app.H1().Text("chunkscope"),
 			app.P().Class("tagline").Text("See an HTTP response arrive, piece by piece: buffered versus streaming — or any runs side by side."),
 		),
-		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Link(link.String()).Problem(serverGone(p.runs.View)),
+		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Problem(serverGone(p.runs.View)),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
-		newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
-		p.replaybar(),
-		newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
+		app.Div().Class("chart-box").Body(
+			app.If(len(lanes) == 0 && !p.runs.Running, app.Div().ID("empty-state").Class("empty-state").Body(emptyState(p.form)...)),
+			app.If(len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
+			newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
+		),
+		// Keeping and replaying act on the view: under the chart, so they
+		// never push it down.
+		app.Div().Class("tools").Body(
+			app.If(len(lanes) > 0, app.A().ID("permalink").Href(link.String()).Text("link to this view")),
+			p.replaybar(),
+			newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
+		),
 		app.P().ID("mem-sources").Class("note").Text(p.memSources),
 		newHopList().View(p.hop),
 		newTable().Lanes(lanes).Version(p.runs.Version),
@@ -272,6 +287,74 @@ func (p *Page) Render() app.UI {
 		),
 		newExplanations().Current(names, classes),
 	)
+}
+
+// emptyState is what the page says before anything is read: what to
+// press, and what it will show with the body in the controls.
+func emptyState(f form) []app.UI {
+	what := "the same body"
+	if s, err := f.body(); err == nil {
+		what = "the same " + plural(s.Rows, "row")
+		if s.Delay > 0 && s.Rows > 0 {
+			groups := (s.Rows + s.Per - 1) / s.Per
+			every := "one every "
+			if s.Per > 1 {
+				every = "in groups of " + strconv.Itoa(s.Per) + ", a group every "
+			}
+			what += ", " + every + s.Delay.String() + " (" + record.Sec(float64(groups)*float64(s.Delay)/1e6) + " of production, like a slow export),"
+		}
+	}
+	return []app.UI{
+		app.P().Body(
+			app.Text("Press "), app.B().Text("Compare buffered vs streaming"),
+			app.Text(": the server produces "+what+" twice — once held until the last row and sent whole, once streamed as each row is made. "+
+				"The chart shows when each byte arrived."),
+		),
+		app.P().Class("note").Text("Run reads the scenario alone; change rows and delay to make the production longer or shorter. " +
+			"To read your own app, give its URL (the server must allow it with -upstream)."),
+	}
+}
+
+// headlineLanes is the most runs the headline names: more would take
+// lines from the chart (a hop-by-hop view has up to 12; its table says it).
+const headlineLanes = 4
+
+// headline is the view's runs in one line over the chart, each with its
+// verdict and first byte as the table and the lanes say them: the first
+// screen carries the finding, not only the drawing.
+func headline(lanes []lane) app.UI {
+	return app.P().ID("headline").Class("headline").Body(
+		app.Range(lanes).Slice(func(i int) app.UI {
+			r := lanes[i].Run
+			verdict := "reading…"
+			switch {
+			case r.Verdict.Kind != "":
+				verdict = r.Verdict.Kind
+			case r.Done:
+				verdict = "—"
+			}
+			if len(r.Chunks) > 0 {
+				verdict += " · first byte " + scene.FormatTime(r.TTFBMs, 10)
+			}
+			return app.Span().Class("run "+lanes[i].class()).DataSet("kind", r.Verdict.Kind).Body(
+				app.B().Title(name(r)).Text(name(r)), app.Text(" "+verdict))
+		}))
+}
+
+// clampLong is the class that shows a long title (a 4,000-character URL)
+// in its first lines only; its element's title holds it whole.
+func clampLong(text string) string {
+	if len(text) > 160 {
+		return "clamp"
+	}
+	return ""
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // replaybar is the replay's controls, as the replay stands.

@@ -34,7 +34,8 @@ func (t *table) Render() app.UI {
 		return app.Div().ID("comparison").Class("empty")
 	}
 	heads := []string{"run", "status", "framing", "TTFB", "total", "reads", "bytes", "largest burst", "sent→arrived", "server peak", "client peak", "verdict", ""}
-	return app.Table().ID("comparison").Class("comparison").Body(
+	// In a box of its own that scrolls: a long name never widens the page.
+	return app.Div().Class("table-box").Body(app.Table().ID("comparison").Class("comparison").Body(
 		app.THead().Body(app.Tr().Body(
 			app.Range(heads).Slice(func(i int) app.UI { return app.Th().Text(heads[i]) }),
 		)),
@@ -44,7 +45,7 @@ func (t *table) Render() app.UI {
 				r := l.Run
 				return app.Tr().Class(l.class()).DataSet("scenario", r.Scenario).DataSet("id", r.ID).Body(
 					app.Td().Class(nameClass(r)).Title(r.Method+" "+r.URL).Body(
-						app.Text(name(r)),
+						app.Span().Class("clamp").Text(name(r)), // the cell's title has it whole
 						app.If(r.Loaded != nil, app.Span().Class("loaded").Title(loadedNote(r)).Text("loaded · recorded "+recorded(r))),
 					),
 					app.Td().Class("num").Text(status(r)),
@@ -63,7 +64,7 @@ func (t *table) Render() app.UI {
 				)
 			}),
 		),
-	)
+	))
 }
 
 // status is a run's status as the table and the card show it.
