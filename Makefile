@@ -170,4 +170,4 @@ load-caps: build
 	$(GO) run ./load -bin $(BIN) -mode caps
 
 clean:
-	rm -rf bin $(WASM) $(WASM).gz $(WASM).br e2e/out
+	rm -rf bin $(WASM) $(WASM).gz $(WASM).br web/.app.wasm.sum e2e/out
