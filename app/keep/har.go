@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -112,9 +113,12 @@ type harChunk struct {
 
 // HAR writes the runs as a HAR 1.2 log: one page (the view), one entry per
 // run. origin ("http://127.0.0.1:8000") makes the runs' URLs absolute, as
-// HAR wants them. timings: wait is the TTFB (the browser cannot split it
-// into blocked, DNS, connect and send: those are -1, send 0), receive the
-// rest of the body.
+// HAR wants them. Each entry starts when its request left (t = 0 on the
+// wall clock, t0EpochMs), so sequential runs stay sequential in a HAR
+// viewer. timings: from the browser's Resource Timing where the run has
+// it (blocked, connect, wait = the network's first byte; DNS and SSL are
+// -1, send 0: it does not split them), else wait is the first read (TTFB);
+// receive is the rest of the body.
 func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 	start := pageStart(runs)
 	log := harLog{
@@ -125,26 +129,26 @@ func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 		Entries: []harEntry{},
 	}
 	for _, r := range runs {
-		offset := 0.0
-		if t, err := time.Parse(time.RFC3339Nano, r.StartedAt); err == nil {
+		offset, started := 0.0, r.StartedAt
+		if t, ok := requestLeft(r); ok {
 			offset = float64(t.Sub(start)) / float64(time.Millisecond)
+			started = t.UTC().Format(time.RFC3339Nano)
 		}
 		u := r.URL
 		if strings.HasPrefix(u, "/") {
 			u = origin + u
 		}
-		wait := r.TTFBMs
-		receive := math.Max(0, r.TotalMs-r.TTFBMs)
+		timings := harTimingsOf(r)
 		e := harEntry{
 			Pageref:         "page_1",
-			StartedDateTime: r.StartedAt,
-			Time:            wait + receive,
+			StartedDateTime: started,
+			Time:            timings.total(),
 			Request: harRequest{Method: r.Method, URL: u, HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: []harNV{},
 				QueryString: query(u), HeadersSize: -1},
 			Response: harResponse{Status: r.Status, StatusText: statusText(r), HTTPVersion: httpVersion(r), Cookies: []harNV{}, Headers: nvs(r.Headers),
 				Content:     harContent{Size: r.Bytes, MimeType: r.Header("content-type")},
 				HeadersSize: -1, BodySize: -1},
-			Timings:    harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Send: 0, Wait: wait, Receive: receive},
+			Timings:    timings,
 			Chunks:     make([]harChunk, len(r.Chunks)),
 			Chunkscope: r,
 		}
@@ -164,7 +168,7 @@ func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 func pageStart(runs []*record.Run) time.Time {
 	var start time.Time
 	for _, r := range runs {
-		if t, err := time.Parse(time.RFC3339Nano, r.StartedAt); err == nil && (start.IsZero() || t.Before(start)) {
+		if t, ok := requestLeft(r); ok && (start.IsZero() || t.Before(start)) {
 			start = t
 		}
 	}
@@ -174,6 +178,48 @@ func pageStart(runs []*record.Run) time.Time {
 	return start
 }
 
+// requestLeft is when r's request left on the wall clock: t = 0
+// (t0EpochMs), or, for a run without it (a wire-only run, an older file),
+// when it was planned (startedAt), up to a few hundred ms earlier.
+func requestLeft(r *record.Run) (time.Time, bool) {
+	if r.T0EpochMs > 0 {
+		return time.UnixMicro(int64(math.Round(r.T0EpochMs * 1000))), true
+	}
+	t, err := time.Parse(time.RFC3339Nano, r.StartedAt)
+	return t, err == nil
+}
+
+// harTimingsOf splits r's time as HAR does. With Resource Timing (times
+// from t = 0): blocked until the request went to its connection (less the
+// connect), connect where a connection was opened (-1: one was reused),
+// wait to the network's first byte, receive to the last read. Without it,
+// wait is the first read.
+func harTimingsOf(r *record.Run) harTimings {
+	h := harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Send: 0, Wait: r.TTFBMs, Receive: math.Max(0, r.TotalMs-r.TTFBMs)}
+	rt := r.Timing
+	if rt == nil || rt.RequestStartMs <= 0 || rt.ResponseStartMs < rt.RequestStartMs {
+		return h
+	}
+	blocked := rt.RequestStartMs - rt.StartMs
+	if rt.ConnectStartMs > 0 && rt.ConnectEndMs >= rt.ConnectStartMs {
+		h.Connect = rt.ConnectEndMs - rt.ConnectStartMs
+		blocked -= h.Connect
+	}
+	h.Blocked = math.Max(0, blocked)
+	h.Wait = rt.ResponseStartMs - rt.RequestStartMs
+	h.Receive = math.Max(0, r.TotalMs-rt.ResponseStartMs)
+	return h
+}
+
+// total is the entry's time: the sum of the timings that apply.
+func (h harTimings) total() float64 {
+	sum := 0.0
+	for _, v := range []float64{h.Blocked, h.DNS, h.Connect, h.SSL, h.Send, h.Wait, h.Receive} {
+		sum += math.Max(0, v)
+	}
+	return sum
+}
+
 func httpVersion(r *record.Run) string {
 	if r.Wire != nil && r.Wire.Proto != "" {
 		return r.Wire.Proto
@@ -181,15 +227,29 @@ func httpVersion(r *record.Run) string {
 	if r.Upstream != nil {
 		return r.Upstream.Proto // as the upstream answered /upstream
 	}
-	return "unknown" // fetch() does not say which protocol carried it
+	switch p := r.Timing; {
+	case p == nil || p.Protocol == "":
+	case p.Protocol == "http/1.1":
+		return "HTTP/1.1"
+	case p.Protocol == "h2":
+		return "HTTP/2.0"
+	case p.Protocol == "h3":
+		return "HTTP/3"
+	default:
+		return p.Protocol // Resource Timing's nextHopProtocol, as the browser named it
+	}
+	return "unknown" // neither fetch() nor anything else recorded says which protocol carried it
 }
 
-// statusText is the reason phrase where the record has it: fetch() gives
-// none over HTTP/2 and the page does not keep HTTP/1's; an upstream's hop
-// passes its own on.
+// statusText is the reason phrase where it is known: an upstream's hop
+// passes its own on, and chunkscope's own server (Go's net/http) always
+// sends the standard one. A loaded run's is not kept.
 func statusText(r *record.Run) string {
-	if r.Upstream != nil {
+	switch {
+	case r.Upstream != nil:
 		return r.Upstream.StatusText
+	case r.Loaded == nil && r.Scenario != record.Upstream && r.Source != record.SourceWire:
+		return http.StatusText(r.Status)
 	}
 	return ""
 }

@@ -505,3 +505,50 @@ func TestKeepJSReadsNoFileOverMaxBytes(t *testing.T) {
 		t.Errorf("web/keep.js has no %q: its limit differs from MaxBytes (%d)", want, MaxBytes)
 	}
 }
+
+// TestHARExportSaysWhatHappened: an exported entry starts when its request
+// left (t0EpochMs), not when the run was planned (startedAt), so runs read
+// one after the other stay so in a HAR viewer; its timings split the time
+// as the browser's Resource Timing did (wait is the network's first byte,
+// not the first read); its protocol is the one the browser used, and a
+// chunkscope response's reason phrase is Go's.
+func TestHARExportSaysWhatHappened(t *testing.T) {
+	planned := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	first := record.New(record.Plan{ID: "a", Scenario: "streaming", URL: "/csv/streaming", Started: planned})
+	first.Respond(200, map[string]string{"transfer-encoding": "chunked"}, 40)
+	first.Progress([]record.Chunk{{T: 60, N: 10}}, nil, nil, 60)
+	first.Finish(record.End{TotalMs: 100, T0EpochMs: float64(planned.Add(180*time.Millisecond).UnixMicro()) / 1000,
+		Timing: &record.ResourceTiming{StartMs: 0.5, ConnectStartMs: 1, ConnectEndMs: 1.5, RequestStartMs: 2, ResponseStartMs: 45, ResponseEndMs: 99, Protocol: "http/1.1"}})
+	second := record.New(record.Plan{ID: "b", Scenario: "streaming", URL: "/csv/streaming", Started: planned}) // planned together, as a comparison plans its lanes
+	second.Respond(200, nil, 5)
+	second.Progress([]record.Chunk{{T: 5, N: 10}}, nil, nil, 5)
+	second.Finish(record.End{TotalMs: 10, T0EpochMs: float64(planned.Add(2*time.Second).UnixMicro()) / 1000})
+	data, err := HAR([]*record.Run{first, second}, "http://127.0.0.1:8000", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h harFile
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	a, b := h.Log.Entries[0], h.Log.Entries[1]
+	if a.StartedDateTime != "2026-12-06T10:00:00.18Z" || b.StartedDateTime != "2026-12-06T10:00:02Z" {
+		t.Errorf("startedDateTime %s and %s; want when each request left: 10:00:00.18 and 10:00:02", a.StartedDateTime, b.StartedDateTime)
+	}
+	if got := h.Log.Pages[0].StartedDateTime; got != "2026-12-06T10:00:00.18Z" {
+		t.Errorf("page started %s; want the first request's departure", got)
+	}
+	want := harTimings{Blocked: 1, DNS: -1, Connect: 0.5, SSL: -1, Send: 0, Wait: 43, Receive: 55}
+	if a.Timings != want || a.Time != 99.5 {
+		t.Errorf("timings %+v, time %v; want %+v, 99.5 (from Resource Timing)", a.Timings, a.Time, want)
+	}
+	if b.Timings.Wait != 5 || b.Timings.Connect != -1 {
+		t.Errorf("without Resource Timing: %+v; want wait = the first read, connect -1", b.Timings)
+	}
+	if a.Response.HTTPVersion != "HTTP/1.1" || a.Response.StatusText != "OK" {
+		t.Errorf("response %s %q; want HTTP/1.1 (nextHopProtocol) and OK", a.Response.HTTPVersion, a.Response.StatusText)
+	}
+	if b.Response.HTTPVersion != "unknown" {
+		t.Errorf("without Resource Timing: %s; want unknown", b.Response.HTTPVersion)
+	}
+}

@@ -419,7 +419,7 @@ func (r *Run) Label() string {
 		return r.Scenario
 	}
 	u := r.Params["url"]
-	u = strings.TrimPrefix(u, "http://")
+	u = strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://") // the host first, whatever the scheme
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		u = u[:i]
 	}

@@ -1,0 +1,40 @@
+package record
+
+import "testing"
+
+// TestLabelKeepsTheHost: an upstream's lane is labelled by its host and
+// path, whatever the scheme: two https lanes of different hosts must not
+// both read "https://…".
+func TestLabelKeepsTheHost(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"http://127.0.0.1:9000/download_csv_streaming?rows=20", "127.0.0.1:9000/download_csv_streaming"},
+		{"https://www.google.com/gen_204?ee,d,csi", "www.google.com/gen_204"},
+		{"https://shop.example/export.csv#x", "shop.example/export.csv"},
+	}
+	for _, tc := range tests {
+		r := &Run{Scenario: Upstream, Params: map[string]string{"url": tc.url}}
+		if got := r.Label(); got != tc.want {
+			t.Errorf("Label(%s) = %q; want %q", tc.url, got, tc.want)
+		}
+	}
+}
+
+// TestRespondTakesTheUpstreamsHead: a response from chunkscope's /upstream
+// hop is recorded with the upstream's own status, headers and framing, the
+// hop's headers apart; a malformed head leaves the response as it came.
+func TestRespondTakesTheUpstreamsHead(t *testing.T) {
+	const head = "SFRUUC8xLjEgMjAxIE1hZGUNClJlZmVycmVyLVBvbGljeTogc3RyaWN0LW9yaWdpbg0KWC1BOiAxDQpYLUE6IDINCg==" // "HTTP/1.1 201 Made", Referrer-Policy: strict-origin, X-A: 1, X-A: 2
+	var r Run
+	r.Respond(200, map[string]string{"Referrer-Policy": "no-referrer", UpstreamHeadHeader: head, UpstreamFramingHeader: "close"}, 3)
+	if r.Status != 201 || r.Upstream == nil || r.Upstream.Framing != "close" || r.Upstream.StatusText != "Made" {
+		t.Fatalf("status %d, upstream %+v; want 201 Made, framing close", r.Status, r.Upstream)
+	}
+	if r.Headers["referrer-policy"] != "strict-origin" || r.Headers["x-a"] != "1, 2" || r.HopHeaders["referrer-policy"] != "no-referrer" {
+		t.Errorf("headers %v, hop's %v; want the upstream's (repeats joined as fetch joins them), the hop's apart", r.Headers, r.HopHeaders)
+	}
+	var bad Run
+	bad.Respond(200, map[string]string{UpstreamHeadHeader: "not base64!", UpstreamFramingHeader: "close"}, 3)
+	if bad.Upstream != nil || bad.Status != 200 {
+		t.Errorf("a malformed head: status %d, upstream %+v; want the response as it came", bad.Status, bad.Upstream)
+	}
+}
