@@ -38,10 +38,11 @@ type TLS struct {
 type CertFlags struct {
 	CACert   string // e.g. "-cacert"
 	Insecure string // e.g. "-insecure"
+	Give     string // how the sentence asks for them: "give" (ProbeFlags), "start chunkscope with"
 }
 
 // ProbeFlags are chunkscope probe's.
-var ProbeFlags = CertFlags{CACert: "-cacert", Insecure: "-insecure"}
+var ProbeFlags = CertFlags{CACert: "-cacert", Insecure: "-insecure", Give: "give"}
 
 // LoadRoots reads a PEM file of certificates (a dev CA, or a self-signed
 // server certificate itself) and returns this machine's authorities with
@@ -152,7 +153,7 @@ func dial(ctx context.Context, req Request, offer []string) (*dialed, error) {
 	begin = time.Now()
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
-		if cert := certError(t.addr, t.name, err, req.TLS.Flags); cert != nil {
+		if cert := CertProblem(t.addr, t.name, err, req.TLS.Flags); cert != nil {
 			return nil, cert
 		}
 		return nil, fmt.Errorf("probe: TLS handshake with %s: %w", t.addr, ctxErr(ctx, err))
@@ -184,10 +185,10 @@ func (e *CertError) Error() string {
 
 func (e *CertError) Unwrap() error { return e.Err }
 
-// certError turns a refused certificate into one sentence that names the
-// problem and the flag that would accept it; nil for other handshake
-// errors.
-func certError(addr, name string, err error, flags CertFlags) *CertError {
+// CertProblem turns a certificate refused in a TLS handshake with addr,
+// for the host name (or address) name, into one sentence that names the
+// problem and the flag that would accept it; nil for other errors.
+func CertProblem(addr, name string, err error, flags CertFlags) *CertError {
 	if flags == (CertFlags{}) {
 		flags = ProbeFlags
 	}
@@ -197,7 +198,7 @@ func certError(addr, name string, err error, flags CertFlags) *CertError {
 		host    x509.HostnameError
 	)
 	ce := &CertError{Addr: addr, Err: err}
-	insecure := "give " + flags.Insecure + " to read it without checking"
+	insecure := flags.Give + " " + flags.Insecure + " to read it without checking"
 	switch {
 	case errors.As(err, &unknown):
 		c := unknown.Cert
@@ -209,7 +210,7 @@ func certError(addr, name string, err error, flags CertFlags) *CertError {
 		default:
 			ce.Problem = "is signed by an authority this machine does not trust"
 		}
-		ce.Fix = "give " + flags.CACert + " FILE with that certificate or its authority (PEM), or " + strings.TrimPrefix(insecure, "give ")
+		ce.Fix = flags.Give + " " + flags.CACert + " FILE with that certificate or its authority (PEM), or " + strings.TrimPrefix(insecure, flags.Give+" ")
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		c, now := invalid.Cert, time.Now().UTC()
 		switch {
