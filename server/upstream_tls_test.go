@@ -54,7 +54,8 @@ func TestHTTPSUpstream(t *testing.T) {
 			status, body, header := getFull(t, ts.URL+"/upstream?url="+upstream.URL+"/x")
 			_, sum := readWire(t, ts.URL+"/wire?url="+upstream.URL+"/x")
 			if tc.certificate == "" {
-				want := "upstream: the TLS certificate of " + addr + " is self-signed (for example.com, *.example.com, 127.0.0.1, ::1), so no authority this machine trusts vouches for it: start chunkscope with -upstream-cacert FILE with that certificate or its authority (PEM), or -upstream-insecure to read it without checking"
+				// The flags come first: the page's verdict clips a reason at 160 characters.
+				want := "upstream: " + addr + " has a self-signed TLS certificate: start chunkscope with -upstream-cacert FILE (it, or its CA, as PEM) or -upstream-insecure to skip the check (for example.com, *.example.com, 127.0.0.1, ::1)"
 				if status != http.StatusBadGateway || strings.TrimSpace(body) != want {
 					t.Errorf("/upstream: %d %q; want 502 %q", status, body, want)
 				}

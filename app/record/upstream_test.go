@@ -38,3 +38,15 @@ func TestRespondTakesTheUpstreamsHead(t *testing.T) {
 		t.Errorf("a malformed head: status %d, upstream %+v; want the response as it came", bad.Status, bad.Upstream)
 	}
 }
+
+// TestRespondTakesAnH2UpstreamsHead: an https:// upstream that agreed to
+// h2 with the hop is recorded as HTTP/2.0 framed in DATA frames, not taken
+// as the hop's own response.
+func TestRespondTakesAnH2UpstreamsHead(t *testing.T) {
+	const head = "SFRUUC8yLjAgMjAwIE9LDQpDb250ZW50LVR5cGU6IHRleHQvY3N2DQo=" // "HTTP/2.0 200 OK", Content-Type: text/csv
+	var r Run
+	r.Respond(200, map[string]string{UpstreamHeadHeader: head, UpstreamFramingHeader: "h2-frames"}, 3)
+	if r.Upstream == nil || r.Upstream.Proto != "HTTP/2.0" || r.Upstream.Framing != "h2-frames" || r.Headers["content-type"] != "text/csv" {
+		t.Errorf("upstream %+v, headers %v; want HTTP/2.0, h2-frames, the upstream's headers", r.Upstream, r.Headers)
+	}
+}

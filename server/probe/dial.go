@@ -170,17 +170,22 @@ func dial(ctx context.Context, req Request, offer []string) (*dialed, error) {
 	return conn, nil
 }
 
-// CertError is a certificate the probe refused, with the problem in words
-// and the flags that would accept it.
+// CertError is a certificate the probe refused: the problem, the flags
+// that would accept it, and the certificate's particulars, as one
+// sentence in that order (so that a clipped sentence keeps the flags).
 type CertError struct {
 	Addr    string // host:port
-	Problem string // "is self-signed (CN=…)", "expired on …", "is for a.example, not b.example"
+	Problem string // "has a self-signed TLS certificate", "has an expired TLS certificate", …
 	Fix     string // what would accept it
+	Detail  string // which certificate: "CN=…", "expired on …"
 	Err     error  // crypto/x509's error
 }
 
 func (e *CertError) Error() string {
-	return fmt.Sprintf("probe: the TLS certificate of %s %s: %s", e.Addr, e.Problem, e.Fix)
+	if e.Detail == "" {
+		return fmt.Sprintf("probe: %s %s: %s", e.Addr, e.Problem, e.Fix)
+	}
+	return fmt.Sprintf("probe: %s %s: %s (%s)", e.Addr, e.Problem, e.Fix, e.Detail)
 }
 
 func (e *CertError) Unwrap() error { return e.Err }
@@ -198,49 +203,53 @@ func CertProblem(addr, name string, err error, flags CertFlags) *CertError {
 		host    x509.HostnameError
 	)
 	ce := &CertError{Addr: addr, Err: err}
-	insecure := flags.Give + " " + flags.Insecure + " to read it without checking"
+	insecure := flags.Insecure + " to skip the check"
 	switch {
 	case errors.As(err, &unknown):
 		c := unknown.Cert
+		ce.Problem, ce.Detail = "has a TLS certificate from an authority this machine does not trust", "no certificate"
 		switch {
 		case c != nil && c.Subject.String() == c.Issuer.String():
-			ce.Problem = "is self-signed (" + subject(c) + "), so no authority this machine trusts vouches for it"
+			ce.Problem, ce.Detail = "has a self-signed TLS certificate", subject(c)
 		case c != nil:
-			ce.Problem = "is signed by an authority this machine does not trust (" + c.Issuer.String() + ")"
-		default:
-			ce.Problem = "is signed by an authority this machine does not trust"
+			ce.Detail = "issued by " + c.Issuer.String()
 		}
-		ce.Fix = flags.Give + " " + flags.CACert + " FILE with that certificate or its authority (PEM), or " + strings.TrimPrefix(insecure, flags.Give+" ")
+		ce.Fix = flags.Give + " " + flags.CACert + " FILE (it, or its CA, as PEM) or " + insecure
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		c, now := invalid.Cert, time.Now().UTC()
+		ce.Problem, ce.Detail = "has an expired or not yet valid TLS certificate", invalid.Error()
 		switch {
 		case c != nil && now.After(c.NotAfter):
-			ce.Problem = "expired on " + c.NotAfter.UTC().Format(time.RFC3339) + " (" + subject(c) + ")"
+			ce.Problem, ce.Detail = "has an expired TLS certificate", "it expired on "+c.NotAfter.UTC().Format(time.RFC3339)+"; "+subject(c)
 		case c != nil:
-			ce.Problem = "is not valid before " + c.NotBefore.UTC().Format(time.RFC3339) + " (" + subject(c) + ")"
-		default:
-			ce.Problem = "is expired or not yet valid"
+			ce.Problem, ce.Detail = "has a TLS certificate that is not valid yet", "valid from "+c.NotBefore.UTC().Format(time.RFC3339)+"; "+subject(c)
 		}
-		ce.Fix = "renew it, or " + insecure
+		ce.Fix = "renew it, or " + flags.Give + " " + insecure
 	case errors.As(err, &invalid):
-		ce.Problem = "is not valid: " + invalid.Error()
-		ce.Fix = insecure
+		ce.Problem, ce.Detail = "has a TLS certificate that is not valid", invalid.Error()
+		ce.Fix = flags.Give + " " + insecure
 	case errors.As(err, &host):
-		ce.Problem = "is for " + names(host.Certificate) + ", not " + name
-		ce.Fix = "probe a URL with one of its names, or " + insecure
+		ce.Problem = "has a TLS certificate for " + names(host.Certificate) + ", not " + name
+		if c := host.Certificate; c != nil && c.Subject.CommonName != "" {
+			ce.Detail = "CN=" + c.Subject.CommonName
+		}
+		ce.Fix = "use one of its names, or " + flags.Give + " " + insecure
 	default:
 		var verr *tls.CertificateVerificationError
 		if !errors.As(err, &verr) {
 			return nil
 		}
-		ce.Problem = "was refused: " + verr.Err.Error()
-		ce.Fix = insecure
+		ce.Problem, ce.Detail = "has a TLS certificate that was refused", verr.Err.Error()
+		ce.Fix = flags.Give + " " + insecure
 	}
 	return ce
 }
 
 // subject names a certificate in a few words.
 func subject(c *x509.Certificate) string {
+	if c == nil {
+		return "no certificate"
+	}
 	if c.Subject.CommonName != "" {
 		return "CN=" + c.Subject.CommonName
 	}

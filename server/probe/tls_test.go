@@ -125,9 +125,9 @@ func TestProbeRefusesCertificates(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"self-signed", []string{own.URL}, "probe: the TLS certificate of 127.0.0.1:" + port(own.URL) + " is self-signed (for example.com, *.example.com, 127.0.0.1, ::1), so no authority this machine trusts vouches for it: give -cacert FILE with that certificate or its authority (PEM), or -insecure to read it without checking"},
-		{"expired", []string{"-cacert", oldPEM, old.URL}, " expired on " + now.Add(-24*time.Hour).UTC().Format(time.RFC3339) + " (CN=chunkscope dev certificate): renew it, or give -insecure to read it without checking"},
-		{"another name", []string{"-cacert", ownPEM, localhost + "/csv"}, " is for example.com, *.example.com, 127.0.0.1, ::1, not localhost: probe a URL with one of its names, or give -insecure to read it without checking"},
+		{"self-signed", []string{own.URL}, "probe: 127.0.0.1:" + port(own.URL) + " has a self-signed TLS certificate: give -cacert FILE (it, or its CA, as PEM) or -insecure to skip the check (for example.com, *.example.com, 127.0.0.1, ::1)\n"},
+		{"expired", []string{"-cacert", oldPEM, old.URL}, " has an expired TLS certificate: renew it, or give -insecure to skip the check (it expired on " + now.Add(-24*time.Hour).UTC().Format(time.RFC3339) + "; CN=chunkscope dev certificate)\n"},
+		{"another name", []string{"-cacert", ownPEM, localhost + "/csv"}, "probe: localhost:" + port(own.URL) + " has a TLS certificate for example.com, *.example.com, 127.0.0.1, ::1, not localhost: use one of its names, or give -insecure to skip the check\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runMain(tc.args...)
