@@ -46,6 +46,19 @@ func tlsNginx(t *testing.T) (listen, certFile string) {
 	return listen, certFile
 }
 
+// useFront starts another chunkscope with args and points the page (tab,
+// runsAfter) at it until the test ends.
+func useFront(t *testing.T, bin string, args ...string) {
+	t.Helper()
+	front, err := harness.Start(bin, os.Stderr, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := env.base
+	env.base = front.Base
+	t.Cleanup(func() { env.base = saved; front.Stop() })
+}
+
 // probeCmd runs `chunkscope probe args…` (the real binary) and returns its
 // exit code and output.
 func probeCmd(t *testing.T, bin string, args ...string) (code int, stdout, stderr string) {
@@ -193,15 +206,7 @@ func TestPageReadsHTTPSUpstream(t *testing.T) {
 		{"neither", []string{"-upstream", origin}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			front, err := harness.Start(bin, os.Stderr, tc.args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer front.Stop()
-			saved := env.base
-			env.base = front.Base
-			defer func() { env.base = saved }()
-
+			useFront(t, bin, tc.args...)
 			ctx := tab(t)
 			r := runsAfter(t, ctx, "/?autorun=1&wire=1&url="+url.QueryEscape(target), 1)[0]
 			if tc.name == "neither" {
