@@ -229,6 +229,13 @@ func TestPageReadsHTTPSUpstream(t *testing.T) {
 			if w == nil || w.Proto != "HTTP/2.0" || w.Framing != "h2-frames" || w.Chunks < 15 || w.BodyBytes != bodySize20 || len(w.Differs) != 0 {
 				t.Fatalf("wire: %+v; want nginx's h2 DATA frames, ≥ 15, %d bytes, the same response", w, bodySize20)
 			}
+			if d := w.Dial; d == nil || d.ALPN != "h2" || d.Certificate != "checked" || d.TLSMs <= 0 {
+				t.Errorf("wire dial %+v; want ALPN h2, the certificate checked against -upstream-cacert, a handshake timed", d)
+			}
+			card := eval[string](t, ctx, `(document.querySelector("details.summary") || document.body).textContent`)
+			if !strings.Contains(card, "HTTP/2.0 200, framing h2-frames, "+itoa(w.Chunks)+" DATA frames") || !strings.Contains(card, "wire connection (before its t = 0)connect ") {
+				t.Errorf("the card does not say DATA frames and the wire's TLS handshake:\n%.3000s", card)
+			}
 			frames := 0
 			var first, last float64
 			for _, e := range w.Events {

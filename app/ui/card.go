@@ -82,6 +82,10 @@ func (c *card) Render() app.UI {
 			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d %s, %s", w.Proto, w.Status, w.Framing, w.Chunks, units, record.Size(w.BodyBytes))},
 			[2]string{"wire first byte / end", fmt.Sprintf("%s / %s", record.Ms(w.TTFBMs), record.Ms(w.TotalMs))},
 		)
+		if d := w.Dial; d != nil && d.TLSVersion != "" {
+			rows = append(rows, [2]string{"wire connection (before its t = 0)", fmt.Sprintf("connect %s, %s handshake %s (ALPN %s, certificate %s)",
+				record.Ms(d.ConnectMs), d.TLSVersion, record.Ms(d.TLSMs), cmpOr(d.ALPN, "none: HTTP/1.1"), d.Certificate)})
+		}
 		if len(w.Request) > 0 {
 			rows = append(rows, [2]string{"wire request (the page's headers)", requestWords(w.Request)})
 		}

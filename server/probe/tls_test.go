@@ -169,6 +169,9 @@ func TestProbeRunFile(t *testing.T) {
 		t.Errorf("run: %s %s %d, %d bytes in %d pieces (%d body reads), wire %s %d chunks, done %v; want a wire run of upstream, 200, 57 bytes, a piece per body read, chunked in 3",
 			r.Source, r.Scenario, r.Status, r.Bytes, len(r.Chunks), reads, r.Wire.Framing, r.Wire.Chunks, r.Done)
 	}
+	if d := r.Wire.Dial; d == nil || d.TLSMs <= 0 || d.ALPN != "http/1.1" {
+		t.Errorf("the file's wire dial %+v; want the handshake kept, ALPN http/1.1", d)
+	}
 	if r.Wire.Request["Cookie"] != LeftOut || r.T0EpochMs <= 0 {
 		t.Errorf("request %v, t0 %v; want the cookie left out and t0 on the wall clock", r.Wire.Request, r.T0EpochMs)
 	}
