@@ -156,6 +156,9 @@ func dial(ctx context.Context, req Request, offer []string) (*dialed, error) {
 		if cert := CertProblem(t.addr, t.name, err, req.TLS.Flags); cert != nil {
 			return nil, cert
 		}
+		if strings.Contains(err.Error(), "no application protocol") && len(offer) == 1 {
+			return nil, noProtocol(t.addr, offer[0], "it refused ALPN "+offer[0])
+		}
 		return nil, fmt.Errorf("probe: TLS handshake with %s: %w", t.addr, ctxErr(ctx, err))
 	}
 	st := tc.ConnectionState()
@@ -168,6 +171,16 @@ func dial(ctx context.Context, req Request, offer []string) (*dialed, error) {
 	}
 	conn.Conn = tc // closing it closes the watched connection under it
 	return conn, nil
+}
+
+// noProtocol says that the server at addr does not speak the one
+// protocol the probe offered in the TLS handshake, and how to probe it.
+func noProtocol(addr, offered, why string) error {
+	name, other := "HTTP/2", "HTTP/1.1 (-http1.1, or no flag)"
+	if offered != ALPNH2 {
+		name, other = "HTTP/1.1", "HTTP/2 (-http2, or no flag)"
+	}
+	return fmt.Errorf("probe: %s does not speak %s over TLS (%s): probe it over %s", addr, name, why, other)
 }
 
 // CertError is a certificate the probe refused: the problem, the flags

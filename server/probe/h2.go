@@ -64,7 +64,7 @@ func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error)
 	c, err := dial(ctx, req, []string{ALPNH2})
 	if err == nil && c.scheme == "https" && c.alpn() != ALPNH2 {
 		c.Close()
-		err = fmt.Errorf("probe: %s did not agree to HTTP/2 in the TLS handshake (ALPN: it chose %s): probe it over HTTP/1.1", c.addr, cmpOr(c.alpn(), "none"))
+		err = noProtocol(c.addr, ALPNH2, "in the handshake it chose "+cmpOr(c.alpn(), "no protocol")+", not h2")
 	}
 	if err != nil {
 		return Result{Summary: Summary{ContentLength: -1, Err: err.Error()}}, err

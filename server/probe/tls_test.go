@@ -176,3 +176,29 @@ func TestProbeRunFile(t *testing.T) {
 		t.Errorf("request %v, t0 %v; want the cookie left out and t0 on the wall clock", r.Wire.Request, r.T0EpochMs)
 	}
 }
+
+// TestProbeH2RefusedByServer: -http2 to an https server that speaks only
+// HTTP/1.1 says so in one sentence, whether the server refuses the
+// handshake (Go, and OpenSSL servers that insist) or picks no protocol.
+func TestProbeH2RefusedByServer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		protos []string
+		why    string
+	}{
+		{"refuses the handshake", []string{"http/1.1"}, "it refused ALPN h2"},
+		{"picks no protocol", []string{}, "in the handshake it chose no protocol, not h2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewUnstartedServer(http.HandlerFunc(csvStream))
+			ts.TLS = &tls.Config{NextProtos: tc.protos}
+			ts.StartTLS()
+			defer ts.Close()
+			code, _, errOut := runMain("-insecure", "-http2", ts.URL+"/csv")
+			want := "probe: " + strings.TrimPrefix(ts.URL, "https://") + " does not speak HTTP/2 over TLS (" + tc.why + "): probe it over HTTP/1.1 (-http1.1, or no flag)\n"
+			if code != 1 || !strings.HasSuffix(errOut, want) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errOut, want)
+			}
+		})
+	}
+}
