@@ -4,8 +4,9 @@
 // measures. Run it with make run; -addr chooses where it listens
 // (127.0.0.1:8000 by default: opening it wider is a deliberate choice).
 //
-// chunkscope probe [-http1.0 | -http2] [-head] [-json] [-H 'Name: value'] [-timeout D] URL prints what one request
-// looks like on the wire, read by read: the framing and its timing.
+// chunkscope probe [-http1.0 | -http1.1 | -http2] [-insecure | -cacert FILE] [-head] [-json] [-o FILE]
+// [-H 'Name: value'] [-timeout D] URL prints what one request looks like on the wire, read by read: the
+// framing and its timing, over TLS too.
 package main
 
 import (
@@ -38,7 +39,7 @@ import (
 var web embed.FS
 
 func main() {
-	// chunkscope probe [-http1.0] [-head] [-json] URL: the raw wire view.
+	// chunkscope probe [flags] URL: the raw wire view.
 	if len(os.Args) > 1 && os.Args[1] == "probe" {
 		os.Exit(probe.Main(os.Args[2:], os.Stdout, os.Stderr))
 	}
@@ -54,7 +55,13 @@ func main() {
 	flag.Int64Var(&cfg.BufferPerClient, "buffer-per-client", 0, "bytes of -buffer-budget that one client address's responses may hold together; beyond it: 413 (0: a quarter of -buffer-budget when clients are capped, i.e. -addr beyond loopback or -max-per-client given; else all of it)")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest any one response may take (streams, event streams, files), slow readers included")
 	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client may have in flight, when -addr is not loopback (0: no cap); on loopback only if given. A client is an IPv4 address or an IPv6 /64; behind -nginx, the client nginx serves")
-	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
+	flag.BoolVar(&cfg.UpstreamTLS.Insecure, "upstream-insecure", false, "read https:// upstreams whatever their certificate (self-signed, expired, another name), the hop and the wire probe alike; for a dev server only")
+	flag.Func("upstream-cacert", "also trust, for https:// upstreams, the certificates in this PEM `FILE` (a dev CA, or a server's self-signed certificate)", func(v string) error {
+		roots, err := probe.LoadRoots(v)
+		cfg.UpstreamTLS.Roots = roots
+		return err
+	})
+	flag.Func("upstream", "an origin (http://host:port or https://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
 		origin, err := server.ParseUpstream(v)
 		if err == nil {
 			cfg.Upstreams = append(cfg.Upstreams, origin)
@@ -91,6 +98,10 @@ func main() {
 	}
 	if flag.NArg() > 0 {
 		log.Fatalf("chunkscope: unexpected argument %q (flags only; see -help)", flag.Arg(0))
+	}
+	if cfg.UpstreamTLS.Insecure && cfg.UpstreamTLS.Roots != nil {
+		fmt.Fprintln(os.Stderr, "chunkscope: -upstream-insecure and -upstream-cacert exclude each other: -upstream-cacert checks the certificate, -upstream-insecure does not")
+		os.Exit(2)
 	}
 	cfg.Limits = lim
 	cfg.MaxPerClient = *perClient

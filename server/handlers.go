@@ -354,11 +354,11 @@ func (s *Server) upstream() http.Handler {
 				pr.Out.Header.Set(forwardHeader, v)
 			}
 		},
-		Transport:      glassTransport{http.DefaultTransport},
+		Transport:      glassTransport{s.cfg.UpstreamTLS.transport()},
 		FlushInterval:  -1,
 		ModifyResponse: safeToServe,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			serveError(w, http.StatusBadGateway, "upstream: "+err.Error())
+			serveError(w, http.StatusBadGateway, "upstream: "+s.cfg.UpstreamTLS.explain(r, err))
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -478,6 +478,8 @@ func upstreamFraming(resp *http.Response) string {
 		resp.StatusCode == http.StatusNoContent, resp.StatusCode == http.StatusNotModified,
 		resp.StatusCode >= 100 && resp.StatusCode < 200:
 		return appwire.FramingNone
+	case resp.ProtoMajor == 2:
+		return appwire.FramingH2 // DATA frames, whatever the length says
 	case len(resp.TransferEncoding) > 0 && resp.TransferEncoding[len(resp.TransferEncoding)-1] == "chunked":
 		return appwire.FramingChunked
 	case resp.ContentLength >= 0:

@@ -65,9 +65,13 @@ type Config struct {
 	// included: a per-response deadline instead of a server WriteTimeout
 	// that would cut every long stream (default 10 minutes).
 	MaxStream time.Duration
-	// Upstreams are the other origins (http://host:port) that /wire and
-	// /upstream may reach, say a Django app under test; nothing else.
+	// Upstreams are the other origins (http://host:port, https://host:port)
+	// that /wire and /upstream may reach, say a Django app under test;
+	// nothing else.
 	Upstreams []string
+	// UpstreamTLS is how an https:// upstream's certificate is checked
+	// (main's -upstream-insecure, -upstream-cacert).
+	UpstreamTLS UpstreamTLS
 	// MaxPerClient caps the lasting responses one client address may
 	// have in flight, of every kind together (0: no cap, the default on
 	// loopback; main sets one when the server listens beyond it).
@@ -107,10 +111,10 @@ func Protocols() *http.Protocols {
 // ParseUpstream checks an -upstream value and returns its origin.
 func ParseUpstream(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return "", fmt.Errorf("-upstream %q: want an origin, http://host:port", raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return "", fmt.Errorf("-upstream %q: want an origin, http://host:port or https://host:port", raw)
 	}
-	return "http://" + u.Host, nil
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // IsSelf reports whether an -upstream origin names the listener at
@@ -122,9 +126,10 @@ func IsSelf(listen net.Addr, origin string) bool {
 	if !ok {
 		return false
 	}
-	host, port, err := net.SplitHostPort(strings.TrimPrefix(origin, "http://"))
+	scheme, hostport, _ := strings.Cut(origin, "://")
+	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
-		host, port = strings.TrimPrefix(origin, "http://"), "80"
+		host, port = hostport, map[string]string{"http": "80", "https": "443"}[scheme]
 	}
 	if port != strconv.Itoa(ln.Port) {
 		return false

@@ -78,7 +78,9 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	req.MaxEvents = -1 // streamed as they come, not kept
-	do := probe.Do
+	// A scenario's HTTP/1.x, or an upstream's protocol: over https what
+	// its TLS handshake agrees (h2 or http/1.1), as the hop's does.
+	do := probe.DoAny
 	if h2 {
 		do = probe.DoH2
 	}
@@ -190,7 +192,7 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 		if v, ok := s.forwardTo(r, u); ok { // our nginx: count the client, not 127.0.0.1
 			page[forwardHeader] = v
 		}
-		return probe.Request{URL: u.String(), Header: page}, false, nil
+		return probe.Request{URL: u.String(), Header: page, TLS: s.cfg.UpstreamTLS.probe()}, false, nil
 	}
 	sc, ok := spec.Lookup(q.Get("scenario"))
 	if !ok {
@@ -236,10 +238,10 @@ func localAddr(r *http.Request) (string, bool) {
 // -upstream: no open proxy, no request to an address nobody allowed.
 func (s *Server) allowedUpstream(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return nil, fmt.Errorf("url: %q is not an http://host:port/path URL", raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return nil, fmt.Errorf("url: %q is not an http:// or https://host:port/path URL", raw)
 	}
-	origin := "http://" + u.Host
+	origin := u.Scheme + "://" + u.Host
 	for _, allowed := range s.cfg.Upstreams {
 		if origin == allowed {
 			return u, nil

@@ -184,6 +184,10 @@ type Wire struct {
 	// Headers is the probe's response headers, lower-case names, repeated
 	// fields joined with ", ".
 	Headers map[string]string `json:"headers,omitempty"`
+	// Dial is how the probe connected, before its t = 0: the connect and,
+	// for an https:// URL, the TLS handshake and what it agreed (ALPN).
+	// Absent in records made before it was kept.
+	Dial *wire.Dial `json:"dial,omitempty"`
 	// Differs says how the probe's response differed from the page's
 	// (status, Content-Encoding, framing, length: WireDiffers), one
 	// difference a line. Then the wire lane shows another response, and no
@@ -334,6 +338,7 @@ func (r *Run) FinishWire(sum wire.Summary, err error) {
 	w.ContentLength, w.BodyBytes, w.Complete = sum.ContentLength, sum.BodyBytes, sum.Complete
 	w.TTFBMs, w.TotalMs, w.Error = sum.TTFBMs, sum.TotalMs, sum.Err
 	w.Request, w.Headers = sum.Request, joined(sum.Headers)
+	w.Dial = sum.Dial
 	r.EndMs = max(r.EndMs, w.TotalMs)
 	if r.Source == SourceWire {
 		r.FillFromWire(sum.Headers)

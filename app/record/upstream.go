@@ -21,11 +21,11 @@ const (
 // the hop speaks HTTP/1.1 to the page and frames the body its own way, so
 // these are the upstream's, for the card, the verdict and exports.
 type UpstreamHead struct {
-	Proto      string `json:"proto"`      // HTTP/1.1, HTTP/1.0
+	Proto      string `json:"proto"`      // HTTP/1.1, HTTP/1.0, HTTP/2.0 (an https:// upstream that agreed to h2)
 	Status     int    `json:"status"`     // the upstream's status code
 	StatusText string `json:"statusText"` // its reason phrase
 	// Framing is how the upstream delimited its body: chunked,
-	// content-length, close or none (wire.Framing*).
+	// content-length, close, none, or h2-frames (wire.Framing*).
 	Framing string `json:"framing"`
 }
 
@@ -34,7 +34,7 @@ type UpstreamHead struct {
 // malformed: the response is then taken as it came.
 func ParseUpstreamHead(head64, framing string) (head UpstreamHead, headers map[string]string, ok bool) {
 	switch framing {
-	case wire.FramingChunked, wire.FramingContentLength, wire.FramingClose, wire.FramingNone:
+	case wire.FramingChunked, wire.FramingContentLength, wire.FramingClose, wire.FramingNone, wire.FramingH2:
 	default:
 		return UpstreamHead{}, nil, false
 	}

@@ -463,6 +463,8 @@ func framingOf(r *Run, e evidence) string {
 		return "Content-Length was set (" + cl + " bytes)"
 	case strings.Contains(te, "chunked"):
 		return "there was no Content-Length, so the response used Transfer-Encoding: chunked"
+	case r.Upstream != nil && r.Upstream.Framing == wire.FramingH2:
+		return "there was no Content-Length, and the upstream answered the hop in HTTP/2, which has no chunked encoding: its body came in DATA frames"
 	}
 	return "neither Content-Length nor chunked framing was visible to the browser"
 }

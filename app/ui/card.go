@@ -10,6 +10,7 @@ import (
 
 	"chunkscope/app/record"
 	"chunkscope/app/spec"
+	"chunkscope/app/wire"
 )
 
 // card is one run's detail: its request, headers, timings, memory and
@@ -73,10 +74,18 @@ func (c *card) Render() app.UI {
 			fmt.Sprintf("%s %d %s, framing %s; the headers above are its own", u.Proto, u.Status, u.StatusText, u.Framing)})
 	}
 	if w := r.Wire; w != nil {
+		units := "HTTP chunks"
+		if w.Framing == wire.FramingH2 {
+			units = "DATA frames" // HTTP/2 has no chunks
+		}
 		rows = append(rows,
-			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d HTTP chunks, %s", w.Proto, w.Status, w.Framing, w.Chunks, record.Size(w.BodyBytes))},
+			[2]string{"wire (raw probe)", fmt.Sprintf("%s %d, framing %s, %d %s, %s", w.Proto, w.Status, w.Framing, w.Chunks, units, record.Size(w.BodyBytes))},
 			[2]string{"wire first byte / end", fmt.Sprintf("%s / %s", record.Ms(w.TTFBMs), record.Ms(w.TotalMs))},
 		)
+		if d := w.Dial; d != nil && d.TLSVersion != "" {
+			rows = append(rows, [2]string{"wire connection (before its t = 0)", fmt.Sprintf("connect %s, %s handshake %s (ALPN %s, certificate %s)",
+				record.Ms(d.ConnectMs), d.TLSVersion, record.Ms(d.TLSMs), cmpOr(d.ALPN, "none: HTTP/1.1"), d.Certificate)})
+		}
 		if len(w.Request) > 0 {
 			rows = append(rows, [2]string{"wire request (the page's headers)", requestWords(w.Request)})
 		}

@@ -132,8 +132,8 @@ func checkUpstream(raw string) (string, error) {
 		return "", nil
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return "", fmt.Errorf("url: %q is not an http://host:port/path URL", raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("url: %q is not an http:// or https://host:port/path URL", raw)
 	}
 	return raw, nil
 }

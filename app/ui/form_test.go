@@ -61,7 +61,7 @@ func TestParseURL(t *testing.T) {
 		{query: "scenario=buffered&scenario=streaming", wantErr: "scenario: given 2 times"},
 		{query: "read=stream&scenario=buffered", scenarios: []string{"buffered"}, rows: 1000},
 		{query: "wire=1&rows=3", scenarios: []string{"streaming"}, rows: 3},
-		{query: "url=ftp%3A%2F%2Fx", wantErr: `url: "ftp://x" is not an http://host:port/path URL`},
+		{query: "url=ftp%3A%2F%2Fx", wantErr: `url: "ftp://x" is not an http:// or https://host:port/path URL`},
 		{query: "wire=2", wantErr: `wire: "2" is not 0 or 1`},
 		{query: "read=all", wantErr: `read: "all" is not one of auto, stream, buffer`},
 		{query: "run=abc", wantErr: "run: the page chooses run ids itself"},

@@ -86,10 +86,31 @@ type Summary struct {
 	TotalMs       float64             `json:"totalMs"`
 	Events        []Event             `json:"events,omitempty"`
 	Dropped       int                 `json:"dropped,omitempty"`
+	Dial          *Dial               `json:"dial,omitempty"` // how the probe reached the server, before t = 0
 	// Request is what /wire adds to the probe's summary: the request
 	// headers it had the probe send beside the probe's own (Host,
 	// User-Agent, Accept, Connection), as sent.
 	Request map[string]string `json:"request,omitempty"`
+}
+
+// Dial is how the probe reached the server before t = 0 (the moment its
+// request had been written): the TCP connect and, for https://, the TLS
+// handshake, each a duration, so that connect + TLS + ttfb is what curl
+// calls time_starttransfer (to within the writing of the request).
+type Dial struct {
+	ConnectMs float64 `json:"connectMs"`       // the TCP connect took
+	TLSMs     float64 `json:"tlsMs,omitempty"` // the TLS handshake took (https:// only)
+	// TLSVersion is the version agreed ("TLS 1.3"), ALPN the protocol the
+	// server chose in the handshake ("h2", "http/1.1"; absent: it chose
+	// none, and HTTP/1.1 is spoken).
+	TLSVersion string `json:"tlsVersion,omitempty"`
+	ALPN       string `json:"alpn,omitempty"`
+	// Certificate is "checked" (it chains to a trusted authority and names
+	// the host) or "not checked" (-insecure); absent for http://.
+	Certificate string `json:"certificate,omitempty"`
+	// T0EpochMs is t = 0 on the wall clock, ms since the Unix epoch, to
+	// line the probe up with another tool's timestamps (curl --trace-time).
+	T0EpochMs float64 `json:"t0EpochMs"`
 }
 
 // Sample is one memory reading, on the server (its sampler, /events) or in

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"time"
+
+	"chunkscope/app/wire"
 )
 
 // Main runs the command `chunkscope probe [flags] URL`; args are what
@@ -28,7 +30,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	http10 := fs.Bool("http1.0", false, "send HTTP/1.0: the server cannot chunk, so the body ends with the close")
 	head := fs.Bool("head", false, "send HEAD instead of GET: no body")
-	h2 := fs.Bool("http2", false, "send it over cleartext HTTP/2 (h2c, prior knowledge): DATA frames instead of chunks")
+	h2 := fs.Bool("http2", false, "send it over HTTP/2: DATA frames instead of chunks. To http:// cleartext HTTP/2 with prior knowledge (h2c); to https:// HTTP/2 agreed in the TLS handshake (ALPN h2 only)")
+	h11 := fs.Bool("http1.1", false, "send HTTP/1.1 (the default to http://); to https:// offer only http/1.1 in the TLS handshake, where the default offers h2 and http/1.1 and takes the server's choice")
+	insecure := fs.Bool("insecure", false, "https://: read the response whatever the server's certificate (self-signed, expired, another name); for a dev server only")
+	cacert := fs.String("cacert", "", "https://: also trust the certificates in this PEM `FILE` (a dev CA, or the server's self-signed certificate)")
+	outFile := fs.String("o", "", "also write the run as a chunkscope session `FILE` (JSON) that the page loads like a saved run (Load…)")
 	asJSON := fs.Bool("json", false, "print one JSON object per event per line, then the summary as JSON")
 	// The endpoints may produce for up to 5 min; a probe should outlast them.
 	timeout := fs.Duration("timeout", 6*time.Minute, "give up after this long")
@@ -42,12 +48,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0 | -http2] [-head] [-json] [-H 'Name: value'] [-timeout D] http://host:port/path?query\n\n"+
-			"Sends one request over plain TCP and prints every read and the HTTP framing in it, with times,\n"+
-			"then a summary and the body's pacing.\n\n"+
-			"t = 0 is when the request has been written to the connected socket: every time (ttfb among\n"+
-			"them) leaves out the connect and the writing of the request, which curl's time_starttransfer\n"+
-			"includes; the probe's ttfb compares with curl's time_starttransfer - time_pretransfer.\n\n")
+		fmt.Fprintf(fs.Output(), "usage: chunkscope probe [-http1.0 | -http1.1 | -http2] [-insecure | -cacert FILE] [-head] [-json] [-o FILE] [-H 'Name: value'] [-timeout D] http[s]://host:port/path?query\n\n"+
+			"Sends one request over TCP (or TLS, for https://) and prints every read and the HTTP framing in\n"+
+			"it (HTTP/1.x chunks, or HTTP/2 DATA frames), with times, then a summary, the body's pacing and\n"+
+			"how the connection was made.\n\n"+
+			"t = 0 is when the request has been written to the connected socket (over TLS: after the\n"+
+			"handshake): every time (ttfb among them) leaves out the connect, the TLS handshake and the\n"+
+			"writing of the request, which curl's time_starttransfer includes; the probe's ttfb compares with\n"+
+			"curl's time_starttransfer - time_pretransfer. The connect and the handshake are given apart, as\n"+
+			"durations before t = 0 (curl's time_connect and time_appconnect - time_connect).\n\n"+
+			"Over https:// the certificate is checked against this machine's authorities; -cacert FILE adds a\n"+
+			"dev CA (or a self-signed certificate), -insecure skips the check. Over TLS a read is what one\n"+
+			"TLS record decrypted to, at most.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -66,9 +78,24 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	req := Request{URL: fs.Arg(0), HTTP10: *http10, Head: *head, MaxEvents: -1, Header: header} // printed as they come: none kept
-	if _, _, _, err := parseURL(req.URL); err != nil {
+	t, err := parseURL(req.URL)
+	if err != nil {
 		fmt.Fprintf(stderr, "chunkscope probe: %v\n", err)
 		return 2
+	}
+	if msg := flagConflict(t.scheme, *http10, *h11, *h2, *insecure, *cacert); msg != "" {
+		fmt.Fprintf(stderr, "chunkscope probe: %s\n", msg)
+		return 2
+	}
+	req.TLS.Insecure = *insecure
+	if *cacert != "" {
+		if req.TLS.Roots, err = LoadRoots(*cacert); err != nil {
+			fmt.Fprintf(stderr, "chunkscope probe: -cacert: %v\n", err)
+			return 2
+		}
+	}
+	if *outFile != "" {
+		req.MaxEvents = 0 // kept for the file
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -91,20 +118,29 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	onEvent := func(e Event) { pace.add(e); print(e) }
-	do := Do
-	if *h2 {
-		if *http10 {
-			fmt.Fprintln(stderr, "chunkscope probe: -http1.0 and -http2 exclude each other")
-			return 2
-		}
+	do := DoAny // http://: HTTP/1.x; https://: h2 or http/1.1, as the handshake agrees
+	switch {
+	case *h2:
 		do = DoH2
+	case *h11:
+		do = Do
 	}
+	started := time.Now()
 	res, err := do(ctx, req, onEvent)
 	if *asJSON {
 		out.check(json.NewEncoder(out).Encode(res))
 	} else {
 		fmt.Fprintln(out, summaryLine(res))
 		fmt.Fprintln(out, pace.line())
+		if res.Dial != nil {
+			fmt.Fprintln(out, dialLine(*res.Dial))
+		}
+	}
+	if *outFile != "" {
+		if werr := writeRun(*outFile, req, res, started); werr != nil {
+			fmt.Fprintf(stderr, "chunkscope probe: -o: %v\n", werr)
+			return 1
+		}
 	}
 	switch {
 	case err != nil:
@@ -117,6 +153,35 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// flagConflict says what is wrong with a combination of flags, or "".
+func flagConflict(scheme string, http10, http11, http2, insecure bool, cacert string) string {
+	n := 0
+	for _, b := range []bool{http10, http11, http2} {
+		if b {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return "-http1.0, -http1.1 and -http2 exclude each other: give one"
+	case insecure && cacert != "":
+		return "-insecure and -cacert exclude each other: -cacert checks the certificate, -insecure does not"
+	case scheme != "https" && (insecure || cacert != ""):
+		return "-insecure and -cacert are for https:// URLs; this one is " + scheme + "://"
+	}
+	return ""
+}
+
+// dialLine says how the connection was made, before t = 0.
+func dialLine(d wire.Dial) string {
+	t0 := time.UnixMicro(int64(d.T0EpochMs * 1000)).UTC().Format("15:04:05.000000")
+	if d.TLSVersion == "" {
+		return fmt.Sprintf("connection: connect %.3f ms, before t = 0 (%s UTC)", d.ConnectMs, t0)
+	}
+	return fmt.Sprintf("connection: connect %.3f ms, then %s handshake %.3f ms (ALPN %s, certificate %s), both before t = 0 (%s UTC)",
+		d.ConnectMs, d.TLSVersion, d.TLSMs, cmpOr(d.ALPN, "none: HTTP/1.1"), d.Certificate, t0)
 }
 
 // detail is the last column of an event line.

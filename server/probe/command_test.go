@@ -112,7 +112,11 @@ func TestMainExitCodes(t *testing.T) {
 	}{
 		{"no URL", nil, 2, "want one URL, got 0 arguments"},
 		{"two URLs", []string{"http://a/", "http://b/"}, 2, "want one URL, got 2 arguments"},
-		{"https", []string{"https://127.0.0.1/"}, 2, "only http:// is supported"},
+		{"ftp", []string{"ftp://127.0.0.1/"}, 2, "only http:// and https:// are supported"},
+		{"insecure over http", []string{"-insecure", "http://127.0.0.1/"}, 2, "-insecure and -cacert are for https:// URLs"},
+		{"insecure and cacert", []string{"-insecure", "-cacert", "x.pem", "https://127.0.0.1/"}, 2, "exclude each other"},
+		{"two protocols", []string{"-http1.1", "-http2", "https://127.0.0.1/"}, 2, "-http1.0, -http1.1 and -http2 exclude each other"},
+		{"cacert without certificates", []string{"-cacert", "command_test.go", "https://127.0.0.1/"}, 2, "-cacert: command_test.go holds no PEM certificate"},
 		{"no scheme", []string{"127.0.0.1:8000"}, 2, "chunkscope probe: "},
 		{"unknown flag", []string{"-nope", "http://a/"}, 2, "flag provided but not defined: -nope"},
 		{"bad timeout", []string{"-timeout", "0s", "http://a/"}, 2, "want a positive duration"},

@@ -109,7 +109,7 @@ func FuzzH2Frames(f *testing.F) {
 		defer cancel()
 		conn := watch(ctx, client)
 		seen, text := 0, 0
-		res, err := exchangeH2(ctx, conn, "pipe", "example.com", "/", Request{MaxEvents: maxEvents}, func(e Event) {
+		res, err := exchangeH2(ctx, &dialed{Conn: conn, target: target{scheme: "http", addr: "pipe", host: "example.com", path: "/"}}, Request{MaxEvents: maxEvents}, func(e Event) {
 			seen++
 			text += len(e.Text)
 		})

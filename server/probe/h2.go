@@ -49,28 +49,65 @@ const (
 // flow-control windows again (they start at 1 GiB).
 const replenishAt = 256 << 20
 
-// DoH2 sends one GET over cleartext HTTP/2 with prior knowledge (h2c: what a
-// Go server with unencrypted HTTP/2 enabled accepts; browsers speak HTTP/2
-// over TLS only) and records every frame with its time: HEADERS, each DATA
-// frame and its length, the END_STREAM flag. There is no chunked encoding
-// in HTTP/2: DATA frames are what a flush sends.
+// DoH2 sends one GET over HTTP/2 and records every frame with its time:
+// HEADERS, each DATA frame and its length, the END_STREAM flag. There is
+// no chunked encoding in HTTP/2: DATA frames are what a flush sends. To
+// an http:// URL it speaks cleartext HTTP/2 with prior knowledge (h2c:
+// what a Go server with unencrypted HTTP/2 enabled accepts; browsers
+// speak HTTP/2 over TLS only); to an https:// one, HTTP/2 as agreed in
+// the TLS handshake (ALPN h2, the only protocol it offers).
 //
 // Unlike Do, it returns an error for a response that breaks the protocol
 // or the limits above, besides setting Result.Err; the last event is then
 // an error event saying why.
 func DoH2(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
-	conn, addr, host, target, err := dial(ctx, req.URL)
+	c, err := dial(ctx, req, []string{ALPNH2})
+	if err == nil && c.scheme == "https" && c.alpn() != ALPNH2 {
+		c.Close()
+		err = noProtocol(c.addr, ALPNH2, "in the handshake it chose "+cmpOr(c.alpn(), "no protocol")+", not h2")
+	}
 	if err != nil {
 		return Result{Summary: Summary{ContentLength: -1, Err: err.Error()}}, err
 	}
-	defer conn.Close()
-	return exchangeH2(ctx, conn, addr, host, target, req, onEvent)
+	defer c.Close()
+	return exchangeH2(ctx, c, req, onEvent)
 }
 
-// exchangeH2 is DoH2 on a connection: conn must end its reads when ctx
-// ends (see watch); addr names the server in errors.
-func exchangeH2(ctx context.Context, conn net.Conn, addr, host, target string, req Request, onEvent func(Event)) (Result, error) {
-	res := Result{Summary: Summary{ContentLength: -1}}
+// DoAny probes with the protocol the URL and the server agree on: to an
+// http:// URL HTTP/1.x (Do; h2c is never guessed), to an https:// one
+// what the TLS handshake chose among h2 and http/1.1 (what a browser
+// offers): DATA frames (as DoH2) or the HTTP/1.1 parser (as Do).
+func DoAny(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
+	if !IsTLS(req.URL) {
+		return Do(ctx, req, onEvent)
+	}
+	offer := []string{ALPNH2, ALPNHTTP11}
+	if req.HTTP10 {
+		offer = nil // no ALPN: HTTP/1.x
+	}
+	c, err := dial(ctx, req, offer)
+	if err != nil {
+		return Result{Summary: Summary{ContentLength: -1, Err: err.Error()}}, err
+	}
+	defer c.Close()
+	if c.alpn() == ALPNH2 {
+		return exchangeH2(ctx, c, req, onEvent)
+	}
+	return exchange1(ctx, c, req, onEvent)
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// exchangeH2 is DoH2 on a connection made by dial (or one that ends its
+// reads when ctx ends, see watch).
+func exchangeH2(ctx context.Context, conn *dialed, req Request, onEvent func(Event)) (Result, error) {
+	addr, host, target := conn.addr, conn.host, conn.path
+	res := Result{Summary: Summary{ContentLength: -1}, Dial: &conn.info}
 	fail := func(err error) (Result, error) {
 		res.Err = err.Error()
 		return res, err
@@ -88,7 +125,7 @@ func exchangeH2(ctx context.Context, conn net.Conn, addr, host, target string, r
 	if req.Head {
 		method = "HEAD"
 	}
-	for _, f := range [][2]string{{":method", method}, {":scheme", "http"}, {":authority", host}, {":path", target}, {"user-agent", "chunkscope-probe"}} {
+	for _, f := range [][2]string{{":method", method}, {":scheme", conn.scheme}, {":authority", host}, {":path", target}, {"user-agent", "chunkscope-probe"}} {
 		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
 	}
 	for name, value := range req.Header {
@@ -118,7 +155,7 @@ func exchangeH2(ctx context.Context, conn net.Conn, addr, host, target string, r
 		}
 		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, ctxErr(ctx, werr)))
 	}
-	start = time.Now()
+	start = conn.zero()
 	r := newH2Reader(&res, record, fr)
 	for frames := 0; !res.Complete; frames++ {
 		f, err := fr.ReadFrame()

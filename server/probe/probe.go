@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"strings"
 	"time"
 
@@ -44,7 +43,7 @@ const DefaultMaxEvents = 1_000_000
 
 // Request says what to probe.
 type Request struct {
-	URL    string // http://host[:port]/path?query; other schemes are refused
+	URL    string // http:// or https://host[:port]/path?query; other schemes are refused
 	HTTP10 bool   // send HTTP/1.0 (servers then do not chunk) instead of HTTP/1.1
 	Head   bool   // send HEAD instead of GET: the response has no body
 	// MaxEvents caps Result.Events (onEvent still sees every event):
@@ -54,6 +53,9 @@ type Request struct {
 	// Header adds request headers (If-None-Match, Accept-Encoding: gzip);
 	// names or values with CR or LF are refused.
 	Header map[string]string
+	// TLS says how an https:// server's certificate is checked; the zero
+	// value checks it against this machine's authorities.
+	TLS TLS
 }
 
 // Result is what Do saw. Its Summary fields are the parser's, except Err,
@@ -64,6 +66,9 @@ type Result struct {
 	TotalMs float64 `json:"totalMs"`           // when Do stopped reading
 	Events  []Event `json:"events,omitempty"`  // in wire order, up to MaxEvents
 	Dropped int     `json:"dropped,omitempty"` // events past MaxEvents, not kept
+	// Dial is how the connection was made, before t = 0: the connect
+	// and, over TLS, the handshake and what it agreed.
+	Dial *wire.Dial `json:"dial,omitempty"`
 }
 
 // readBuf is the size of one socket read: a large one, so that each read
@@ -82,18 +87,24 @@ const readBuf = 64 << 10
 // before. A malformed or truncated response is not an error of Do: it is
 // an error event, Result.Err and Complete false.
 func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
-	res := Result{Summary: Summary{ContentLength: -1}}
+	c, err := dial(ctx, req, []string{ALPNHTTP11})
+	if err != nil {
+		return Result{Summary: Summary{ContentLength: -1, Err: err.Error()}}, err
+	}
+	defer c.Close()
+	return exchange1(ctx, c, req, onEvent)
+}
+
+// exchange1 is Do on a connection made by dial.
+func exchange1(ctx context.Context, conn *dialed, req Request, onEvent func(Event)) (Result, error) {
+	res := Result{Summary: Summary{ContentLength: -1}, Dial: &conn.info}
 	fail := func(err error) (Result, error) {
 		if res.Err == "" {
 			res.Err = err.Error()
 		}
 		return res, err
 	}
-	conn, addr, host, target, err := dial(ctx, req.URL)
-	if err != nil {
-		return fail(err)
-	}
-	defer conn.Close()
+	addr, host, target := conn.addr, conn.host, conn.path
 
 	method, proto, connection := "GET", "HTTP/1.1", "Connection: close\r\n"
 	if req.Head {
@@ -118,7 +129,7 @@ func Do(ctx context.Context, req Request, onEvent func(Event)) (Result, error) {
 	if _, err := io.WriteString(conn, head); err != nil {
 		return fail(fmt.Errorf("probe: writing the request to %s: %w", addr, ctxErr(ctx, err)))
 	}
-	start := time.Now()
+	start := conn.zero()
 
 	keep := recorder(&res, req.MaxEvents, onEvent)
 	record := func(evs []Event) {
@@ -177,30 +188,6 @@ func recorder(res *Result, maxEvents int, onEvent func(Event)) func(Event) {
 	}
 }
 
-// parseURL checks an http:// URL and returns the address to dial, the Host
-// header and the request target (path?query).
-func parseURL(raw string) (addr, host, target string, err error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", "", "", fmt.Errorf("probe: %w", err)
-	}
-	switch {
-	case u.Scheme != "http":
-		// A probe over TLS would show TLS records, not HTTP framing.
-		return "", "", "", fmt.Errorf("probe: URL %q: only http:// is supported", raw)
-	case u.Host == "":
-		return "", "", "", fmt.Errorf("probe: URL %q has no host", raw)
-	case u.User != nil:
-		return "", "", "", fmt.Errorf("probe: URL %q: user info is not supported", raw)
-	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-	}
-	host = strings.TrimSuffix(u.Host, ":") // "host:" means port 80
-	return net.JoinHostPort(u.Hostname(), port), host, u.RequestURI(), nil
-}
-
 // ctxErr prefers ctx's reason to the I/O error that ctx's deadline caused.
 func ctxErr(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil {
@@ -226,22 +213,6 @@ func BodyReadTimes(events []Event) []float64 {
 		}
 	}
 	return times
-}
-
-// dial parses a probe URL and connects to it. Closing the connection also
-// releases its tie to ctx: a read blocked on a silent server ends when ctx
-// does.
-func dial(ctx context.Context, rawURL string) (conn net.Conn, addr, host, target string, err error) {
-	addr, host, target, err = parseURL(rawURL)
-	if err != nil {
-		return nil, "", "", "", err
-	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, "", "", "", fmt.Errorf("probe: dialing %s: %w", addr, err)
-	}
-	return watch(ctx, c), addr, host, target, nil
 }
 
 // watch ties c to ctx: when ctx ends, c's reads and writes fail at once.
