@@ -15,7 +15,11 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses (run excepted: the page chooses run ids itself).
-var pageParams = []string{"scenario", "compare", "url", "hops", "read", "wire", "align", "autorun", "pace"}
+var pageParams = []string{"scenario", "compare", "url", "hops", "chain", "read", "wire", "align", "autorun", "pace"}
+
+// repeatable are the page's parameters a link may give more than once:
+// url= once per upstream lane.
+var repeatable = []string{"url"}
 
 // bodyParams are the body parameters a link may give.
 var bodyParams = []string{"rows", "delay", "per", "pad"}
@@ -34,6 +38,9 @@ type form struct {
 	Per      string
 	Pad      string
 	Pace     string // the reader's pace (spec.ParsePace); empty: full speed
+	// Chain is the chain field as typed: the same resource at each hop of
+	// a stack, outermost first, separated by spaces, commas or new lines.
+	Chain string
 }
 
 // view is what a link asks the page to show and run: one lane per
@@ -41,13 +48,19 @@ type form struct {
 // wire probe.
 type view struct {
 	Scenarios []string
-	Upstream  string // read this -upstream URL too (last), "" for none
-	Wire      bool   // also probe the wire, after each run
-	Read      string // one of readModes
-	Align     string // scene.AlignStart or scene.AlignFirstByte
-	Spec      spec.Spec
-	Pace      spec.Pace // the page reader's pace, the same for every lane
-	Hops      bool      // hops=1: the body through every hop the server offers (hops.go)
+	Upstream  string // read this -upstream URL too (after the scenarios), "" for none
+	// MoreUpstreams are the further url= of a link, read after Upstream:
+	// a link holds every lane of the view.
+	MoreUpstreams []string
+	// Chain is chain=URL,URL,…: the same resource at each hop, outermost
+	// first (chain.go); the view is then the chain's.
+	Chain []string
+	Wire  bool   // also probe the wire, after each run
+	Read  string // one of readModes
+	Align string // scene.AlignStart or scene.AlignFirstByte
+	Spec  spec.Spec
+	Pace  spec.Pace // the page reader's pace, the same for every lane
+	Hops  bool      // hops=1: the body through every hop the server offers (hops.go)
 }
 
 // plans is the view's runs, in lane order.
@@ -56,10 +69,18 @@ func (v view) plans() []runner.Plan {
 	for _, name := range v.Scenarios {
 		out = append(out, runner.Plan{Scenario: name, Spec: v.Spec, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
 	}
-	if v.Upstream != "" {
-		out = append(out, runner.Plan{Upstream: v.Upstream, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
+	for _, u := range v.upstreams() {
+		out = append(out, runner.Plan{Upstream: u, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
 	}
 	return out
+}
+
+// upstreams are the view's upstream lanes, in order.
+func (v view) upstreams() []string {
+	if v.Upstream == "" {
+		return nil
+	}
+	return append([]string{v.Upstream}, v.MoreUpstreams...)
 }
 
 func checkRead(mode string) error {
@@ -181,7 +202,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 			return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
 		case !slices.Contains(known, name):
 			return view{}, false, f, fmt.Errorf("%s: unknown parameter (this page's parameters: %s)", spec.ParamName(name), strings.Join(known, ", "))
-		case len(q[name]) > 1:
+		case len(q[name]) > 1 && !slices.Contains(repeatable, name):
 			return view{}, false, f, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
 		}
 	}
@@ -208,6 +229,16 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if v.Upstream, err = checkUpstream(f.Upstream); err != nil {
 		return view{}, false, f, err
 	}
+	for _, raw := range q["url"][min(1, len(q["url"])):] {
+		u, err := checkUpstream(raw)
+		if err == nil && u == "" {
+			err = fmt.Errorf("url: given empty")
+		}
+		if err != nil {
+			return view{}, false, f, err
+		}
+		v.MoreUpstreams = append(v.MoreUpstreams, u)
+	}
 	if err := checkRead(f.Read); err != nil {
 		return view{}, false, f, err
 	}
@@ -225,6 +256,20 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	}
 	if v.Hops, err = parseFlag(q, "hops"); err != nil {
 		return view{}, false, f, err
+	}
+	if q.Has("chain") {
+		if v.Chain, err = parseChain(q.Get("chain")); err != nil {
+			return view{}, false, f, err
+		}
+		f.Chain = strings.Join(v.Chain, " ")
+		for _, name := range append([]string{"hops", "compare", "scenario", "url"}, bodyParams...) {
+			if q.Has(name) {
+				return view{}, false, f, fmt.Errorf("chain= reads the URLs it names, at each hop, but %s= %s: drop one of the two", name, chainConflict(name))
+			}
+		}
+		nf := formFromSpec(f.Scenario, f.Read, spec.Default())
+		nf.Wire, nf.Pace, nf.Chain = f.Wire, v.Pace.String(), f.Chain
+		return v, autorun, nf, nil
 	}
 	if v.Hops {
 		for _, name := range []string{"compare", "scenario", "url"} {
@@ -273,10 +318,7 @@ func parseCompare(q url.Values, upstream string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
-	lanes := len(names)
-	if upstream != "" {
-		lanes++
-	}
+	lanes := len(names) + len(q["url"])
 	if lanes > runner.MaxLanes {
 		return nil, fmt.Errorf("compare: %d runs; a view holds at most %d", lanes, runner.MaxLanes)
 	}
@@ -343,8 +385,11 @@ func (v view) query(autorun bool) url.Values {
 	if v.Wire {
 		q.Set("wire", "1")
 	}
-	if v.Upstream != "" {
-		q.Set("url", v.Upstream)
+	for _, u := range v.upstreams() {
+		q.Add("url", u)
+	}
+	if len(v.Chain) > 0 {
+		q.Set("chain", strings.Join(v.Chain, ","))
 	}
 	if v.Align == scene.AlignFirstByte {
 		q.Set("align", v.Align)

@@ -8,6 +8,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/browser"
+	"chunkscope/app/record"
 	"chunkscope/app/runner"
 	"chunkscope/app/spec"
 	"chunkscope/app/wire"
@@ -92,11 +93,16 @@ func hopPlans(s spec.Spec, reader runner.Plan, h wire.Hops) (hops []hop, left, m
 // hopView is the page's hop-by-hop state: whether the view is one, and
 // what its hop list says.
 type hopView struct {
-	Active  bool
+	Active bool
+	// Chain is the user's chain (chain.go), outermost first; nil in the
+	// hop-by-hop view of the server's own hops.
+	Chain   []string
 	Hops    []hop
 	Left    []string // hops past the view's lanes, named
 	Missing []string // hops not offered, and why
 	Body    string   // the request's body parameters, as a query
+	// Found is the chain's comparison (record.CompareChain), at render.
+	Found record.Chain
 }
 
 // startHops reads the server's hops (GET /hops), then runs the form's
@@ -170,8 +176,13 @@ func (l *hopList) Render() app.UI {
 	if body == "" {
 		body = "the default body"
 	}
+	head := fmt.Sprintf("Hop by hop: the same request (%s) through each hop, one after the other, one lane each.", body)
+	if len(v.Chain) > 0 {
+		head = "Your stack, hop by hop: the same request to each hop, outermost first, one after the other, one lane each."
+	}
 	return app.Section().ID("hops").Class("hops").Body(
-		app.P().Class("hops-head").Text(fmt.Sprintf("Hop by hop: the same request (%s) through each hop, one after the other, one lane each.", body)),
+		app.P().Class("hops-head").Text(head),
+		app.If(len(v.Chain) > 0, app.P().ID("chain-sentence").Class("headline").DataSet("changed-at", v.Found.ChangedAt).Text(v.Found.Sentence)),
 		app.Ul().Body(
 			app.Range(v.Hops).Slice(func(i int) app.UI {
 				return app.Li().DataSet("hop", v.Hops[i].Label).Body(
