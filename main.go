@@ -54,7 +54,7 @@ func main() {
 	flag.Int64Var(&cfg.BufferPerClient, "buffer-per-client", 0, "bytes of -buffer-budget that one client address's responses may hold together; beyond it: 413 (0: a quarter of -buffer-budget when clients are capped, i.e. -addr beyond loopback or -max-per-client given; else all of it)")
 	flag.DurationVar(&cfg.MaxStream, "max-stream", server.DefaultMaxStream, "longest any one response may take (streams, event streams, files), slow readers included")
 	perClient := flag.Int("max-per-client", server.DefaultMaxPerClient, "most lasting responses (streams, event streams, files) one client may have in flight, when -addr is not loopback (0: no cap); on loopback only if given. A client is an IPv4 address or an IPv6 /64; behind -nginx, the client nginx serves")
-	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
+	flag.Func("upstream", "an origin (http://host:port) that /wire and /upstream may reach, or every port of a host (http://127.0.0.1:*) but this server's own; repeatable", func(v string) error {
 		origin, err := server.ParseUpstream(v)
 		if err == nil {
 			cfg.Upstreams = append(cfg.Upstreams, origin)
@@ -114,6 +114,7 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, wi
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	defer ln.Close()
+	cfg.Listen = ln.Addr()
 	for _, u := range cfg.Upstreams {
 		if server.IsSelf(ln.Addr(), u) {
 			return fmt.Errorf("-upstream %s is this server's own listener (%s): a URL chained through it would take every slot; name another server", u, ln.Addr())

@@ -239,14 +239,8 @@ func (s *Server) allowedUpstream(raw string) (*url.URL, error) {
 	if err != nil || u.Scheme != "http" || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("url: %q is not an http://host:port/path URL", raw)
 	}
-	origin := "http://" + u.Host
-	for _, allowed := range s.cfg.Upstreams {
-		if origin == allowed {
-			return u, nil
-		}
+	if s.allows(u) {
+		return u, nil
 	}
-	if len(s.cfg.Upstreams) == 0 {
-		return nil, fmt.Errorf("url: %s is not allowed: start chunkscope with -upstream %s to allow it", origin, origin)
-	}
-	return nil, fmt.Errorf("url: %s is not one of the allowed upstreams (%s)", origin, strings.Join(s.cfg.Upstreams, ", "))
+	return nil, notAllowed(u.Scheme+"://"+u.Host, s.cfg.Upstreams)
 }
