@@ -237,5 +237,23 @@ func (c *chainForm) Render() app.UI {
 		app.Button().ID("chain-run").Text("Find the hop").Disabled(c.Irunning).
 			Title("Read the resource at each hop, outermost first, one after the other, and say where the pacing changed").
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionName, act{Op: opChain}) }),
+		app.Label().Class("headers").Title(headersTitle).Body(
+			app.Span().Text("request headers"),
+			app.Textarea().ID("headers").Rows(1).Cols(34).Text(f.Headers).
+				Placeholder("Cookie: sessionid=…   (one a line)").
+				OnInput(func(ctx app.Context, e app.Event) { f.Headers = ctx.JSSrc().Get("value").String() }),
+		),
+		app.Label().Class("check").Title("Put Cookie, Authorization and the headers marked ! in the link too (left out unless you ask)").Body(
+			app.Input().ID("secrets-in-link").Type("checkbox").Checked(f.SecretsInLink).
+				OnChange(func(ctx app.Context, e app.Event) { f.SecretsInLink = ctx.JSSrc().Get("checked").Bool() }),
+			app.Span().Text("secrets in the link"),
+		),
 	)
 }
+
+// headersTitle explains the request headers field.
+const headersTitle = "Request headers sent with every read of your app (its URL, each hop of a chain) and with its wire probe, one \"Name: value\" a line: " +
+	"Cookie or Authorization for an export behind a login, Accept-Encoding (a value, or off), If-None-Match, any header by name. " +
+	"chunkscope's server sets them on the request it makes (a browser may not set a Cookie on a fetch). " +
+	"Cookie, Authorization and a line starting with ! are secrets: never in a link unless you ask, never in a saved run or a HAR. " +
+	"This server's own scenarios do not take them."

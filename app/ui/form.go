@@ -15,11 +15,11 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses (run excepted: the page chooses run ids itself).
-var pageParams = []string{"scenario", "compare", "url", "hops", "chain", "read", "wire", "align", "autorun", "pace"}
+var pageParams = []string{"scenario", "compare", "url", "hops", "chain", "read", "wire", "align", "autorun", "pace", "header", "secrets"}
 
 // repeatable are the page's parameters a link may give more than once:
 // url= once per upstream lane.
-var repeatable = []string{"url"}
+var repeatable = []string{"url", "header"}
 
 // bodyParams are the body parameters a link may give.
 var bodyParams = []string{"rows", "delay", "per", "pad"}
@@ -41,6 +41,11 @@ type form struct {
 	// Chain is the chain field as typed: the same resource at each hop of
 	// a stack, outermost first, separated by spaces, commas or new lines.
 	Chain string
+	// Headers is the request headers field as typed, one "Name: value" a
+	// line ("!Name: value" marks a secret: headers.go); SecretsInLink puts
+	// the secrets in the link too, as the user asked.
+	Headers       string
+	SecretsInLink bool
 }
 
 // view is what a link asks the page to show and run: one lane per
@@ -55,12 +60,16 @@ type view struct {
 	// Chain is chain=URL,URL,…: the same resource at each hop, outermost
 	// first (chain.go); the view is then the chain's.
 	Chain []string
-	Wire  bool   // also probe the wire, after each run
-	Read  string // one of readModes
-	Align string // scene.AlignStart or scene.AlignFirstByte
-	Spec  spec.Spec
-	Pace  spec.Pace // the page reader's pace, the same for every lane
-	Hops  bool      // hops=1: the body through every hop the server offers (hops.go)
+	// Headers are the link's header= lines (headers.go), Secrets its
+	// secrets=1: the user asked for the secrets in the link.
+	Headers []string
+	Secrets bool
+	Wire    bool   // also probe the wire, after each run
+	Read    string // one of readModes
+	Align   string // scene.AlignStart or scene.AlignFirstByte
+	Spec    spec.Spec
+	Pace    spec.Pace // the page reader's pace, the same for every lane
+	Hops    bool      // hops=1: the body through every hop the server offers (hops.go)
 }
 
 // plans is the view's runs, in lane order.
@@ -69,8 +78,10 @@ func (v view) plans() []runner.Plan {
 	for _, name := range v.Scenarios {
 		out = append(out, runner.Plan{Scenario: name, Spec: v.Spec, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
 	}
+	lines, _ := parseHeaderLines(strings.Join(v.Headers, "\n")) // checked by parseURL
+	header, marked := headerMap(lines)
 	for _, u := range v.upstreams() {
-		out = append(out, runner.Plan{Upstream: u, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
+		out = append(out, runner.Plan{Upstream: u, Read: v.Read, Wire: v.Wire, Pace: v.Pace, Header: header, Secret: marked})
 	}
 	return out
 }
@@ -119,7 +130,12 @@ func (f form) reader() (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	return runner.Plan{Read: f.Read, Wire: f.Wire, Pace: pace}, nil
+	lines, err := parseHeaderLines(f.Headers)
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	header, marked := headerMap(lines)
+	return runner.Plan{Read: f.Read, Wire: f.Wire, Pace: pace, Header: header, Secret: marked}, nil
 }
 
 // plan is the one run the form names: its upstream URL when one is given
@@ -246,6 +262,15 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if v.Pace, err = spec.ParsePace(f.Pace); err != nil {
 		return view{}, false, f, err
 	}
+	f.Headers = strings.Join(q["header"], "\n")
+	if _, err := parseHeaderLines(f.Headers); err != nil {
+		return view{}, false, f, err
+	}
+	v.Headers = q["header"]
+	if v.Secrets, err = parseFlag(q, "secrets"); err != nil {
+		return view{}, false, f, err
+	}
+	f.SecretsInLink = v.Secrets
 	switch a := q.Get("align"); a {
 	case "", scene.AlignStart:
 		v.Align = scene.AlignStart
@@ -268,7 +293,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 			}
 		}
 		nf := formFromSpec(f.Scenario, f.Read, spec.Default())
-		nf.Wire, nf.Pace, nf.Chain = f.Wire, v.Pace.String(), f.Chain
+		nf.Wire, nf.Pace, nf.Chain, nf.Headers, nf.SecretsInLink = f.Wire, v.Pace.String(), f.Chain, f.Headers, f.SecretsInLink
 		return v, autorun, nf, nil
 	}
 	if v.Hops {
@@ -292,7 +317,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	}
 	v.Spec = s
 	nf := formFromSpec(f.Scenario, f.Read, s)
-	nf.Wire, nf.Upstream, nf.Pace = f.Wire, v.Upstream, v.Pace.String()
+	nf.Wire, nf.Upstream, nf.Pace, nf.Headers, nf.SecretsInLink = f.Wire, v.Upstream, v.Pace.String(), f.Headers, f.SecretsInLink
 	return v, autorun, nf, nil
 }
 
@@ -390,6 +415,13 @@ func (v view) query(autorun bool) url.Values {
 	}
 	if len(v.Chain) > 0 {
 		q.Set("chain", strings.Join(v.Chain, ","))
+	}
+	q["header"] = v.Headers
+	if len(v.Headers) == 0 {
+		q.Del("header")
+	}
+	if v.Secrets {
+		q.Set("secrets", "1")
 	}
 	if v.Align == scene.AlignFirstByte {
 		q.Set("align", v.Align)

@@ -215,6 +215,7 @@ func (p *Page) current() view {
 		v.Spec = s
 	}
 	v.Pace, _ = spec.ParsePace(p.form.Pace) // a bad pace ran nothing: full speed
+	v.Headers, v.Secrets = p.linkHeaders()
 	if v.Hops && len(p.hop.Chain) > 0 {
 		v.Hops, v.Chain = false, p.hop.Chain
 		return v
@@ -300,6 +301,7 @@ func (p *Page) Render() app.UI {
 		// never push it down.
 		app.Div().Class("tools").Body(
 			app.If(len(lanes) > 0, app.A().ID("permalink").Href(link.String()).Text("link to this view")),
+			app.If(len(lanes) > 0 && p.leftOut() != "", app.Span().ID("link-left-out").Class("note").Text(p.leftOut())),
 			p.replaybar(),
 			newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
 		),
