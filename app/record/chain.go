@@ -73,8 +73,9 @@ type pacing struct {
 // CompareChain compares the hops' records, outermost first.
 func CompareChain(runs []*Run) Chain {
 	c := Chain{Hops: make([]ChainHop, len(runs)), ChangedAt: -1, Changes: []int{}}
+	names := hopNames(runs)
 	for i, r := range runs {
-		c.Hops[i] = ChainHop{URL: r.Params["url"], Name: HopName(r), TTFBMs: r.TTFBMs, Reads: len(r.Chunks), Bytes: r.Bytes, Verdict: r.Verdict.Kind}
+		c.Hops[i] = ChainHop{URL: r.Params["url"], Name: names[i], TTFBMs: r.TTFBMs, Reads: len(r.Chunks), Bytes: r.Bytes, Verdict: r.Verdict.Kind}
 	}
 	switch {
 	case len(runs) == 0:
@@ -300,22 +301,7 @@ var knownServers = map[string]string{
 // Server header names and where it listens ("nginx (:8080)", "Gunicorn
 // (:8000)", "Varnish (cdn.example)"), or where it listens alone.
 func HopName(r *Run) string {
-	where := ""
-	if u, err := url.Parse(r.Params["url"]); err == nil && u.Host != "" {
-		where = u.Host
-		if h := u.Hostname(); h == "127.0.0.1" || h == "localhost" || h == "::1" {
-			if p := u.Port(); p != "" {
-				where = ":" + p
-			}
-		}
-	}
-	product := ""
-	if v := strings.TrimSpace(r.Headers["server"]); v != "" {
-		product = strings.FieldsFunc(v, func(c rune) bool { return c == '/' || c == ' ' || c == '(' })[0]
-		if known, ok := knownServers[strings.ToLower(product)]; ok {
-			product = known
-		}
-	}
+	product, where := hopParts(r)
 	switch {
 	case product != "" && where != "":
 		return product + " (" + where + ")"
@@ -325,4 +311,46 @@ func HopName(r *Run) string {
 		return where
 	}
 	return r.Label()
+}
+
+// hopParts are the product a hop's Server header names and where it
+// listens.
+func hopParts(r *Run) (product, where string) {
+	if u, err := url.Parse(r.Params["url"]); err == nil && u.Host != "" {
+		where = u.Host
+		if h := u.Hostname(); h == "127.0.0.1" || h == "localhost" || h == "::1" {
+			if p := u.Port(); p != "" {
+				where = ":" + p
+			}
+		}
+	}
+	if v := strings.TrimSpace(r.Headers["server"]); v != "" {
+		product = strings.FieldsFunc(v, func(c rune) bool { return c == '/' || c == ' ' || c == '(' })[0]
+		if known, ok := knownServers[strings.ToLower(product)]; ok {
+			product = known
+		}
+	}
+	return product, where
+}
+
+// hopNames names a chain's hops (HopName), except that a hop whose Server
+// header is the same as a hop behind it is "the proxy at :PORT": a proxy
+// that passes its upstream's Server on (Apache's mod_proxy_http, Varnish,
+// HAProxy) would otherwise take the app server's name.
+func hopNames(runs []*Run) []string {
+	names := make([]string, len(runs))
+	for i, r := range runs {
+		names[i] = HopName(r)
+		product, where := hopParts(r)
+		if product == "" || where == "" {
+			continue
+		}
+		for _, behind := range runs[i+1:] {
+			if p, _ := hopParts(behind); p == product {
+				names[i] = "the proxy at " + where
+				break
+			}
+		}
+	}
+	return names
 }
