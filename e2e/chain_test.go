@@ -109,7 +109,18 @@ func TestChainOnTheLab(t *testing.T) {
 		if err != nil || !strings.Contains(q.RawQuery, "chain="+url.QueryEscape(l.URL("nginx-stock")+exportPath)+","+url.QueryEscape(l.URL("gunicorn")+exportPath)) {
 			t.Errorf("link to this view %s; want the chain", href)
 		}
-		shot(t, ctx, "chain.png")
+		// What a person sees first, at 1280×720: the sentence over the lanes.
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll("out", 0o755); err == nil {
+			os.WriteFile(filepath.Join("out", "chain.png"), png, 0o644)
+		}
+		top := eval[float64](t, ctx, `document.getElementById("chain-sentence").getBoundingClientRect().bottom`)
+		if top > 720 {
+			t.Errorf("the chain's sentence ends at %.0f px: below the first screen", top)
+		}
 	})
 
 	t.Run("Apache → Gunicorn: no hop changed it", func(t *testing.T) {

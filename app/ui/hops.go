@@ -182,7 +182,7 @@ func (l *hopList) Render() app.UI {
 	}
 	return app.Section().ID("hops").Class("hops").Body(
 		app.P().Class("hops-head").Text(head),
-		app.If(len(v.Chain) > 0, app.P().ID("chain-sentence").Class("headline").DataSet("changed-at", v.Found.ChangedAt).Text(v.Found.Sentence)),
+
 		app.Ul().Body(
 			app.Range(v.Hops).Slice(func(i int) app.UI {
 				return app.Li().DataSet("hop", v.Hops[i].Label).Body(

@@ -294,7 +294,8 @@ func (p *Page) Render() app.UI {
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
 		app.Div().Class("chart-box").Body(
 			app.If(len(lanes) == 0 && !p.runs.Running, app.Div().ID("empty-state").Class("empty-state").Body(emptyState(p.form)...)),
-			app.If(len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
+			app.If(isChain && len(lanes) > 0, app.P().ID("chain-sentence").Class("headline").DataSet("changed-at", found.ChangedAt).Text(found.Sentence)),
+			app.If(!isChain && len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
 			newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
 		),
 		// Keeping and replaying act on the view: under the chart, so they
