@@ -102,9 +102,7 @@ func CompareChain(runs []*Run) Chain {
 	var said []string
 	for i := len(runs) - 2; i >= 0; i-- {
 		outer, inner := runs[i], runs[i+1]
-		onWire := sameWire(outer) && sameWire(inner)
-		a, b := pacingOf(outer, onWire), pacingOf(inner, onWire)
-		diffs := differences(a, b, outer.Verdict.Kind, inner.Verdict.Kind)
+		diffs := PacingChange(outer, inner)
 		if len(diffs) == 0 {
 			continue
 		}
@@ -118,6 +116,16 @@ func CompareChain(runs []*Run) Chain {
 	}
 	c.Sentence = unchanged(runs, c.Hops)
 	return c
+}
+
+// PacingChange says how outer's pacing differs from inner's, inner → outer
+// ("first byte on the wire 1.2 ms → 211 ms", "2,001 pieces of ~43 B → 22
+// pieces of ~4.0 KiB on the wire", "streamed → batched"), nothing when it
+// does not: the rule of a chain (see Chain), for any two finished runs of
+// the same body.
+func PacingChange(outer, inner *Run) []string {
+	onWire := sameWire(outer) && sameWire(inner)
+	return differences(pacingOf(outer, onWire), pacingOf(inner, onWire), outer.Verdict.Kind, inner.Verdict.Kind)
 }
 
 // failed says whether a hop gave no body to compare.

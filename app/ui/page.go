@@ -280,6 +280,9 @@ func (p *Page) Render() app.UI {
 	found, isChain := p.chainOf()
 	p.chain.set(found, isChain)
 	p.hop.Found = found
+	if p.hop.Active && !isChain {
+		p.hop.Against = hopFindings(p.runs.View)
+	}
 	var names, classes []string
 	for _, l := range lanes {
 		names, classes = append(names, l.Run.Scenario), append(classes, l.class())
