@@ -17,7 +17,8 @@ const MaxChainHops = 8
 // the pacing changed, from the hops' records alone.
 //
 // Pacing is three figures per hop, all on screen: when the first body byte
-// came (after the request left), how many pieces the body came in and their median size, and the
+// came (the table's TTFB; the rule counts it from when the request left, so
+// the page's own lag before sending is no hop's), how many pieces the body came in and their median size, and the
 // verdict's kind. Where every hop of the pair has a wire probe of the same
 // response, the figures are the wire's (its socket reads that carried body
 // bytes: "pieces on the wire"), which the page's reader does not blur;
@@ -63,7 +64,8 @@ const (
 // pacing is a hop's figures for the comparison.
 type pacing struct {
 	wire      bool    // figures from the wire probe
-	firstMs   float64 // first body byte
+	firstMs   float64 // first body byte, as the rule counts it
+	shownMs   float64 // the same as the page shows it: the table's TTFB, or the wire's first body byte
 	pieces    int
 	pieceSize int64 // median piece, bytes
 	flowing   bool  // the verdict says the body flowed
@@ -143,7 +145,7 @@ func pacingOf(r *Run, onWire bool) pacing {
 	// The page's first read counts from when the request left the
 	// browser (Resource Timing), so the page's own lag before sending is
 	// no hop's.
-	p := pacing{firstMs: max(r.TTFBMs-requestLeft(r), 0)}
+	p := pacing{firstMs: max(r.TTFBMs-requestLeft(r), 0), shownMs: r.TTFBMs}
 	switch r.Verdict.Kind {
 	case KindStreamed, KindMerged:
 		p.flowing = true
@@ -159,6 +161,7 @@ func pacingOf(r *Run, onWire bool) pacing {
 		if first, ok := firstBodyMs(r.Wire.Events); ok {
 			p.firstMs = first
 		}
+		p.shownMs = p.firstMs
 		return p
 	}
 	bursts := BurstsOf(r.Chunks)
@@ -220,7 +223,7 @@ func differences(outer, inner pacing, outerKind, innerKind string) []string {
 	}
 	lo, hi := min(outer.firstMs, inner.firstMs), max(outer.firstMs, inner.firstMs)
 	if hi-lo >= ChainFirstByteMs && hi >= 2*lo {
-		out = append(out, "first byte"+where+" "+roundMs(inner.firstMs)+" → "+roundMs(outer.firstMs))
+		out = append(out, "first byte"+where+" "+roundMs(inner.shownMs)+" → "+roundMs(outer.shownMs))
 	}
 	few, many := min(outer.pieces, inner.pieces), max(outer.pieces, inner.pieces)
 	if many >= ChainMinPieces && many >= ChainPieceRatio*max(few, 1) {
@@ -262,7 +265,7 @@ func unchanged(runs []*Run, hops []ChainHop) string {
 	var parts []string
 	for i, r := range runs {
 		p := pacingOf(r, onWire)
-		parts = append(parts, hops[i].Name+" "+r.Verdict.Kind+", first byte "+roundMs(p.firstMs)+", "+piecesWords(p))
+		parts = append(parts, hops[i].Name+" "+r.Verdict.Kind+", first byte "+roundMs(p.shownMs)+", "+piecesWords(p))
 	}
 	where := ""
 	if onWire {

@@ -156,6 +156,13 @@ func TestChainPageLagIsNoHops(t *testing.T) {
 	if c := CompareChain([]*Run{outer, inner}); c.ChangedAt != 0 {
 		t.Errorf("without Resource Timing, changedAt = %d (%s); want 0: 260 ms against 10 ms", c.ChangedAt, c.Sentence)
 	}
+	// A first byte held 650 ms past the request: the sentence gives the
+	// table's TTFBs (the first reads), the figures on screen.
+	held := hopRun("http://127.0.0.1:8080/x", "nginx/1.22.1", KindStreamed, export(900, 2))
+	held.Timing = &ResourceTiming{RequestStartMs: 250}
+	if c := CompareChain([]*Run{held, inner}); c.ChangedAt != 0 || !strings.Contains(c.Sentence, "first byte 30 ms → 900 ms") {
+		t.Errorf("changedAt %d, %q; want 0 and the TTFBs on screen, 30 ms → 900 ms", c.ChangedAt, c.Sentence)
+	}
 }
 
 func TestHopName(t *testing.T) {
