@@ -38,15 +38,7 @@ func TestPortWildcard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Web: testWeb(), Upstreams: []string{"http://127.0.0.1:*", "http://127.0.0.2:9"}, Listen: ln.Addr()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(h)
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	defer ts.Close()
+	ts := startOn(t, ln, Config{Upstreams: []string{"http://127.0.0.1:*", "http://127.0.0.2:9"}, Listen: ln.Addr()})
 	tests := []struct {
 		path   string
 		status int
