@@ -131,6 +131,26 @@ func TestChainOnTheLab(t *testing.T) {
 		}
 	})
 
+	t.Run("a hop outside the allowlist: no comparison, and the flag that would allow it", func(t *testing.T) {
+		c := readChain(t, ctx, chainLink(front.Base, []string{"http://127.0.0.2:1" + exportPath, l.URL("gunicorn") + "/download_csv_streaming?rows=20"}, "&autorun=1"), 2)
+		t.Logf("chain: %s", c.Sentence)
+		if c.ChangedAt != -1 || !strings.Contains(c.Sentence, "cannot be compared: 127.0.0.2:1 (hop 1) failed") || !strings.Contains(c.Sentence, "start chunkscope with -upstream http://127.0.0.2:1") {
+			t.Errorf("changedAt %d, %q; want -1, the hop named, and the -upstream flag that would allow it", c.ChangedAt, c.Sentence)
+		}
+	})
+
+	t.Run("a link holds every lane: two url= read two lanes, and the link keeps both", func(t *testing.T) {
+		a, b := l.URL("gunicorn")+"/download_csv_streaming?rows=20", l.URL("uvicorn")+"/download_csv_streaming?rows=20"
+		runs := runsAfterAt(t, ctx, front.Base+"/?url="+url.QueryEscape(a)+"&url="+url.QueryEscape(b)+"&autorun=1", 2)
+		if runs[0].Params["url"] != a || runs[1].Params["url"] != b || runs[0].Status != 200 || runs[1].Status != 200 {
+			t.Errorf("runs %s (%d), %s (%d); want %s then %s, both 200", runs[0].Params["url"], runs[0].Status, runs[1].Params["url"], runs[1].Status, a, b)
+		}
+		href := eval[string](t, ctx, `document.getElementById("permalink").href`)
+		if !strings.Contains(href, "url="+url.QueryEscape(a)+"&url="+url.QueryEscape(b)) {
+			t.Errorf("link to this view %s; want both url=, in order", href)
+		}
+	})
+
 	t.Run("a cookie set in the page reaches the app, and is kept nowhere", func(t *testing.T) {
 		const secret = "letmein"
 		private := l.URL("gunicorn") + "/private/download_csv_streaming?rows=20&delay=10"
@@ -173,4 +193,18 @@ func TestChainOnTheLab(t *testing.T) {
 	if png, err := os.ReadFile(filepath.Join("out", "chain.png")); err == nil {
 		t.Logf("chain.png: %d bytes", len(png))
 	}
+}
+
+// runsAfterAt opens a page of another server and waits until runs() holds
+// n finished runs.
+func runsAfterAt(t *testing.T, ctx context.Context, link string, n int) []record.Run {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := harness.WaitRuns(ctx, n)
+	if err != nil || len(runs) != n {
+		t.Fatalf("%s: %d runs, %v; want %d", link, len(runs), err, n)
+	}
+	return runs
 }

@@ -97,7 +97,11 @@ func CompareChain(runs []*Run) Chain {
 			if why == "" {
 				why = r.Error
 			}
-			c.Sentence = "The chain cannot be compared: " + c.Hops[i].Name + " (hop " + strconv.Itoa(i+1) + ") failed — " + strings.TrimSuffix(why, ".") + "."
+			why = strings.TrimSuffix(why, ".")
+			if !strings.HasSuffix(why, "…") {
+				why += "."
+			}
+			c.Sentence = "The chain cannot be compared: " + c.Hops[i].Name + " (hop " + strconv.Itoa(i+1) + ") failed — " + why
 			return c
 		}
 	}
