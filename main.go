@@ -61,7 +61,7 @@ func main() {
 		cfg.UpstreamTLS.Roots = roots
 		return err
 	})
-	flag.Func("upstream", "an origin (http://host:port or https://host:port) that /wire and /upstream may reach; repeatable", func(v string) error {
+	flag.Func("upstream", "an origin (http://host:port or https://host:port) that /wire and /upstream may reach, or every port of a host (http://127.0.0.1:*) but this server's own; repeatable", func(v string) error {
 		origin, err := server.ParseUpstream(v)
 		if err == nil {
 			cfg.Upstreams = append(cfg.Upstreams, origin)
@@ -125,6 +125,7 @@ func run(addr string, grace time.Duration, cfg server.Config, perClientGiven, wi
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	defer ln.Close()
+	cfg.Listen = ln.Addr()
 	for _, u := range cfg.Upstreams {
 		if server.IsSelf(ln.Addr(), u) {
 			return fmt.Errorf("-upstream %s is this server's own listener (%s): a URL chained through it would take every slot; name another server", u, ln.Addr())

@@ -346,6 +346,7 @@ func (s *Server) upstream() http.Handler {
 			pr.Out.URL = u
 			pr.Out.Host = u.Host
 			pr.Out.Header.Del(hopHeader) // the secret never leaves the server
+			setSendHeaders(pr.In, pr.Out.Header)
 			// The nginx main started, and only it, learns who the client
 			// is (with the forward secret), so that a URL chained back
 			// through it counts against that client, not 127.0.0.1.
@@ -372,6 +373,9 @@ func (s *Server) upstream() http.Handler {
 		}
 		if err == nil {
 			_, err = s.allowedUpstream(q.Get("url"))
+		}
+		if err == nil {
+			_, err = sendHeaders(r)
 		}
 		if err != nil {
 			serveError(w, http.StatusBadRequest, err.Error())

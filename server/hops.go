@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
 	appwire "chunkscope/app/wire" // server has its own wire
 )
@@ -42,7 +43,9 @@ func (s *Server) hops(w http.ResponseWriter, r *http.Request) {
 		h.NginxProblem = NginxNotStarted
 	}
 	for _, u := range s.cfg.Upstreams {
-		if u != n.Origin {
+		// A port wildcard names no one origin to ask: its URLs go in a
+		// chain (chain=URL,URL,…), which names them.
+		if u != n.Origin && !strings.HasSuffix(u, anyPort) {
 			h.Upstreams = append(h.Upstreams, u)
 		}
 	}

@@ -72,6 +72,10 @@ type Config struct {
 	// UpstreamTLS is how an https:// upstream's certificate is checked
 	// (main's -upstream-insecure, -upstream-cacert).
 	UpstreamTLS UpstreamTLS
+	// Listen is the server's own listener, which an -upstream port
+	// wildcard (http://127.0.0.1:*) never reaches: a URL chained through
+	// /upstream to itself would take a slot per hop. nil: not known.
+	Listen net.Addr
 	// MaxPerClient caps the lasting responses one client address may
 	// have in flight, of every kind together (0: no cap, the default on
 	// loopback; main sets one when the server listens beyond it).
@@ -108,8 +112,12 @@ func Protocols() *http.Protocols {
 	return &p
 }
 
-// ParseUpstream checks an -upstream value and returns its origin.
+// ParseUpstream checks an -upstream value and returns its origin; a port
+// wildcard (http://127.0.0.1:*) allows every port of its host.
 func ParseUpstream(raw string) (string, error) {
+	if origin, ok, err := parseWildcard(raw); ok {
+		return origin, err
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return "", fmt.Errorf("-upstream %q: want an origin, http://host:port or https://host:port", raw)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"chunkscope/app/spec"
+	appwire "chunkscope/app/wire" // server has its own wire
 	"chunkscope/server/probe"
 )
 
@@ -96,7 +97,7 @@ func (s *Server) wire(w http.ResponseWriter, r *http.Request) {
 	if sent > maxWireEvents {
 		res.Err = strings.TrimPrefix(res.Err+fmt.Sprintf("; %d events not sent (cap %d)", sent-maxWireEvents, maxWireEvents), "; ")
 	}
-	send("summary", wireSummary{res, sentHeaders(req.Header)})
+	send("summary", wireSummary{res, sentHeaders(req.Header, r.URL.Query()["secret"])})
 	send("end", map[string]int{"events": sent})
 }
 
@@ -149,14 +150,17 @@ func pageRequest(h map[string]string, r *http.Request, q url.Values) error {
 }
 
 // sentHeaders is what the summary says the probe sent, the headers that
-// carry the server's secrets left out.
-func sentHeaders(h map[string]string) map[string]string {
+// carry the server's secrets left out, and the values of the page's secrets
+// (a Cookie, an Authorization, those marked secret=NAME) too: the summary
+// goes into the record, and the record into files.
+func sentHeaders(h map[string]string, marked []string) map[string]string {
 	out := map[string]string{}
 	for name, v := range h {
 		if name != hopHeader && name != forwardHeader {
 			out[name] = v
 		}
 	}
+	out = appwire.Redact(out, marked)
 	if len(out) == 0 {
 		return nil
 	}
@@ -178,8 +182,8 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	page := map[string]string{}
 	if raw := q.Get("url"); raw != "" {
 		for name := range q {
-			if name != "url" && name != "header" && name != "browser" {
-				return probe.Request{}, false, fmt.Errorf("url: give it alone, or with header= and browser= (the upstream's own query is part of it, not %s=)", name)
+			if name != "url" && name != "header" && name != "browser" && name != "secret" {
+				return probe.Request{}, false, fmt.Errorf("url: give it alone, or with header= and browser= and secret= (the upstream's own query is part of it, not %s=)", name)
 			}
 		}
 		u, err := s.allowedUpstream(raw)
@@ -198,7 +202,7 @@ func (s *Server) wireRequest(r *http.Request) (probe.Request, bool, error) {
 	if !ok {
 		return probe.Request{}, false, fmt.Errorf("scenario: %q is not one of %s", q.Get("scenario"), strings.Join(spec.Names(), ", "))
 	}
-	sp, err := s.cfg.Limits.Parse(q, "scenario", "header", "browser")
+	sp, err := s.cfg.Limits.Parse(q, "scenario", "header", "browser", "secret")
 	if err != nil {
 		return probe.Request{}, false, err
 	}
@@ -241,14 +245,8 @@ func (s *Server) allowedUpstream(raw string) (*url.URL, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
 		return nil, fmt.Errorf("url: %q is not an http:// or https://host:port/path URL", raw)
 	}
-	origin := u.Scheme + "://" + u.Host
-	for _, allowed := range s.cfg.Upstreams {
-		if origin == allowed {
-			return u, nil
-		}
+	if s.allows(u) {
+		return u, nil
 	}
-	if len(s.cfg.Upstreams) == 0 {
-		return nil, fmt.Errorf("url: %s is not allowed: start chunkscope with -upstream %s to allow it", origin, origin)
-	}
-	return nil, fmt.Errorf("url: %s is not one of the allowed upstreams (%s)", origin, strings.Join(s.cfg.Upstreams, ", "))
+	return nil, notAllowed(u.Scheme+"://"+u.Host, s.cfg.Upstreams)
 }

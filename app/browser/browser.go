@@ -101,4 +101,7 @@ type API struct {
 	// drawing) on a synthetic run of the given number of chunks, frames
 	// times, and returns the figures as JSON.
 	BenchFrame func(chunks, frames int) string
+	// ChainJSON is the chain view's comparison (record.Chain) as JSON,
+	// "null" when the view is not a chain.
+	ChainJSON func() string
 }

@@ -489,7 +489,8 @@ func await(promise js.Value) (js.Value, error) {
 
 // Expose installs window.chunkscope: runs() returns the finished runs as
 // plain objects (JSON.parse of api.RunsJSON()); count() how many, at no
-// cost; scene() the chart's last painted scene (app/scene's primitives) and
+// cost; chain() the chain view's comparison ({hops, changedAt, sentence},
+// null when the view is not a chain); scene() the chart's last painted scene (app/scene's primitives) and
 // its options; benchFrame(chunks, frames) returns api.BenchFrame's JSON,
 // parsed. The functions live as long as the page, so they are never
 // released.
@@ -515,6 +516,12 @@ func Expose(api API) {
 	obj.Set("count", js.FuncOf(func(js.Value, []js.Value) any { return api.Count() }))
 	obj.Set("scene", sceneFn)
 	obj.Set("benchFrame", bench)
+	obj.Set("chain", js.FuncOf(func(js.Value, []js.Value) any {
+		if api.ChainJSON == nil {
+			return js.Null()
+		}
+		return js.Global().Get("JSON").Call("parse", api.ChainJSON())
+	}))
 	// When the page became usable, in ms since navigation: make bench reads
 	// it as "interactive".
 	obj.Set("readyMs", Now())

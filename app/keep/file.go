@@ -71,7 +71,7 @@ var Limits = []Limit{
 	{What: "memory samples (serverMem, clientMem)", Limit: jsonlimit.Limit{Names: []string{"serverMem", "clientMem"}, Total: MaxSamples}},
 	{What: "writes in send logs (sent)", Limit: jsonlimit.Limit{Names: []string{"sent"}, Total: MaxSends}},
 	{What: "wire events", Limit: jsonlimit.Limit{Names: []string{"events"}, Total: MaxWireEvents}},
-	{What: "header fields, cookies and parameters", Limit: jsonlimit.Limit{Names: []string{"headers", "params", "cookies", "queryString", "hopHeaders"}, Total: MaxFields}},
+	{What: "header fields, cookies and parameters", Limit: jsonlimit.Limit{Names: []string{"headers", "params", "cookies", "queryString", "hopHeaders", "requestHeaders"}, Total: MaxFields}},
 	{What: "fields of requests (a HAR entry's request, a wire probe's request headers)", Limit: jsonlimit.Limit{Names: []string{"request"}, Total: MaxFields}},
 	{What: "lines of verdict evidence", Limit: jsonlimit.Limit{Names: []string{"evidence"}, Total: MaxEvidence}},
 	{What: "differences of wire probes' responses (wire.differs)", Limit: jsonlimit.Limit{Names: []string{"differs"}, Total: MaxEvidence}},

@@ -102,6 +102,11 @@ type Run struct {
 	// what the hop itself sent the page is in HopHeaders.
 	Upstream   *UpstreamHead     `json:"upstream,omitempty"`
 	HopHeaders map[string]string `json:"hopHeaders,omitempty"` // lower-case names
+	// RequestHeaders are the headers the page set on the request itself
+	// (a Cookie, an Accept-Encoding, an If-None-Match: the page's request
+	// headers field), each secret's value wire.LeftOut: a Cookie, an
+	// Authorization, a header the user marked. Absent when it set none.
+	RequestHeaders map[string]string `json:"requestHeaders,omitempty"`
 
 	// Loaded is set on a run that came from a file (app/keep): where it
 	// came from and when it was loaded. Its other fields are the file's,

@@ -59,6 +59,13 @@ type Plan struct {
 	Read   string // one of the Read* modes
 	Wire   bool   // also probe the wire, after the body
 	Pace   spec.Pace
+	// Header is the page's own request headers (a Cookie, an
+	// Accept-Encoding, an If-None-Match…), sent with an Upstream's read
+	// (through /upstream, wire.SendHeader) and its wire probe (header=);
+	// Secret names the headers, beyond wire.Secrets, whose values are never
+	// kept.
+	Header map[string]string
+	Secret []string
 }
 
 // Label is what the plan reads, as a lane names it.
@@ -111,6 +118,7 @@ type Runner struct {
 	drawn    time.Time
 	rendered time.Time
 	wireURLs map[string]string // run id → the /wire URL to follow after the body
+	sends    map[string]string // run id → the page's own headers (wire.SendHeader's value)
 	tagged   map[string]bool   // run ids of upstream runs that reach this server, tagged
 }
 
@@ -282,7 +290,17 @@ func (rn *Runner) newRun(p Plan) *record.Run {
 		// origin itself). The server's memory is not the upstream's, so none
 		// is sampled; the wire probe reads the upstream directly.
 		if p.Wire {
-			rn.wireURLs[id] = "/wire?" + url.Values{"url": {p.Upstream}}.Encode()
+			q := url.Values{"url": {p.Upstream}, "secret": p.Secret}
+			for name, v := range p.Header {
+				q.Add("header", name+": "+v)
+			}
+			rn.wireURLs[id] = "/wire?" + q.Encode()
+		}
+		if len(p.Header) > 0 {
+			if rn.sends == nil {
+				rn.sends = map[string]string{}
+			}
+			rn.sends[id] = wire.EncodeHeaders(p.Header)
 		}
 		target := p.Upstream
 		if p.Tagged {
@@ -297,12 +315,14 @@ func (rn *Runner) newRun(p Plan) *record.Run {
 			}
 			target += sep + "run=" + id
 		}
-		return record.New(record.Plan{
+		r := record.New(record.Plan{
 			ID: id, Scenario: record.Upstream, Hop: p.Hop,
 			URL:      "/upstream?" + url.Values{"url": {target}}.Encode(),
 			Params:   map[string]string{"url": p.Upstream},
 			ReadMode: p.readMode(), Started: time.Now(), Pace: p.Pace.String(),
 		})
+		r.RequestHeaders = wire.Redact(p.Header, p.Secret)
+		return r
 	}
 	sc, _ := spec.Lookup(p.Scenario)
 	params := map[string]string{}
@@ -377,6 +397,9 @@ func (rn *Runner) readBody(h Host, runCtx context.Context, r *record.Run) (brows
 	}
 	pace, _ := spec.ParsePace(r.Pace) // written by Pace.String: it parses
 	req := browser.Request{URL: r.URL, Method: r.Method, Header: sc.Header, RunID: runTag, Keep: r.ReadMode == ReadBuffer, Pace: pace}
+	if v := rn.sends[r.ID]; v != "" {
+		req.Header = map[string]string{wire.SendHeader: v} // /upstream sets them on the upstream request
+	}
 	return browser.Read(runCtx, req, browser.Progress{
 		// Nothing of the page's own lands at the start of the measured
 		// interval: the first redraw comes drawEvery after the request was

@@ -15,7 +15,11 @@ import (
 
 // pageParams are the page's own URL parameters, beside the body parameters
 // that spec parses (run excepted: the page chooses run ids itself).
-var pageParams = []string{"scenario", "compare", "url", "hops", "read", "wire", "align", "autorun", "pace"}
+var pageParams = []string{"scenario", "compare", "url", "hops", "chain", "read", "wire", "align", "autorun", "pace", "header", "secrets"}
+
+// repeatable are the page's parameters a link may give more than once:
+// url= once per upstream lane.
+var repeatable = []string{"url", "header"}
 
 // bodyParams are the body parameters a link may give.
 var bodyParams = []string{"rows", "delay", "per", "pad"}
@@ -34,6 +38,14 @@ type form struct {
 	Per      string
 	Pad      string
 	Pace     string // the reader's pace (spec.ParsePace); empty: full speed
+	// Chain is the chain field as typed: the same resource at each hop of
+	// a stack, outermost first, separated by spaces, commas or new lines.
+	Chain string
+	// Headers is the request headers field as typed, one "Name: value" a
+	// line ("!Name: value" marks a secret: headers.go); SecretsInLink puts
+	// the secrets in the link too, as the user asked.
+	Headers       string
+	SecretsInLink bool
 }
 
 // view is what a link asks the page to show and run: one lane per
@@ -41,13 +53,23 @@ type form struct {
 // wire probe.
 type view struct {
 	Scenarios []string
-	Upstream  string // read this -upstream URL too (last), "" for none
-	Wire      bool   // also probe the wire, after each run
-	Read      string // one of readModes
-	Align     string // scene.AlignStart or scene.AlignFirstByte
-	Spec      spec.Spec
-	Pace      spec.Pace // the page reader's pace, the same for every lane
-	Hops      bool      // hops=1: the body through every hop the server offers (hops.go)
+	Upstream  string // read this -upstream URL too (after the scenarios), "" for none
+	// MoreUpstreams are the further url= of a link, read after Upstream:
+	// a link holds every lane of the view.
+	MoreUpstreams []string
+	// Chain is chain=URL,URL,…: the same resource at each hop, outermost
+	// first (chain.go); the view is then the chain's.
+	Chain []string
+	// Headers are the link's header= lines (headers.go), Secrets its
+	// secrets=1: the user asked for the secrets in the link.
+	Headers []string
+	Secrets bool
+	Wire    bool   // also probe the wire, after each run
+	Read    string // one of readModes
+	Align   string // scene.AlignStart or scene.AlignFirstByte
+	Spec    spec.Spec
+	Pace    spec.Pace // the page reader's pace, the same for every lane
+	Hops    bool      // hops=1: the body through every hop the server offers (hops.go)
 }
 
 // plans is the view's runs, in lane order.
@@ -56,10 +78,20 @@ func (v view) plans() []runner.Plan {
 	for _, name := range v.Scenarios {
 		out = append(out, runner.Plan{Scenario: name, Spec: v.Spec, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
 	}
-	if v.Upstream != "" {
-		out = append(out, runner.Plan{Upstream: v.Upstream, Read: v.Read, Wire: v.Wire, Pace: v.Pace})
+	lines, _ := parseHeaderLines(strings.Join(v.Headers, "\n")) // checked by parseURL
+	header, marked := headerMap(lines)
+	for _, u := range v.upstreams() {
+		out = append(out, runner.Plan{Upstream: u, Read: v.Read, Wire: v.Wire, Pace: v.Pace, Header: header, Secret: marked})
 	}
 	return out
+}
+
+// upstreams are the view's upstream lanes, in order.
+func (v view) upstreams() []string {
+	if v.Upstream == "" {
+		return nil
+	}
+	return append([]string{v.Upstream}, v.MoreUpstreams...)
 }
 
 func checkRead(mode string) error {
@@ -98,7 +130,12 @@ func (f form) reader() (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	return runner.Plan{Read: f.Read, Wire: f.Wire, Pace: pace}, nil
+	lines, err := parseHeaderLines(f.Headers)
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	header, marked := headerMap(lines)
+	return runner.Plan{Read: f.Read, Wire: f.Wire, Pace: pace, Header: header, Secret: marked}, nil
 }
 
 // plan is the one run the form names: its upstream URL when one is given
@@ -181,7 +218,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 			return view{}, false, f, fmt.Errorf("run: the page chooses run ids itself")
 		case !slices.Contains(known, name):
 			return view{}, false, f, fmt.Errorf("%s: unknown parameter (this page's parameters: %s)", spec.ParamName(name), strings.Join(known, ", "))
-		case len(q[name]) > 1:
+		case len(q[name]) > 1 && !slices.Contains(repeatable, name):
 			return view{}, false, f, fmt.Errorf("%s: given %d times, want once", name, len(q[name]))
 		}
 	}
@@ -208,6 +245,16 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if v.Upstream, err = checkUpstream(f.Upstream); err != nil {
 		return view{}, false, f, err
 	}
+	for _, raw := range q["url"][min(1, len(q["url"])):] {
+		u, err := checkUpstream(raw)
+		if err == nil && u == "" {
+			err = fmt.Errorf("url: given empty")
+		}
+		if err != nil {
+			return view{}, false, f, err
+		}
+		v.MoreUpstreams = append(v.MoreUpstreams, u)
+	}
 	if err := checkRead(f.Read); err != nil {
 		return view{}, false, f, err
 	}
@@ -215,6 +262,15 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	if v.Pace, err = spec.ParsePace(f.Pace); err != nil {
 		return view{}, false, f, err
 	}
+	f.Headers = strings.Join(q["header"], "\n")
+	if _, err := parseHeaderLines(f.Headers); err != nil {
+		return view{}, false, f, err
+	}
+	v.Headers = q["header"]
+	if v.Secrets, err = parseFlag(q, "secrets"); err != nil {
+		return view{}, false, f, err
+	}
+	f.SecretsInLink = v.Secrets
 	switch a := q.Get("align"); a {
 	case "", scene.AlignStart:
 		v.Align = scene.AlignStart
@@ -225,6 +281,20 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	}
 	if v.Hops, err = parseFlag(q, "hops"); err != nil {
 		return view{}, false, f, err
+	}
+	if q.Has("chain") {
+		if v.Chain, err = parseChain(q.Get("chain")); err != nil {
+			return view{}, false, f, err
+		}
+		f.Chain = strings.Join(v.Chain, " ")
+		for _, name := range append([]string{"hops", "compare", "scenario", "url"}, bodyParams...) {
+			if q.Has(name) {
+				return view{}, false, f, fmt.Errorf("chain= reads the URLs it names, at each hop, but %s= %s: drop one of the two", name, chainConflict(name))
+			}
+		}
+		nf := formFromSpec(f.Scenario, f.Read, spec.Default())
+		nf.Wire, nf.Pace, nf.Chain, nf.Headers, nf.SecretsInLink = f.Wire, v.Pace.String(), f.Chain, f.Headers, f.SecretsInLink
+		return v, autorun, nf, nil
 	}
 	if v.Hops {
 		for _, name := range []string{"compare", "scenario", "url"} {
@@ -247,7 +317,7 @@ func parseURL(q url.Values) (v view, autorun bool, f form, err error) {
 	}
 	v.Spec = s
 	nf := formFromSpec(f.Scenario, f.Read, s)
-	nf.Wire, nf.Upstream, nf.Pace = f.Wire, v.Upstream, v.Pace.String()
+	nf.Wire, nf.Upstream, nf.Pace, nf.Headers, nf.SecretsInLink = f.Wire, v.Upstream, v.Pace.String(), f.Headers, f.SecretsInLink
 	return v, autorun, nf, nil
 }
 
@@ -273,10 +343,7 @@ func parseCompare(q url.Values, upstream string) ([]string, error) {
 			names = append(names, name)
 		}
 	}
-	lanes := len(names)
-	if upstream != "" {
-		lanes++
-	}
+	lanes := len(names) + len(q["url"])
 	if lanes > runner.MaxLanes {
 		return nil, fmt.Errorf("compare: %d runs; a view holds at most %d", lanes, runner.MaxLanes)
 	}
@@ -343,8 +410,18 @@ func (v view) query(autorun bool) url.Values {
 	if v.Wire {
 		q.Set("wire", "1")
 	}
-	if v.Upstream != "" {
-		q.Set("url", v.Upstream)
+	for _, u := range v.upstreams() {
+		q.Add("url", u)
+	}
+	if len(v.Chain) > 0 {
+		q.Set("chain", strings.Join(v.Chain, ","))
+	}
+	q["header"] = v.Headers
+	if len(v.Headers) == 0 {
+		q.Del("header")
+	}
+	if v.Secrets {
+		q.Set("secrets", "1")
 	}
 	if v.Align == scene.AlignFirstByte {
 		q.Set("align", v.Align)

@@ -51,7 +51,7 @@ func TestParseURL(t *testing.T) {
 		{query: "autorun=yes", wantErr: `autorun: "yes" is not 0 or 1`},
 		{query: "rows=-1", wantErr: "rows:"},
 		{query: "delay=fast", wantErr: "delay:"},
-		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, hops, read, wire, align, autorun, pace, rows, delay, per, pad)"},
+		{query: "rowz=1", wantErr: "rowz: unknown parameter (this page's parameters: scenario, compare, url, hops, chain, read, wire, align, autorun, pace, header, secrets, rows, delay, per, pad)"},
 		// The reader's pace: old links have none and read at full speed.
 		{query: "scenario=streaming&pace=64KiB/s", scenarios: []string{"streaming"}, rows: 1000, pace: "64KiB/s"},
 		{query: "compare=1&pace=stop@1MiB&" + up, scenarios: []string{"buffered", "streaming"}, upstream: "http://127.0.0.1:9000/x", rows: 1000, pace: "stop@1MiB"},

@@ -8,6 +8,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/browser"
+	"chunkscope/app/record"
 	"chunkscope/app/runner"
 	"chunkscope/app/spec"
 	"chunkscope/app/wire"
@@ -92,11 +93,67 @@ func hopPlans(s spec.Spec, reader runner.Plan, h wire.Hops) (hops []hop, left, m
 // hopView is the page's hop-by-hop state: whether the view is one, and
 // what its hop list says.
 type hopView struct {
-	Active  bool
+	Active bool
+	// Chain is the user's chain (chain.go), outermost first; nil in the
+	// hop-by-hop view of the server's own hops.
+	Chain   []string
 	Hops    []hop
 	Left    []string // hops past the view's lanes, named
 	Missing []string // hops not offered, and why
 	Body    string   // the request's body parameters, as a query
+	// Found is the chain's comparison (record.CompareChain), at render.
+	Found record.Chain
+	// Against says which hops changed the pacing against direct
+	// (hopFindings), at render.
+	Against string
+}
+
+// hopFindings compares each hop of the server's own hop-by-hop view with
+// direct, by the chain's rule (record.PacingChange): the hops that changed
+// the pacing and how, "" until every hop is read.
+func hopFindings(runs []*record.Run) string {
+	var direct *record.Run
+	for _, r := range runs {
+		if !r.Done {
+			return ""
+		}
+		if r.Hop == hopScenarios[0].label {
+			direct = r
+		}
+	}
+	if direct == nil || direct.Status != 200 || direct.Error != "" {
+		return ""
+	}
+	var changed, same []string
+	for _, r := range runs {
+		if r == direct || r.Hop == "" {
+			continue
+		}
+		if r.Status != 200 || r.Error != "" {
+			changed = append(changed, r.Hop+": failed ("+r.Verdict.Kind+")")
+			continue
+		}
+		if d := record.PacingChange(r, direct); len(d) > 0 {
+			changed = append(changed, r.Hop+": "+strings.Join(d, ", "))
+		} else {
+			same = append(same, r.Hop)
+		}
+	}
+	switch {
+	case len(changed) == 0:
+		return "Against direct, no hop changed the pacing."
+	case len(same) == 0:
+		return "Against direct, every hop changed the pacing — " + strings.Join(changed, "; ") + "."
+	}
+	return "Against direct, the pacing changed through " + strings.Join(changed, "; ") + ". " +
+		capitalize(strings.Join(same, ", ")) + " paced it as direct did."
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // startHops reads the server's hops (GET /hops), then runs the form's
@@ -170,8 +227,14 @@ func (l *hopList) Render() app.UI {
 	if body == "" {
 		body = "the default body"
 	}
+	head := fmt.Sprintf("Hop by hop: the same request (%s) through each hop, one after the other, one lane each.", body)
+	if len(v.Chain) > 0 {
+		head = "Your stack, hop by hop: the same request to each hop, outermost first, one after the other, one lane each."
+	}
 	return app.Section().ID("hops").Class("hops").Body(
-		app.P().Class("hops-head").Text(fmt.Sprintf("Hop by hop: the same request (%s) through each hop, one after the other, one lane each.", body)),
+		app.P().Class("hops-head").Text(head),
+		app.If(len(v.Chain) == 0 && v.Against != "", app.P().ID("hops-against").Text(v.Against)),
+
 		app.Ul().Body(
 			app.Range(v.Hops).Slice(func(i int) app.UI {
 				return app.Li().DataSet("hop", v.Hops[i].Label).Body(

@@ -38,6 +38,7 @@ const (
 	opAlign   = "align"   // Arg: scene.AlignStart or scene.AlignFirstByte
 	opHops    = "hops"    // run the form's request through every hop (hops.go)
 	opForm    = "form"    // a body field changed: render again (the empty state names the body)
+	opChain   = "chain"   // read the chain the form names (chain.go)
 )
 
 // Page is chunkscope's one page. It holds the form and the view's
@@ -51,6 +52,7 @@ type Page struct {
 	align   string
 	runs    runner.Runner
 	hop     hopView // the hop-by-hop comparison, when the view is one
+	chain   chainJSON
 	// memSources says which client memory figures this browser offers.
 	memSources string
 
@@ -85,7 +87,7 @@ func (p *Page) OnMount(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
-	browser.Expose(browser.API{RunsJSON: p.runs.Store().JSON, Count: p.runs.Store().Len, SceneJSON: sceneJSON, BenchFrame: p.benchFrame})
+	browser.Expose(browser.API{RunsJSON: p.runs.Store().JSON, Count: p.runs.Store().Len, SceneJSON: sceneJSON, BenchFrame: p.benchFrame, ChainJSON: p.chain.get})
 	p.exposeKeep(ctx)
 	app.Window().AddEventListener("keydown", p.onKey)
 	p.memSources = browser.MemorySources()
@@ -93,13 +95,23 @@ func (p *Page) OnMount(ctx app.Context) {
 
 // OnNav reads the state from the URL and, with autorun=1, starts the runs.
 func (p *Page) OnNav(ctx app.Context) {
-	v, autorun, f, err := parseURL(ctx.Page().URL().Query())
+	q, err := linkQuery(ctx.Page().URL().RawQuery)
+	v, autorun, f, perr := parseURL(q)
 	p.form = f
+	if err == nil {
+		err = perr
+	}
 	if err != nil {
 		p.formErr = "This link's parameters are wrong: " + err.Error()
 		return
 	}
 	p.align = v.Align
+	if autorun && app.IsClient && len(v.Chain) > 0 {
+		if err := p.startChain(ctx, v.Chain); err != nil {
+			p.formErr = err.Error()
+		}
+		return
+	}
 	if autorun && app.IsClient && v.Hops {
 		if err := p.startHops(ctx); err != nil {
 			p.formErr = err.Error()
@@ -147,6 +159,11 @@ func (p *Page) onAction(ctx app.Context, a app.Action) {
 	switch do.Op {
 	case opHops:
 		err = p.startHops(ctx)
+	case opChain:
+		var urls []string
+		if urls, err = parseChain(p.form.Chain); err == nil {
+			err = p.startChain(ctx, urls)
+		}
 	case opRun:
 		var plan runner.Plan
 		if plan, err = p.form.plan(); err == nil {
@@ -198,6 +215,11 @@ func (p *Page) current() view {
 		v.Spec = s
 	}
 	v.Pace, _ = spec.ParsePace(p.form.Pace) // a bad pace ran nothing: full speed
+	v.Headers, v.Secrets = p.linkHeaders()
+	if v.Hops && len(p.hop.Chain) > 0 {
+		v.Hops, v.Chain = false, p.hop.Chain
+		return v
+	}
 	if v.Hops {
 		return v
 	}
@@ -208,6 +230,8 @@ func (p *Page) current() view {
 		switch {
 		case r.Scenario == record.Upstream && v.Upstream == "":
 			v.Upstream = r.Params["url"]
+		case r.Scenario == record.Upstream:
+			v.MoreUpstreams = append(v.MoreUpstreams, r.Params["url"])
 		case r.Scenario != record.Upstream && !contains(v.Scenarios, r.Scenario):
 			v.Scenarios = append(v.Scenarios, r.Scenario)
 		}
@@ -231,7 +255,7 @@ func (p *Page) writeURL(ctx app.Context) {
 		return
 	}
 	u := *ctx.Page().URL()
-	u.RawQuery = p.current().query(false).Encode()
+	u.RawQuery = p.current().rawQuery(false)
 	ctx.Page().ReplaceURL(&u)
 }
 
@@ -251,7 +275,13 @@ func (p *Page) Render() app.UI {
 	lanes := p.lanes()
 	link := url.URL{Path: "/"}
 	if len(lanes) > 0 {
-		link.RawQuery = p.current().query(true).Encode()
+		link.RawQuery = p.current().rawQuery(true)
+	}
+	found, isChain := p.chainOf()
+	p.chain.set(found, isChain)
+	p.hop.Found = found
+	if p.hop.Active && !isChain {
+		p.hop.Against = hopFindings(p.runs.View)
 	}
 	var names, classes []string
 	for _, l := range lanes {
@@ -263,16 +293,19 @@ func (p *Page) Render() app.UI {
 			app.P().Class("tagline").Text("See an HTTP response arrive, piece by piece: buffered versus streaming — or any runs side by side."),
 		),
 		newControls().Form(&p.form).Running(p.runs.Running).Lanes(len(lanes)).Align(p.align).Problem(serverGone(p.runs.View)),
+		newChainForm().Form(&p.form).Running(p.runs.Running),
 		app.If(p.formErr != "", app.P().ID("form-error").Class("error").Text(p.formErr)),
 		app.Div().Class("chart-box").Body(
 			app.If(len(lanes) == 0 && !p.runs.Running, app.Div().ID("empty-state").Class("empty-state").Body(emptyState(p.form)...)),
-			app.If(len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
+			app.If(isChain && len(lanes) > 0, app.P().ID("chain-sentence").Class("headline").DataSet("changed-at", found.ChangedAt).Text(found.Sentence)),
+			app.If(!isChain && len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
 			newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
 		),
 		// Keeping and replaying act on the view: under the chart, so they
 		// never push it down.
 		app.Div().Class("tools").Body(
 			app.If(len(lanes) > 0, app.A().ID("permalink").Href(link.String()).Text("link to this view")),
+			app.If(len(lanes) > 0 && p.leftOut() != "", app.Span().ID("link-left-out").Class("note").Text(p.leftOut())),
 			p.replaybar(),
 			newKeepbar().Lanes(len(p.runs.View)).Scale(p.scale).Err(p.keepErr).Note(p.keepNote).Skipped(p.skipped),
 		),

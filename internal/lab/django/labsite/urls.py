@@ -12,6 +12,8 @@ in MIDDLEWARE, applied to these routes only.
     /nocache/download_csv_streaming       with never_cache (Cache-Control:
                                           max-age=0, no-cache, no-store,
                                           must-revalidate, private)
+    /private/download_csv_streaming       403 without the cookie
+                                          labsession=letmein (a login)
 """
 from django.urls import path
 from django.views.decorators.gzip import gzip_page
@@ -29,4 +31,5 @@ urlpatterns = [
     path("etag/download_csv", conditional_page(views.download_csv)),
     path("etag/download_csv_streaming", conditional_page(views.download_csv_streaming)),
     path("nocache/download_csv_streaming", never_cache(views.download_csv_streaming)),
+    path("private/download_csv_streaming", never_cache(views.private_download_csv_streaming)),
 ]

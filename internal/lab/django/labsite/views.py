@@ -2,6 +2,10 @@
 
     download_csv            HttpResponse of the joined rows, Content-Length set
     download_csv_streaming  StreamingHttpResponse of the same generator
+    private_download_csv_streaming
+                            the same behind a "login": 403 without the
+                            cookie labsession=letmein (an export behind a
+                            session, to read with the page's Cookie header)
 
 Rows are the seed's: "One,Two,Three" then "Hello,world,N", written by
 csv.writer. Query parameters:
@@ -86,3 +90,17 @@ def download_csv_streaming_accel(request):
     if response.status_code == 200:
         response["X-Accel-Buffering"] = "no"
     return response
+
+
+SESSION_COOKIE = "labsession"
+SESSION_VALUE = "letmein"
+
+
+def private_download_csv_streaming(request):
+    """The stream, for a request that carries the lab's session cookie."""
+    if request.COOKIES.get(SESSION_COOKIE) != SESSION_VALUE:
+        response = HttpResponse(
+            f"login required: send the cookie {SESSION_COOKIE}=<the session> (the page's request headers: Cookie: ...)\n",
+            status=403, content_type="text/plain")
+        return response
+    return download_csv_streaming(request)
