@@ -1,0 +1,131 @@
+package keep
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"chunkscope/app/wire"
+)
+
+// bodyOf20 is the body of /csv/…?rows=20: the header line and twenty rows.
+const bodyOf20 = 14 + 9*14 + 11*15
+
+// The fixtures are NetLogs Chromium 156 wrote of chunkscope's own runs
+// (e2e TestNetLogOfLiveRunsReadsTheSameBody, CHUNKSCOPE_NETLOG_KEEP), trimmed
+// by testdata/netlog/trim.py to the run's request, its stream job and its
+// socket; the unclosed one is cut as a killed browser leaves a file.
+func TestNetLogLoadsEachRequestAsARun(t *testing.T) {
+	for _, tc := range []struct {
+		file               string
+		reads, wireChunks  int
+		bytes, encoded     int64
+		complete, unclosed bool
+		encoding           string
+	}{
+		{file: "streaming.json", reads: 20, wireChunks: 20, bytes: bodyOf20, encoded: bodyOf20, complete: true},
+		{file: "gzip-streaming.json", reads: 19, wireChunks: 21, bytes: bodyOf20, encoded: 0, complete: true, encoding: "gzip"},
+		{file: "gzip-streaming-unclosed.json", unclosed: true, encoding: "gzip"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/netlog/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !IsNetLog(data) {
+				t.Fatal("IsNetLog = false")
+			}
+			l, err := Decode(data)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if l.Kind != "netlog" || len(l.Runs) != 1 {
+				t.Fatalf("kind %q, %d runs; want netlog, 1 run", l.Kind, len(l.Runs))
+			}
+			r := l.Runs[0]
+			if r.Status != 200 || r.Header("content-encoding") != tc.encoding || !strings.Contains(r.URL, "/csv/") {
+				t.Errorf("status %d, content-encoding %q, url %s; want 200, %q, a /csv/ URL", r.Status, r.Header("content-encoding"), r.URL, tc.encoding)
+			}
+			if r.T0EpochMs < 1.7e12 || !strings.HasPrefix(r.StartedAt, "2026-") {
+				t.Errorf("t0EpochMs %f, startedAt %s; want the recording's wall clock", r.T0EpochMs, r.StartedAt)
+			}
+			if r.Loaded == nil || !strings.Contains(r.Loaded.Tool, "NetLog (Everything)") {
+				t.Errorf("loaded = %+v; want the tool named with its capture mode", r.Loaded)
+			}
+			if tc.unclosed {
+				if r.Error == "" || r.Bytes == 0 || r.Bytes >= bodyOf20 {
+					t.Errorf("error %q, %d bytes; want the reads up to where the file ends, and said so", r.Error, r.Bytes)
+				}
+				return
+			}
+			if r.Error != "" {
+				t.Errorf("error = %q", r.Error)
+			}
+			if len(r.Chunks) != tc.reads || r.Bytes != tc.bytes {
+				t.Errorf("%d reads, %d bytes; want %d, %d", len(r.Chunks), r.Bytes, tc.reads, tc.bytes)
+			}
+			if s := r.Spread(); s < 900 {
+				t.Errorf("reads spread over %.0f ms; want about 1 s (20 rows, 50 ms apart)", s)
+			}
+			w := r.Wire
+			if w == nil {
+				t.Fatal("no wire lane")
+			}
+			if w.Framing != wire.FramingChunked || w.Chunks != tc.wireChunks || w.Complete != tc.complete || w.Error != "" {
+				t.Errorf("wire: %s, %d chunks, complete %v, error %q; want chunked, %d, %v", w.Framing, w.Chunks, w.Complete, w.Error, tc.wireChunks, tc.complete)
+			}
+			if tc.encoded > 0 && r.Timing.EncodedBodySize != tc.encoded {
+				t.Errorf("encodedBodySize = %d; want %d", r.Timing.EncodedBodySize, tc.encoded)
+			}
+			if tc.encoding == "gzip" && (r.Timing.EncodedBodySize != w.BodyBytes || w.BodyBytes >= r.Bytes) {
+				t.Errorf("encodedBodySize %d, wire body %d, decoded %d; want the encoded reads to add up to the wire's body, less than decoded", r.Timing.EncodedBodySize, w.BodyBytes, r.Bytes)
+			}
+		})
+	}
+}
+
+// A NetLog's numbers are names only through its own constants: a file
+// whose event and source types are numbered otherwise reads the same.
+func TestNetLogNamesNumbersFromItsOwnConstants(t *testing.T) {
+	data, err := os.ReadFile("testdata/netlog/streaming.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]json.RawMessage
+	json.Unmarshal(f["constants"], &c)
+	for _, k := range []string{"logEventTypes", "logSourceType"} {
+		var m map[string]int
+		json.Unmarshal(c[k], &m)
+		for name := range m {
+			m[name] += 1000
+		}
+		c[k], _ = json.Marshal(m)
+	}
+	f["constants"], _ = json.Marshal(c)
+	var events []map[string]any
+	json.Unmarshal(f["events"], &events)
+	for _, e := range events {
+		e["type"] = e["type"].(float64) + 1000
+		s := e["source"].(map[string]any)
+		s["type"] = s["type"].(float64) + 1000
+	}
+	f["events"], _ = json.Marshal(events)
+	shifted, _ := json.Marshal(f)
+	got, err := Decode(shifted)
+	if err != nil {
+		t.Fatalf("renumbered: %v", err)
+	}
+	g, w := got.Runs[0], want.Runs[0]
+	if len(g.Chunks) != len(w.Chunks) || g.Bytes != w.Bytes || g.Wire.Chunks != w.Wire.Chunks {
+		t.Errorf("renumbered: %d reads, %d bytes, %d wire chunks; want %d, %d, %d", len(g.Chunks), g.Bytes, g.Wire.Chunks, len(w.Chunks), w.Bytes, w.Wire.Chunks)
+	}
+}
