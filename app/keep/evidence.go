@@ -8,6 +8,9 @@ func decodeEvidence(data []byte) (l Loaded, err error, ok bool) {
 	case IsNetLog(data):
 		l, err = DecodeNetLog(data)
 		return l, err, true
+	case IsCurlTrace(data):
+		l, err = DecodeCurlTrace(data)
+		return l, err, true
 	}
 	return Loaded{}, nil, false
 }
