@@ -90,6 +90,11 @@ func DecodeCurlTrace(data []byte) (Loaded, error) {
 			j++
 		}
 		r, why := curlRun(blocks[i], blocks[i+1:j], tls, len(runs)+1)
+		if why == "" {
+			if err := checkRun(r); err != nil {
+				why = "its blocks make no run: it " + err.Error()
+			}
+		}
 		if why != "" {
 			skipped = append(skipped, Skipped{URL: curlURL(blocks[i].b, tls), Reason: why})
 		} else {

@@ -307,7 +307,8 @@ func nlRuns(events []nlEvent, c nlConstants, truncated bool) ([]*record.Run, []S
 			}
 			// A redirect starts the job again: the run is the last URL's.
 			r.url, r.method = p.URL, p.Method
-			r.reads, r.encoded, r.headers, r.status = nil, nil, nil, 0
+			r.reads, r.encoded, r.headers, r.status, r.sawResponseHeaders = nil, nil, nil, 0, false
+			r.proto, r.h2Path, r.job, r.sent = "", "", 0, 0
 		case "HTTP_TRANSACTION_SEND_REQUEST":
 			if e.Phase == begin && r.sent == 0 {
 				r.sent = t
@@ -315,7 +316,13 @@ func nlRuns(events []nlEvent, c nlConstants, truncated bool) ([]*record.Run, []S
 		case "HTTP_TRANSACTION_READ_RESPONSE_HEADERS":
 			p, _ := nlParams[struct{ Headers []string }](e)
 			r.headersAt, r.sawResponseHeaders = t, true
-			r.status, r.statusText, r.proto, r.headers = nlHead(p.Headers)
+			var proto string
+			r.status, r.statusText, proto, r.headers = nlHead(p.Headers)
+			if r.proto == "" {
+				// Chromium writes "HTTP/1.1 200" here for HTTP/2 and 3 too:
+				// the stream's own events say which it was.
+				r.proto = proto
+			}
 		case "URL_REQUEST_JOB_FILTERED_BYTES_READ":
 			p, _ := nlParams[struct {
 				ByteCount int `json:"byte_count"`
@@ -409,6 +416,10 @@ func nlRuns(events []nlEvent, c nlConstants, truncated bool) ([]*record.Run, []S
 			run.Error = "the NetLog ends before this request did (the browser stopped recording, or was killed): its reads so far"
 		} else if r.netError != 0 {
 			run.Error = "the request failed: " + cmpOr(errName[r.netError], "net error "+strconv.Itoa(r.netError))
+		}
+		if err := checkRun(run); err != nil {
+			skipped = append(skipped, Skipped{URL: r.url, Reason: "its events make no run: it " + err.Error()})
+			continue
 		}
 		runs = append(runs, run)
 	}

@@ -3,6 +3,7 @@ package keep
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -127,5 +128,49 @@ func TestNetLogNamesNumbersFromItsOwnConstants(t *testing.T) {
 	g, w := got.Runs[0], want.Runs[0]
 	if len(g.Chunks) != len(w.Chunks) || g.Bytes != w.Bytes || g.Wire.Chunks != w.Wire.Chunks {
 		t.Errorf("renumbered: %d reads, %d bytes, %d wire chunks; want %d, %d, %d", len(g.Chunks), g.Bytes, g.Wire.Chunks, len(w.Chunks), w.Bytes, w.Wire.Chunks)
+	}
+}
+
+// An HTTP/2 request's wire lane is its stream's DATA frames, found by the
+// session's HTTP2_SESSION_SEND_HEADERS that names the request as its
+// source. Built by hand from the event names Chromium 156 logs (no TLS
+// server here for Chromium to speak HTTP/2 to); frames of another stream
+// are not this request's.
+func TestNetLogHTTP2RequestHasItsStreamsFrames(t *testing.T) {
+	ev := func(time, typ, phase, id, src int, params string) string {
+		return `{"time":"` + strconv.Itoa(time) + `","type":` + strconv.Itoa(typ) + `,"phase":` + strconv.Itoa(phase) +
+			`,"source":{"id":` + strconv.Itoa(id) + `,"type":` + strconv.Itoa(src) + `},"params":` + params + `}`
+	}
+	const (
+		urlReq, session                                                = 7, 9
+		alive, start, h2Send, headers, filtered, sendHeaders, recvData = 31, 32, 33, 34, 35, 36, 37
+	)
+	file := `{"constants":{"logEventTypes":{"REQUEST_ALIVE":31,"URL_REQUEST_START_JOB":32,"HTTP_TRANSACTION_HTTP2_SEND_REQUEST_HEADERS":33,` +
+		`"HTTP_TRANSACTION_READ_RESPONSE_HEADERS":34,"URL_REQUEST_JOB_FILTERED_BYTES_READ":35,"HTTP2_SESSION_SEND_HEADERS":36,"HTTP2_SESSION_RECV_DATA":37},` +
+		`"logSourceType":{"URL_REQUEST":7,"HTTP2_SESSION":9},"logEventPhase":{"PHASE_BEGIN":1,"PHASE_END":2,"PHASE_NONE":0},"timeTickOffset":"1796554314766"},` +
+		`"events":[` + strings.Join([]string{
+		ev(1000, alive, 1, 5, urlReq, `{"url":"https://example.test/x"}`),
+		ev(1000, start, 1, 5, urlReq, `{"url":"https://example.test/x","method":"GET"}`),
+		ev(1002, h2Send, 0, 5, urlReq, `{"headers":[":method: GET",":authority: example.test",":scheme: https",":path: /x"]}`),
+		ev(1002, sendHeaders, 0, 3, session, `{"stream_id":3,"headers":[":path: /x"],"source_dependency":{"id":5,"type":1}}`),
+		ev(1050, headers, 0, 5, urlReq, `{"headers":["HTTP/1.1 200","content-type: text/csv"]}`),
+		ev(1100, recvData, 0, 3, session, `{"stream_id":1,"size":999,"fin":false}`),
+		ev(1100, recvData, 0, 3, session, `{"stream_id":3,"size":100,"fin":false}`),
+		ev(1101, filtered, 0, 5, urlReq, `{"byte_count":100}`),
+		ev(1300, recvData, 0, 3, session, `{"stream_id":3,"size":50,"fin":true}`),
+		ev(1301, filtered, 0, 5, urlReq, `{"byte_count":50}`),
+		ev(1302, alive, 2, 5, urlReq, `{}`),
+	}, ",\n") + `]}`
+	l, err := Decode([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := l.Runs[0]
+	if r.Status != 200 || r.Bytes != 150 || len(r.Chunks) != 2 || r.Chunks[1].T != 301 || r.HeadersMs != 50 || r.Timing.Protocol != "h2" {
+		t.Errorf("status %d, %d bytes in %v, headers %v ms, protocol %q; want 200, 150 in reads at 101 and 301 ms, 50 ms, h2", r.Status, r.Bytes, r.Chunks, r.HeadersMs, r.Timing.Protocol)
+	}
+	w := r.Wire
+	if w == nil || w.Framing != wire.FramingH2 || w.Chunks != 2 || w.BodyBytes != 150 || !w.Complete || w.Events[0].T != 100 {
+		t.Fatalf("wire = %+v; want the two DATA frames of stream 3 (150 bytes), the first at 100 ms, complete", w)
 	}
 }
