@@ -1,8 +1,10 @@
 package keep
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,5 +174,29 @@ func TestNetLogHTTP2RequestHasItsStreamsFrames(t *testing.T) {
 	w := r.Wire
 	if w == nil || w.Framing != wire.FramingH2 || w.Chunks != 2 || w.BodyBytes != 150 || !w.Complete || w.Events[0].T != 100 {
 		t.Fatalf("wire = %+v; want the two DATA frames of stream 3 (150 bytes), the first at 100 ms, complete", w)
+	}
+}
+
+// A NetLog recorded without raw bytes (chrome://net-export's default) has
+// the reads and the socket's byte counts but not the bytes: the wire lane
+// is the socket's reads, and says why the framing is missing.
+func TestNetLogWithoutRawBytesHasTheSocketsReads(t *testing.T) {
+	data, err := os.ReadFile("testdata/netlog/streaming.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripped := regexp.MustCompile(`,"bytes":"[^"]*"`).ReplaceAll(data, nil)
+	stripped = bytes.ReplaceAll(stripped, []byte(`"logCaptureMode":"Everything"`), []byte(`"logCaptureMode":"Default"`))
+	l, err := Decode(stripped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := l.Runs[0]
+	if len(r.Chunks) != 20 || r.Bytes != bodyOf20 {
+		t.Errorf("%d reads, %d bytes; want 20, %d", len(r.Chunks), r.Bytes, bodyOf20)
+	}
+	w := r.Wire
+	if w == nil || len(w.Events) != 21 || w.Events[0].Kind != wire.KindRead || !strings.Contains(w.Error, `"Everything"`) {
+		t.Fatalf("wire = %+v; want the socket's 21 reads, and the reason there is no framing", w)
 	}
 }
