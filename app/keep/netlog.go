@@ -397,7 +397,7 @@ func nlRuns(events []nlEvent, c nlConstants, truncated bool) ([]*record.Run, []S
 			skipped = append(skipped, Skipped{URL: r.url, Reason: "the file ends before its response came"})
 			continue
 		case !r.sawResponseHeaders:
-			skipped = append(skipped, Skipped{URL: r.url, Reason: "no response headers were recorded for it (served from a cache, or by a service worker)"})
+			skipped = append(skipped, Skipped{URL: r.url, Reason: "no response headers were recorded for it (served from the cache or by a service worker, or not over HTTP)"})
 			continue
 		}
 		run := nlRun(r, c)
