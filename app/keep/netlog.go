@@ -401,13 +401,15 @@ func nlRuns(events []nlEvent, c nlConstants, truncated bool) ([]*record.Run, []S
 			continue
 		}
 		run := nlRun(r, c)
-		if u, ok := uses[r.job]; ok && r.job != 0 {
+		if r.proto == wire.ProtoHTTP2 {
+			// The session owns the socket: its bytes are every stream's
+			// frames, the request's own are its stream's DATA frames.
+			run.Wire = nlH2Wire(sessions, name, r)
+		} else if u, ok := uses[r.job]; ok && r.job != 0 {
 			run.Wire = nlSocketWire(sockets[u.socket], name, r, u.from, u.to)
 			if u.first && u.connectTo >= r.start && run.Timing != nil {
 				run.Timing.ConnectStartMs, run.Timing.ConnectEndMs = math.Max(0, u.connectFrom-r.start), u.connectTo-r.start
 			}
-		} else if r.proto == wire.ProtoHTTP2 {
-			run.Wire = nlH2Wire(sessions, name, r)
 		}
 		if run.Wire != nil && run.Timing != nil {
 			run.Timing.TransferSize = run.Wire.BodyBytes
@@ -614,9 +616,9 @@ func nlHasSSL(evs []nlEvent, name map[int]string) bool {
 }
 
 // nlH2Wire is the wire lane of an HTTP/2 request: the DATA frames of its
-// stream, found by the session's SEND_HEADERS naming the request as its
-// source (or, in files without that, its :path sent after the request
-// started).
+// stream, found by the session's SEND_HEADERS naming the request's HTTP
+// stream job (Chromium 156) or the request itself as its source (or, in
+// files without either, its :path sent after the request started).
 func nlH2Wire(sessions map[int64][]nlEvent, name map[int]string, r *nlRequest) *record.Wire {
 	type sent struct {
 		StreamID         int      `json:"stream_id"`
@@ -641,7 +643,8 @@ func nlH2Wire(sessions map[int64][]nlEvent, name map[int]string, r *nlRequest) *
 			if !ok {
 				continue
 			}
-			if p.SourceDependency.ID == r.id || (p.SourceDependency.ID == 0 && r.h2Path != "" && nlPseudo(p.Headers, ":path") == r.h2Path) {
+			dep := p.SourceDependency.ID
+			if dep == r.id || (r.job != 0 && dep == r.job) || (dep == 0 && r.h2Path != "" && nlPseudo(p.Headers, ":path") == r.h2Path) {
 				stream = p.StreamID
 				break
 			}

@@ -25,11 +25,13 @@ func TestNetLogLoadsEachRequestAsARun(t *testing.T) {
 		reads, wireChunks  int
 		bytes, encoded     int64
 		complete, unclosed bool
-		encoding           string
+		encoding, framing  string
 	}{
 		{file: "streaming.json", reads: 20, wireChunks: 20, bytes: bodyOf20, encoded: bodyOf20, complete: true},
 		{file: "gzip-streaming.json", reads: 19, wireChunks: 21, bytes: bodyOf20, encoded: 0, complete: true, encoding: "gzip"},
 		{file: "gzip-streaming-unclosed.json", unclosed: true, encoding: "gzip"},
+		// Through nginx 1.22 over TLS and HTTP/2 (testdata/netlog/README.md).
+		{file: "h2-streaming.json", reads: 20, wireChunks: 20, bytes: bodyOf20, encoded: bodyOf20, complete: true, framing: wire.FramingH2},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			data, err := os.ReadFile("testdata/netlog/" + tc.file)
@@ -75,8 +77,11 @@ func TestNetLogLoadsEachRequestAsARun(t *testing.T) {
 			if w == nil {
 				t.Fatal("no wire lane")
 			}
-			if w.Framing != wire.FramingChunked || w.Chunks != tc.wireChunks || w.Complete != tc.complete || w.Error != "" {
-				t.Errorf("wire: %s, %d chunks, complete %v, error %q; want chunked, %d, %v", w.Framing, w.Chunks, w.Complete, w.Error, tc.wireChunks, tc.complete)
+			if tc.framing == "" {
+				tc.framing = wire.FramingChunked
+			}
+			if w.Framing != tc.framing || w.Chunks != tc.wireChunks || w.Complete != tc.complete || w.Error != "" {
+				t.Errorf("wire: %s, %d chunks, complete %v, error %q; want %s, %d, %v", w.Framing, w.Chunks, w.Complete, w.Error, tc.framing, tc.wireChunks, tc.complete)
 			}
 			if tc.encoded > 0 && r.Timing.EncodedBodySize != tc.encoded {
 				t.Errorf("encodedBodySize = %d; want %d", r.Timing.EncodedBodySize, tc.encoded)

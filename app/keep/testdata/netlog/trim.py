@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Trim a Chrome NetLog to the requests whose URL contains a string, their
-HTTP stream jobs and their sockets, keeping the file's own constants and
+HTTP stream jobs, their sockets and their HTTP/2 streams, keeping the file's own constants and
 events as Chrome wrote them (one event a line). --unclosed writes the
 file as a browser killed while recording leaves it: no closing, the last
 event cut in half, a third of the events gone.
@@ -27,7 +27,13 @@ jobs = {e["params"]["source_dependency"]["id"] for e in evs
         if e["source"]["id"] in reqs and e["type"] == et["HTTP_STREAM_REQUEST_BOUND_TO_JOB"]}
 socks = {e["source"]["id"] for e in evs
          if e["type"] == et["SOCKET_IN_USE"] and e.get("params", {}).get("source_dependency", {}).get("id") in jobs}
-keep = [e for e in evs if e["source"]["id"] in reqs | jobs | socks]
+# HTTP/2: the session's events about the request's stream (its headers
+# sent and received, its DATA frames), found by the job it names.
+streams = {(e["source"]["id"], e["params"]["stream_id"]) for e in evs
+           if e["type"] == et["HTTP2_SESSION_SEND_HEADERS"] and e["params"].get("source_dependency", {}).get("id") in jobs}
+h2 = {et[n] for n in ("HTTP2_SESSION_SEND_HEADERS", "HTTP2_SESSION_RECV_HEADERS", "HTTP2_SESSION_RECV_DATA")}
+keep = [e for e in evs if e["source"]["id"] in reqs | jobs | socks
+        or (e["type"] in h2 and (e["source"]["id"], e.get("params", {}).get("stream_id")) in streams)]
 if unclosed:
     keep = keep[: len(keep) * 2 // 3]
 lines = [json.dumps(e, separators=(",", ":")) for e in keep]
