@@ -54,6 +54,44 @@ func TestCurlTraceLoadsEachReadOfTheBody(t *testing.T) {
 	}
 }
 
+// A trace of two URLs is two lanes; an HTTP/2 trace (over TLS, through
+// nginx 1.22) has its headers as lines and its body without framing: one
+// read per data block, no wire lane to parse.
+func TestCurlTraceOfTwoRequestsAndOfHTTP2(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		urls   []string
+		reads  []int
+		bytes  []int64
+		wire   bool
+		status int
+	}{
+		{"two-requests.trace-ascii.txt", []string{"http://127.0.0.1:18431/csv/streaming?rows=5&delay=50ms", "http://127.0.0.1:18431/csv/buffered?rows=5&delay=50ms"},
+			[]int{5, 1}, []int64{14 + 5*14, 14 + 5*14}, true, 200},
+		{"h2-streaming.trace-ascii.txt", []string{"https://127.0.0.1:18443/csv/streaming?rows=20&delay=50ms"}, []int{20}, []int64{bodyOf20}, false, 200},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/curl/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Runs) != len(tc.urls) {
+				t.Fatalf("%d runs; want %d", len(l.Runs), len(tc.urls))
+			}
+			for i, r := range l.Runs {
+				if r.URL != tc.urls[i] || len(r.Chunks) != tc.reads[i] || r.Bytes != tc.bytes[i] || r.Status != tc.status || (r.Wire != nil) != tc.wire {
+					t.Errorf("run %d: %s, %d reads, %d bytes, status %d, wire %v; want %s, %d, %d, %d, %v", i+1, r.URL, len(r.Chunks), r.Bytes, r.Status, r.Wire != nil,
+						tc.urls[i], tc.reads[i], tc.bytes[i], tc.status, tc.wire)
+				}
+			}
+		})
+	}
+}
+
 // A curl that traces a chunked body already decoded (no chunk-size lines
 // in the data) is read too: each data block a read of its size.
 func TestCurlTraceWithoutFramingReadsTheBody(t *testing.T) {
