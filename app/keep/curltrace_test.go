@@ -25,14 +25,7 @@ func TestCurlTraceLoadsEachReadOfTheBody(t *testing.T) {
 		{"gzip-streaming.trace-ascii.txt", 20, 248, 21, "127.0.0.1:18431/csv/gzip-streaming · encoded bytes (gzip)"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			data, err := os.ReadFile("testdata/curl/" + tc.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := Decode(data)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
+			l := decodeFile(t, "testdata/curl/"+tc.file)
 			if l.Kind != "curl" || len(l.Runs) != 1 {
 				t.Fatalf("kind %q, %d runs; want curl, 1", l.Kind, len(l.Runs))
 			}
@@ -71,14 +64,7 @@ func TestCurlTraceOfTwoRequestsAndOfHTTP2(t *testing.T) {
 		{"h2-streaming.trace-ascii.txt", []string{"https://127.0.0.1:18443/csv/streaming?rows=20&delay=50ms"}, []int{20}, []int64{bodyOf20}, false, 200},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			data, err := os.ReadFile("testdata/curl/" + tc.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l, err := Decode(data)
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := decodeFile(t, "testdata/curl/"+tc.file)
 			if len(l.Runs) != len(tc.urls) {
 				t.Fatalf("%d runs; want %d", len(l.Runs), len(tc.urls))
 			}
@@ -131,4 +117,18 @@ func TestCurlTraceWithoutTimesIsRefusedInOneSentence(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--trace-time") {
 		t.Errorf("err = %v; want it to ask for --trace-time", err)
 	}
+}
+
+// decodeFile decodes a fixture, failing the test where it cannot.
+func decodeFile(t *testing.T, path string) Loaded {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Decode(data)
+	if err != nil {
+		t.Fatalf("Decode %s: %v", path, err)
+	}
+	return l
 }
