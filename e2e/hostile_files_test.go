@@ -33,13 +33,13 @@ const (
 	millionEntries = `'{"log":{"version":"1.2","entries":[' + '{},'.repeat(1e6 - 1) + '{}]}}'`
 )
 
-// har is a HAR of n entries with _chunks and bodiless ones after them, as
-// a JavaScript expression.
-func har(drawable, bodiless int) string {
+// har is a HAR of n entries with _chunks and, after them, entries with a
+// body but no _chunks (which cannot be drawn), as a JavaScript expression.
+func har(drawable, undrawable int) string {
 	return `(() => { const e = [];
 		for (let i = 0; i < ` + strconv.Itoa(drawable) + `; i++) e.push({startedDateTime: "2026-11-25T13:17:25.000Z", time: 10, request: {method: "GET", url: "http://example.test/" + i},
 			response: {status: 200, headers: []}, timings: {wait: 5, receive: 5}, _chunks: [{ts: 6, bytes: 100}, {ts: 10, bytes: 50}]});
-		for (let i = 0; i < ` + strconv.Itoa(bodiless) + `; i++) e.push({startedDateTime: "2026-11-25T13:17:25.000Z", request: {method: "GET", url: "http://example.test/empty/" + i}, response: {status: 204}});
+		for (let i = 0; i < ` + strconv.Itoa(undrawable) + `; i++) e.push({startedDateTime: "2026-11-25T13:17:25.000Z", request: {method: "GET", url: "http://example.test/unread/" + i}, response: {status: 200, content: {size: 100}}});
 		return JSON.stringify({log: {version: "1.2", creator: {name: "test"}, entries: e}}); })()`
 }
 
@@ -219,8 +219,8 @@ func TestHostileFilesLeaveThePageAlive(t *testing.T) {
 	})
 }
 
-// TestHARListsItsFirstUndrawableEntries: a HAR of thousands of bodiless
-// entries loads its drawable one and lists the first 20 of the others, not
+// TestHARListsItsFirstUndrawableEntries: a HAR of thousands of entries
+// without _chunks (each with a body: a bodiless one is a lane) loads its drawable one and lists the first 20 of the others, not
 // thousands of list items.
 func TestHARListsItsFirstUndrawableEntries(t *testing.T) {
 	ctx := tabFor(t, 2*time.Minute)

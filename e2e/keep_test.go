@@ -174,7 +174,7 @@ func pngSize(t *testing.T, url string) (int, int) {
 
 // TestKeepChromeHAR: a HAR written as chrome-har writes one loads, one lane
 // per entry with _chunks, each read at its ts minus its entry's start; the
-// entry without _chunks is listed with the reason.
+// entry without _chunks, a 304, is a lane with no body.
 func TestKeepChromeHAR(t *testing.T) {
 	ctx := tab(t)
 	har, err := os.ReadFile("testdata/chrome-har.har")
@@ -182,10 +182,10 @@ func TestKeepChromeHAR(t *testing.T) {
 		t.Fatal(err)
 	}
 	freshPage(t, ctx)
-	if got := load(t, ctx, jsString(string(har))); got != "ok:2" {
-		t.Fatalf("load: %s; want ok:2", got)
+	if got := load(t, ctx, jsString(string(har))); got != "ok:3" {
+		t.Fatalf("load: %s; want ok:3", got)
 	}
-	runs, err := harness.WaitRuns(ctx, 2)
+	runs, err := harness.WaitRuns(ctx, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,12 +200,11 @@ func TestKeepChromeHAR(t *testing.T) {
 		t.Errorf("first entry's reads at %v; want [120.5 130.25]", times)
 	}
 	labels, colors := laneLabels(liveScene(t, ctx).Scene)
-	if !reflect.DeepEqual(labels, []string{"example.test/", "example.…t/stream"}) || !distinct(colors) {
-		t.Errorf("lanes %v colored %v; want the two entries with chunks, in two colors", labels, colors)
+	if len(labels) != 3 || !reflect.DeepEqual(labels[:2], []string{"example.test/", "example.…t/stream"}) || !distinct(colors) {
+		t.Errorf("lanes %v colored %v; want the two entries with chunks and the 304, in three colors", labels, colors)
 	}
-	note := eval[string](t, ctx, `(document.getElementById("keep-note") || {}).textContent || ""`)
-	if !strings.Contains(note, "logo.png") || !strings.Contains(note, "Chrome DevTools' own HAR export never has any") {
-		t.Errorf("note %q; want the entry without _chunks listed with the reason", note)
+	if r := runs[2]; r.Status != 304 || len(r.Chunks) != 0 || r.Verdict.Kind != record.KindNoBody {
+		t.Errorf("the 304: status %d, %d reads, verdict %s; want a lane with no body", r.Status, len(r.Chunks), r.Verdict.Kind)
 	}
 	shot(t, ctx, "keep-chrome-har.png")
 }

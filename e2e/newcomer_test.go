@@ -174,7 +174,7 @@ func longURL(n int) string {
 
 // TestLongURLsWrap: one imported HAR made the page 40,454 px wide. A HAR
 // whose entries have 4,000-character URLs — one drawn (it has _chunks), one
-// skipped (it has none) — and a run of a 4,000-character upstream URL leave
+// skipped (it has a body but no _chunks) — and a run of a 4,000-character upstream URL leave
 // the page no wider than the window: every long text wraps in its box.
 func TestLongURLsWrap(t *testing.T) {
 	u := longURL(4000)
@@ -182,7 +182,7 @@ func TestLongURLsWrap(t *testing.T) {
 		{"startedDateTime": "2026-01-01T00:00:00.000Z", "request": {"method": "GET", "url": "` + u + `"},
 		 "response": {"status": 200, "headers": []}, "_chunks": [{"ts": 100, "bytes": 1000}, {"ts": 300, "bytes": 2000}]},
 		{"startedDateTime": "2026-01-01T00:00:00.000Z", "request": {"method": "GET", "url": "` + u + `b"},
-		 "response": {"status": 200, "headers": []}}]}}`
+		 "response": {"status": 200, "headers": [], "content": {"size": 500}}}]}}`
 	wide := `(() => { const out = [document.documentElement.scrollWidth, innerWidth];
 		for (const e of document.querySelectorAll("body *")) { const r = e.getBoundingClientRect(); if (r.right > innerWidth + 1 && getComputedStyle(e).position !== "fixed" && !e.closest(".table-box")) { out.push(e.tagName + "#" + e.id + "." + e.className + " " + Math.round(r.right)); if (out.length > 8) break; } }
 		return out.map(String); })()`

@@ -173,6 +173,11 @@ func Decode(data []byte) (Loaded, error) {
 	if len(data) > MaxBytes {
 		return Loaded{}, TooBig(len(data), false)
 	}
+	// Files other tools write that are not a HAR (evidence.go): a Chrome
+	// NetLog may be unclosed, and a curl trace is not JSON at all.
+	if l, err, ok := decodeEvidence(data); ok {
+		return l, err
+	}
 	if err := checkCounts(data); err != nil {
 		return Loaded{}, err
 	}

@@ -278,9 +278,47 @@ func query(raw string) []harNV {
 	return out
 }
 
-// NoChunks is why an entry without _chunks cannot be drawn.
-const NoChunks = "no _chunks: this HAR has no per-chunk data for it. Chrome DevTools' own HAR export never has any; " +
-	"WebPageTest and sitespeed.io's Browsertime (chrome-har) write _chunks"
+// noChunks is why a HAR none of whose entries has _chunks cannot be
+// drawn, naming the tool that wrote it (log.creator): which tools write
+// _chunks is what a person needs to know next.
+func noChunks(c harCreator) string {
+	name := strings.TrimSpace(c.Name + " " + c.Version)
+	low := strings.ToLower(c.Name)
+	const fix = "record a NetLog (chrome://net-export) or a curl trace (--trace-ascii F --trace-time), or a HAR with WebPageTest or sitespeed.io (chrome-har), which write _chunks"
+	switch {
+	case c.Name == "WebInspector":
+		return "Chrome DevTools' HAR export has no per-read timings (_chunks), only each entry's totals: " + fix
+	case strings.Contains(low, "firefox"):
+		return "Firefox's HAR export has no per-read timings (_chunks), only each entry's totals: " + fix
+	case strings.Contains(low, "webpagetest"):
+		return name + " wrote no per-read timings (_chunks) in this HAR (its newer agent, wptagent, writes them for every entry with a body): " +
+			"run the test again on a current WebPageTest, or " + fix
+	case name == "":
+		return "this HAR (its creator unnamed) has no per-read timings (_chunks), only each entry's totals: " + fix
+	}
+	return name + "'s HAR has no per-read timings (_chunks), only each entry's totals: " + fix
+}
+
+// bodiless says whether a HAR entry's response has no body to read: a
+// redirect, a 1xx, 204 or 304, a HEAD, an empty body. The tools that write
+// _chunks write none for these.
+func bodiless(e harEntry) bool {
+	st := e.Response.Status
+	switch {
+	case e.Request.Method == "HEAD", st < 200 && st > 0, st == 204, st == 304:
+		return true
+	case st >= 300 && st < 400 && (e.Response.RedirectURL != "" || st != 300):
+		return true
+	}
+	return e.Response.Content.Size <= 0 && e.Response.BodySize <= 0
+}
+
+// isWPT says whether a HAR was written by WebPageTest, whose _chunks mean
+// something else than chrome-har's: an entry starts when its request was
+// sent (after DNS, connect and TLS, which its timings give), and bytes are
+// as they came (encoded), where chrome-har's entries start at the
+// request's start on the network and count decoded bytes.
+func isWPT(c harCreator) bool { return strings.Contains(strings.ToLower(c.Name), "webpagetest") }
 
 // decodeHAR makes lanes of a HAR's entries: our own entries come back as
 // their records (_chunkscope); another tool's entries with _chunks become
@@ -308,6 +346,10 @@ func decodeHAR(data []byte) (Loaded, error) {
 		}
 	}
 	tool := strings.TrimSpace(f.Log.Creator.Name + " " + f.Log.Creator.Version)
+	wpt := isWPT(f.Log.Creator)
+	if wpt {
+		tool += ": t = 0 when each request was sent (after DNS, connect and TLS), bytes as they came (encoded)"
+	}
 	out := Loaded{Kind: "har"}
 	type foreign struct {
 		e     harEntry
@@ -338,12 +380,28 @@ func decodeHAR(data []byte) (Loaded, error) {
 		}
 		others = append(others, foreign{e, start})
 	}
+	anyChunks := false
+	for _, o := range others {
+		anyChunks = anyChunks || len(o.e.Chunks) > 0
+	}
 	for i, o := range others {
+		if len(o.e.Chunks) == 0 {
+			switch {
+			case !anyChunks:
+				out.Skipped = append(out.Skipped, Skipped{URL: o.e.Request.URL, Reason: noChunks(f.Log.Creator)})
+			case bodiless(o.e):
+				out.Runs = append(out.Runs, bodilessRun(o.e, tool, wpt, i))
+			default:
+				out.Skipped = append(out.Skipped, Skipped{URL: o.e.Request.URL, Reason: fmt.Sprintf(
+					"no _chunks, though its response has a body (%s bytes): %s recorded no reads for it", thousands(int(max(o.e.Response.Content.Size, o.e.Response.BodySize))), cmpOr(tool, "the tool that wrote this HAR"))})
+			}
+			continue
+		}
 		page, ok := pages[o.e.Pageref]
 		if !ok {
 			page = first
 		}
-		r, why := fromEntry(o.e, float64(o.start.Sub(page))/float64(time.Millisecond), tool, i)
+		r, why := fromEntry(o.e, float64(o.start.Sub(page))/float64(time.Millisecond), tool, wpt, i)
 		if why != "" {
 			out.Skipped = append(out.Skipped, Skipped{URL: o.e.Request.URL, Reason: why})
 			continue
@@ -355,7 +413,7 @@ func decodeHAR(data []byte) (Loaded, error) {
 		if len(out.Skipped) > 0 {
 			why = out.Skipped[0].Reason
 		}
-		return Loaded{}, fmt.Errorf("This HAR has %d entries and none can be drawn: %s.", len(raw), why)
+		return Loaded{}, fmt.Errorf("This HAR has %s and none can be drawn: %s.", record.Plural(len(raw), "entry"), why)
 	}
 	return out, nil
 }
@@ -368,19 +426,8 @@ const tolerance = 2.0
 // arrivals (ts minus the entry's start on the page), cumulative bytes, TTFB
 // (the first arrival), headers (the timings before receive) and a verdict
 // from the arrivals. offset is the entry's start in ms after its page's.
-func fromEntry(e harEntry, offset float64, tool string, i int) (*record.Run, string) {
-	if len(e.Chunks) == 0 {
-		return nil, NoChunks
-	}
-	r := record.New(record.Plan{
-		ID:       "har-" + strconv.Itoa(i+1),
-		Scenario: record.Upstream,
-		Method:   e.Request.Method,
-		URL:      e.Request.URL,
-		Params:   map[string]string{"url": e.Request.URL},
-		ReadMode: "network",
-	})
-	r.StartedAt = e.StartedDateTime
+func fromEntry(e harEntry, offset float64, tool string, wpt bool, i int) (*record.Run, string) {
+	r := entryRun(e, i)
 	prev := 0.0
 	for j, c := range e.Chunks {
 		t := c.Ts - offset
@@ -401,6 +448,60 @@ func fromEntry(e harEntry, offset float64, tool string, i int) (*record.Run, str
 		prev = t
 		r.Append(record.Chunk{T: t, N: int(c.Bytes)})
 	}
+	r.Respond(e.Response.Status, entryHeaders(e), math.Min(headersAt(e, wpt), r.TTFBMs))
+	r.TotalMs = math.Max(e.Time, r.Chunks[len(r.Chunks)-1].T)
+	return finishEntry(r, tool, wpt), ""
+}
+
+// bodilessRun is the lane of an entry with no body (bodiless): its
+// headers' time, and nothing to read.
+func bodilessRun(e harEntry, tool string, wpt bool, i int) *record.Run {
+	r := entryRun(e, i)
+	at := headersAt(e, wpt)
+	r.Respond(e.Response.Status, entryHeaders(e), at)
+	r.TTFBMs, r.TotalMs = at, at
+	r = finishEntry(r, tool, wpt)
+	if st := e.Response.Status; st >= 300 && st < 400 && st != 304 {
+		// record.Explain reads any status outside 2xx as a failure; a
+		// page load's redirect is one of its steps.
+		to := ""
+		if e.Response.RedirectURL != "" {
+			to = " to " + clip(e.Response.RedirectURL, 200)
+		}
+		r.Verdict = record.Verdict{Kind: record.KindNoBody, Detail: fmt.Sprintf("%d: a redirect%s, with no body; the headers came after %s.", st, to, record.Sec(at))}
+	}
+	return r
+}
+
+// entryRun is a record for another tool's HAR entry, before its reads.
+func entryRun(e harEntry, i int) *record.Run {
+	r := record.New(record.Plan{
+		ID:       "har-" + strconv.Itoa(i+1),
+		Scenario: record.Upstream,
+		Method:   e.Request.Method,
+		URL:      e.Request.URL,
+		Params:   map[string]string{"url": e.Request.URL},
+		ReadMode: "network",
+	})
+	r.StartedAt = e.StartedDateTime
+	return r
+}
+
+// finishEntry ends an entry's record: its verdict, where it came from, and
+// for WebPageTest's a label that says its bytes are encoded.
+func finishEntry(r *record.Run, tool string, wpt bool) *record.Run {
+	r.EndMs = math.Max(r.EndMs, r.TotalMs)
+	r.Done = true
+	r.Verdict = record.Explain(r)
+	r.Loaded = &record.Loaded{Format: "har", Tool: tool}
+	if wpt && len(r.Chunks) > 0 {
+		r.Hop = r.Label() + " · encoded bytes"
+	}
+	return r
+}
+
+// entryHeaders is a HAR response's headers as a record keeps them.
+func entryHeaders(e harEntry) map[string]string {
 	h := map[string]string{}
 	for _, nv := range e.Response.Headers {
 		name := strings.ToLower(nv.Name)
@@ -410,15 +511,20 @@ func fromEntry(e harEntry, offset float64, tool string, i int) (*record.Run, str
 			h[name] = nv.Value
 		}
 	}
-	headersAt := 0.0
-	for _, v := range []float64{e.Timings.Blocked, e.Timings.DNS, e.Timings.Connect, e.Timings.Send, e.Timings.Wait} {
-		headersAt += math.Max(0, v) // ssl is part of connect in HAR
+	return h
+}
+
+// headersAt is when an entry's headers came, from its start: the timings
+// before receive. A WebPageTest entry starts when its request was sent, so
+// only send and wait come after its start.
+func headersAt(e harEntry, wpt bool) float64 {
+	steps := []float64{e.Timings.Blocked, e.Timings.DNS, e.Timings.Connect, e.Timings.Send, e.Timings.Wait}
+	if wpt {
+		steps = steps[3:]
 	}
-	r.Respond(e.Response.Status, h, math.Min(headersAt, r.TTFBMs))
-	r.TotalMs = math.Max(e.Time, r.Chunks[len(r.Chunks)-1].T)
-	r.EndMs = r.TotalMs
-	r.Done = true
-	r.Verdict = record.Explain(r)
-	r.Loaded = &record.Loaded{Format: "har", Tool: tool}
-	return r, ""
+	at := 0.0
+	for _, v := range steps {
+		at += math.Max(0, v) // ssl is part of connect in HAR
+	}
+	return at
 }

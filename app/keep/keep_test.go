@@ -108,7 +108,23 @@ func TestBadFilesAreRefusedWithOneSentence(t *testing.T) {
 		{"unknown record version", session(t, func(m map[string]any) { run0(m)["version"] = 9 }), "has record version 9"},
 		{"a HAR without entries", []byte(`{"log": {"version": "1.2", "entries": []}}`), "This HAR has no entries"},
 		{"a DevTools HAR", []byte(`{"log": {"version": "1.2", "creator": {"name": "WebInspector"}, "entries": [{"startedDateTime": "2026-11-25T13:17:25.123Z", "request": {"method": "GET", "url": "http://x/"}, "response": {"status": 200}, "timings": {"wait": 5, "receive": 3}}]}}`),
-			"This HAR has 1 entries and none can be drawn: no _chunks: this HAR has no per-chunk data for it. Chrome DevTools' own HAR export never has any"},
+			"This HAR has 1 entry and none can be drawn: Chrome DevTools' HAR export has no per-read timings (_chunks)"},
+		{"a Firefox HAR", har(`{"name": "Firefox", "version": "133.0"}`), "none can be drawn: Firefox's HAR export has no per-read timings (_chunks)"},
+		{"a WebPageTest 2.x HAR", har(`{"name": "WebPagetest", "version": "2.19"}`), "none can be drawn: WebPagetest 2.19 wrote no per-read timings (_chunks) in this HAR"},
+		{"a mitmproxy HAR", har(`{"name": "mitmproxy", "version": "11.0.0"}`), "none can be drawn: mitmproxy 11.0.0's HAR has no per-read timings (_chunks)"},
+		{"a HAR of no creator", har(`{}`), "this HAR (its creator unnamed) has no per-read timings (_chunks)"},
+		{"a DevTools-protocol log", []byte(`[{"method": "Network.requestWillBeSent", "params": {"requestId": "1"}}, {"method": "Network.dataReceived", "params": {}}]`),
+			"This file is a DevTools-protocol log (Network.requestWillBeSent events, as Puppeteer, chromedriver's performance log or Browsertime record them): convert it with chrome-har"},
+		{"a chromedriver performance log", []byte(`[{"level": "INFO", "message": "{\"message\":{\"method\":\"Network.responseReceived\",\"params\":{}},\"webview\":\"x\"}", "timestamp": 1}]`),
+			"This file is a DevTools-protocol log (Network.responseReceived events"},
+		{"a Chrome performance trace", []byte(`{"traceEvents": [{"ph": "X", "ts": 1, "name": "x"}]}`), "This file is a Chrome performance trace"},
+		{"a bare trace event list", []byte(`[{"ph": "X", "ts": 1, "cat": "devtools.timeline", "name": "x"}]`), "This file is a Chrome performance trace"},
+		{"a pcap", []byte("\xd4\xc3\xb2\xa1\x02\x00\x04\x00"), "This file is a packet capture (pcap or pcapng)"},
+		{"an HTML page", []byte("<!DOCTYPE html><html><body>hi</body></html>"), "This file is an HTML page, not a recording of a response"},
+		{"a curl trace without times", []byte("== Info: Connected to x\n=> Send header, 3 bytes (0x3)\n0000: GET\n"), "record it again with --trace-time"},
+		{"a NetLog of nothing", []byte(`{"constants": {"logEventTypes": {"REQUEST_ALIVE": 1}, "logSourceType": {"URL_REQUEST": 1}, "logEventPhase": {"PHASE_BEGIN": 1, "PHASE_END": 2}}, "events": []}`),
+			"This Chrome NetLog has nothing to draw: it holds no URL request that got a response."},
+		{"a NetLog cut in its constants", []byte(`{"constants": {"logEventTypes": {"REQUEST_ALIVE": 1}, "logSourceT`), "This Chrome NetLog's constants cannot be read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Decode(tc.data)
@@ -308,7 +324,7 @@ func TestHARRoundTripKeepsTheRecords(t *testing.T) {
 // one (testdata/chrome-har.har, by hand from its source: _chunks ts in ms
 // from the page's start) gives one lane per entry with chunks, each read at
 // ts minus the entry's own start; entries without chunks are listed with
-// the reason.
+// the reason; an entry without a body (the 304) is a lane with no body.
 func TestHARFromOtherToolsDrawsTheirChunks(t *testing.T) {
 	data, err := os.ReadFile("../../e2e/testdata/chrome-har.har")
 	if err != nil {
@@ -318,8 +334,11 @@ func TestHARFromOtherToolsDrawsTheirChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Runs) != 2 || len(got.Skipped) != 1 || !strings.Contains(got.Skipped[0].Reason, "Chrome DevTools' own HAR export") {
-		t.Fatalf("%d runs, skipped %+v; want 2 and the one without _chunks", len(got.Runs), got.Skipped)
+	if len(got.Runs) != 3 || len(got.Skipped) != 0 {
+		t.Fatalf("%d runs, skipped %+v; want 3 (the 304 a lane with no body), none skipped", len(got.Runs), got.Skipped)
+	}
+	if r := got.Runs[2]; r.Status != 304 || len(r.Chunks) != 0 || r.Verdict.Kind != record.KindNoBody || r.HeadersMs != 19.2 || r.Hop != "" {
+		t.Errorf("the 304: status %d, %d reads, verdict %s, headers %v ms, hop %q; want 304, none, no-body, 19.2 (send + wait), no label of its own", r.Status, len(r.Chunks), r.Verdict.Kind, r.HeadersMs, r.Hop)
 	}
 	r := got.Runs[1] // starts 500 ms after the page; chunks at ts 700, 1700, 2700
 	var times []float64
@@ -550,5 +569,61 @@ func TestHARExportSaysWhatHappened(t *testing.T) {
 	}
 	if b.Response.HTTPVersion != "unknown" {
 		t.Errorf("without Resource Timing: %s; want unknown", b.Response.HTTPVersion)
+	}
+}
+
+// har is a one-entry HAR without _chunks by the given creator.
+func har(creator string) []byte {
+	return []byte(`{"log": {"version": "1.2", "creator": ` + creator + `, "entries": [{"startedDateTime": "2026-11-25T13:17:25.123Z", "request": {"method": "GET", "url": "http://x/"}, "response": {"status": 200, "content": {"size": 10}}, "timings": {"wait": 5, "receive": 3}}]}}`)
+}
+
+// TestHARSaysWhatEachWriterMeans: WebPageTest's _chunks count bytes as
+// they came (encoded) from when the request was sent (after DNS, connect
+// and TLS); chrome-har's count decoded bytes from the request's start. A
+// WebPageTest lane says so in its label and its headers come send + wait
+// after its start; a chrome-har lane is labelled by its URL alone. An
+// entry with a body but no _chunks in a file that has them is listed with
+// its reason, and a redirect is a lane with no body.
+func TestHARSaysWhatEachWriterMeans(t *testing.T) {
+	entry := func(url string, status int, size int64, chunks string) string {
+		return `{"startedDateTime": "2026-11-25T10:00:00.100Z", "pageref": "page_1", "time": 400,
+			"request": {"method": "GET", "url": "` + url + `"},
+			"response": {"status": ` + strconv.Itoa(status) + `, "redirectURL": "", "content": {"size": ` + strconv.FormatInt(size, 10) + `}, "bodySize": ` + strconv.FormatInt(size, 10) + `,
+				"headers": [{"name": "Content-Encoding", "value": "gzip"}]},
+			"timings": {"blocked": 5, "dns": 10, "connect": 20, "ssl": 15, "send": 1, "wait": 50, "receive": 300}` + chunks + `}`
+	}
+	file := func(creator string) []byte {
+		return []byte(`{"log": {"version": "1.2", "creator": ` + creator + `,
+			"pages": [{"id": "page_1", "startedDateTime": "2026-11-25T10:00:00.000Z", "title": "t", "pageTimings": {}}],
+			"entries": [` + entry("https://example.test/big.js", 200, 5000, `, "_chunks": [{"ts": 200, "bytes": 1000}, {"ts": 400, "bytes": 700}]`) + `,
+				` + entry("https://example.test/old", 301, 0, "") + `,
+				` + entry("https://example.test/lost.css", 200, 900, "") + `]}}`)
+	}
+	for _, tc := range []struct {
+		name, creator, label, tool string
+		headers                    float64
+	}{
+		{"WebPageTest", `{"name": "WebPagetest", "version": "21.07"}`, "example.test/big.js · encoded bytes", "encoded", 51},
+		{"chrome-har", `{"name": "chrome-har", "version": "1.3.1"}`, "example.test/big.js", "", 86},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := Decode(file(tc.creator))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Runs) != 2 || len(l.Skipped) != 1 || !strings.Contains(l.Skipped[0].Reason, "no _chunks, though its response has a body (900 bytes)") {
+				t.Fatalf("%d runs, skipped %+v; want the entry and the redirect, and lost.css listed with its reason", len(l.Runs), l.Skipped)
+			}
+			r := l.Runs[0]
+			if r.Label() != tc.label || r.HeadersMs != tc.headers || r.Bytes != 1700 {
+				t.Errorf("label %q, headers %v ms, %d bytes; want %q, %v, 1700", r.Label(), r.HeadersMs, r.Bytes, tc.label, tc.headers)
+			}
+			if tc.tool != "" && !strings.Contains(r.Loaded.Tool, tc.tool) {
+				t.Errorf("tool %q; want it to say %q", r.Loaded.Tool, tc.tool)
+			}
+			if red := l.Runs[1]; red.Status != 301 || len(red.Chunks) != 0 || red.Verdict.Kind != record.KindNoBody {
+				t.Errorf("redirect: status %d, %d reads, verdict %s; want 301, none, no-body", red.Status, len(red.Chunks), red.Verdict.Kind)
+			}
+		})
 	}
 }

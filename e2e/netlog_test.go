@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"chunkscope/app/keep"
+	"chunkscope/app/record"
+	"chunkscope/internal/harness"
+)
+
+// TestNetLogOfLiveRunsReadsTheSameBody records a NetLog of chunkscope's
+// own streamed and gzip-streamed runs with Chromium's own recorder
+// (--log-net-log, capture mode Everything), in the very browser that reads
+// them live, and loads it: each run's request is a run of the NetLog whose
+// decoded bytes are the live run's, whose reads are as many as the live
+// reader's or fewer (the network layer's reads; the page's reader may split
+// one across two read() calls, never merge two into less), and whose wire
+// lane — the socket's bytes, parsed by the probe's parser — has the chunks
+// the wire probe saw of the same request. CHUNKSCOPE_NETLOG_KEEP=DIR keeps
+// the NetLog there (how app/keep/testdata/netlog's fixtures were made).
+func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
+	binaryAndBrowser(t)
+	dir := t.TempDir()
+	if keepDir := os.Getenv("CHUNKSCOPE_NETLOG_KEEP"); keepDir != "" {
+		dir = keepDir
+	}
+	file := filepath.Join(dir, "live.json")
+	profile := t.TempDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(os.Getenv("CHUNKSCOPE_CHROME")),
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1400, 1000),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("log-net-log", file),
+		chromedp.Flag("net-log-capture-mode", "Everything"),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	ctx, cancelT := context.WithTimeout(browser, 90*time.Second)
+	defer cancelT()
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/?compare=streaming,gzip-streaming&rows=20&delay=50ms&wire=1&autorun=1")); err != nil {
+		t.Fatal(err)
+	}
+	live, err := harness.WaitRuns(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelT()
+	cancelBrowser() // closes Chromium, which ends the NetLog
+	cancelAlloc()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := keep.DecodeNetLog(data)
+	if err != nil {
+		t.Fatalf("DecodeNetLog: %v", err)
+	}
+	for _, r := range live {
+		t.Run(r.Scenario, func(t *testing.T) {
+			var got *record.Run
+			for _, n := range l.Runs {
+				if strings.HasSuffix(n.URL, r.URL) {
+					got = n
+				}
+			}
+			if got == nil {
+				t.Fatalf("no run of the NetLog has the URL %s", r.URL)
+			}
+			if got.Bytes != r.Bytes || got.Status != r.Status {
+				t.Errorf("NetLog: %d bytes, status %d; live: %d bytes, status %d", got.Bytes, got.Status, r.Bytes, r.Status)
+			}
+			if len(got.Chunks) == 0 || len(got.Chunks) > len(r.Chunks) {
+				t.Errorf("NetLog: %d reads; live: %d reads (want 1 to as many)", len(got.Chunks), len(r.Chunks))
+			}
+			t.Logf("%s: NetLog %d reads over %.0f ms, live %d reads over %.0f ms", r.Scenario, len(got.Chunks), got.Spread(), len(r.Chunks), r.Spread())
+			if got.Wire == nil || r.Wire == nil {
+				t.Fatalf("wire lanes: NetLog %v, live probe %v; want both", got.Wire != nil, r.Wire != nil)
+			}
+			if got.Wire.Framing != r.Wire.Framing || got.Wire.Chunks != r.Wire.Chunks || got.Wire.BodyBytes != r.Wire.BodyBytes || !got.Wire.Complete {
+				t.Errorf("NetLog wire: %s, %d chunks, %d bytes, complete %v; probe: %s, %d chunks, %d bytes",
+					got.Wire.Framing, got.Wire.Chunks, got.Wire.BodyBytes, got.Wire.Complete, r.Wire.Framing, r.Wire.Chunks, r.Wire.BodyBytes)
+			}
+		})
+	}
+}
