@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"path"
 	"slices"
 	"strconv"
@@ -324,7 +323,7 @@ func requestRows(all, view []*record.Run) []requestRow {
 	for _, r := range view {
 		drawn[r.ID] = true
 	}
-	starts := pageStartsOf(all)
+	at, starts := startsOf(all)
 	rows := make([]requestRow, len(all))
 	for i, r := range all {
 		u := name(r)
@@ -338,8 +337,8 @@ func requestRows(all, view []*record.Run) []requestRow {
 		if len(r.Chunks) > 0 {
 			row.TTFBMs = r.TTFBMs
 		}
-		if t, ok := scene.StartEpochMs(r); ok && starts[i] > 0 {
-			row.StartMs = t - starts[i]
+		if at[i] > 0 && starts[i] > 0 {
+			row.StartMs = at[i] - starts[i]
 		}
 		if r.Loaded != nil {
 			row.From = r.Loaded.From
@@ -354,30 +353,34 @@ func requestRows(all, view []*record.Run) []requestRow {
 // every word of filter (any case), sorted by a column, and numbers them.
 func filterRows(all []requestRow, filter, by string, desc bool) []requestRow {
 	words := strings.Fields(strings.ToLower(filter))
-	out := make([]requestRow, 0, len(all))
+	keep := make([]int, 0, len(all))
 next:
-	for _, r := range all {
+	for i := range all {
 		for _, w := range words {
-			if !strings.Contains(r.hay, w) {
+			if !strings.Contains(all[i].hay, w) {
 				continue next
 			}
 		}
-		out = append(out, r)
+		keep = append(keep, i)
 	}
-	slices.SortStableFunc(out, func(a, b requestRow) int {
-		c := compareBy(a, b, by)
+	// Indices are sorted, not the rows: moving a thousand structs of
+	// strings costs the wasm more than comparing them.
+	slices.SortStableFunc(keep, func(a, b int) int {
+		c := compareBy(&all[a], &all[b], by)
 		if desc {
 			c = -c
 		}
 		return c
 	})
-	for i := range out {
+	out := make([]requestRow, len(keep))
+	for i, k := range keep {
+		out[i] = all[k]
 		out[i].Index = i
 	}
 	return out
 }
 
-func compareBy(a, b requestRow, by string) int {
+func compareBy(a, b *requestRow, by string) int {
 	switch by {
 	case "url":
 		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path))
@@ -398,18 +401,21 @@ func compareBy(a, b requestRow, by string) int {
 // splitURL is a URL's host and the rest (path and query), as the list
 // reads it; a path of this server has no host.
 func splitURL(raw string) (host, rest string) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	i := strings.Index(raw, "://")
+	if i < 0 {
 		return "", raw
 	}
-	rest = u.EscapedPath()
-	if rest == "" {
-		rest = "/"
+	host, rest = raw[i+3:], "/"
+	if j := strings.IndexAny(host, "/?#"); j >= 0 {
+		host, rest = host[:j], host[j:]
+		if rest[0] != '/' {
+			rest = "/" + rest
+		}
 	}
-	if u.RawQuery != "" {
-		rest += "?" + u.RawQuery
+	if k := strings.LastIndexByte(host, '@'); k >= 0 {
+		host = host[k+1:] // never a password in a list
 	}
-	return u.Host, rest
+	return host, strings.SplitN(rest, "#", 2)[0]
 }
 
 // resourceType names what a response is, as a browser's network panel
@@ -465,16 +471,27 @@ func resourceType(mime, p string) string {
 // page's own runs another (its earliest run); 0 when none of a page's runs
 // says when it started.
 func pageStartsOf(all []*record.Run) []float64 {
+	_, starts := startsOf(all)
+	return starts
+}
+
+// startsOf is each run's own start (0: unknown) and its page's first
+// request (pageStartsOf), in ms since the epoch.
+func startsOf(all []*record.Run) (at, starts []float64) {
 	first := map[string]float64{}
 	keys := make([]string, len(all))
+	at = make([]float64, len(all))
 	for i, r := range all {
 		k := ""
 		if r.Loaded != nil {
 			k = r.Loaded.From + "\x00" + r.Loaded.At
 		}
 		keys[i] = k
-		if t, ok := scene.StartEpochMs(r); ok && (first[k] == 0 || t < first[k]) {
-			first[k] = t
+		if t, ok := scene.StartEpochMs(r); ok {
+			at[i] = t
+			if first[k] == 0 || t < first[k] {
+				first[k] = t
+			}
 		}
 	}
 	for k, t := range pageBegan {
@@ -482,11 +499,11 @@ func pageStartsOf(all []*record.Run) []float64 {
 			first[k] = t
 		}
 	}
-	out := make([]float64, len(all))
+	starts = make([]float64, len(all))
 	for i, k := range keys {
-		out[i] = first[k]
+		starts[i] = first[k]
 	}
-	return out
+	return at, starts
 }
 
 // pageBegan is, for each loaded file (its Loaded.From and At), when its

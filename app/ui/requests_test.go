@@ -93,3 +93,19 @@ func TestPageStartsCountTheFilesFirstRequest(t *testing.T) {
 		t.Errorf("starts %v, %v, %v; want 100 and 2300 after the file's first request, 0 for this page's run", rows[0].StartMs, rows[2].StartMs, rows[4].StartMs)
 	}
 }
+
+// TestSplitURL: a row reads a URL as its host and the rest; no password
+// shows, a fragment is not the server's.
+func TestSplitURL(t *testing.T) {
+	for _, tc := range []struct{ raw, host, rest string }{
+		{"https://shop.example.test/a/b.css?v=1", "shop.example.test", "/a/b.css?v=1"},
+		{"https://shop.example.test", "shop.example.test", "/"},
+		{"http://127.0.0.1:8000?x=1#top", "127.0.0.1:8000", "/?x=1"},
+		{"https://user:secret@cdn.example.test/img.png", "cdn.example.test", "/img.png"},
+		{"/csv/streaming?rows=3", "", "/csv/streaming?rows=3"},
+	} {
+		if host, rest := splitURL(tc.raw); host != tc.host || rest != tc.rest {
+			t.Errorf("splitURL(%q) = %q, %q; want %q, %q", tc.raw, host, rest, tc.host, tc.rest)
+		}
+	}
+}
