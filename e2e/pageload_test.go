@@ -195,7 +195,7 @@ func TestPageLoadIsNavigable(t *testing.T) {
 
 			// Page time: each lane from its request's start on the page.
 			eval[bool](t, ctx, `(document.getElementById("requests-page-time").click(), true)`)
-			waitFor(t, ctx, "page-time alignment", `window.chunkscope.scene().options.Align === "page"`)
+			waitFor(t, ctx, "page-time alignment", `window.chunkscope.scene().options.Align === "page" && document.getElementById("align").value === "page"`)
 			s := liveScene(t, ctx)
 			axis := ""
 			for _, p := range s.Scene.Prims {

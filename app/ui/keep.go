@@ -288,7 +288,7 @@ func (p *Page) addLoaded(l keep.Loaded, name string, began time.Time) error {
 	if !began.IsZero() {
 		pageBegan[name+"\x00"+now] = float64(began.UnixMicro()) / 1000
 	}
-	if empty && l.View != nil && (l.View.Align == scene.AlignStart || l.View.Align == scene.AlignFirstByte) {
+	if empty && l.View != nil && (l.View.Align == scene.AlignStart || l.View.Align == scene.AlignFirstByte || l.View.Align == scene.AlignPage) {
 		p.align = l.View.Align
 	}
 	p.keepAdded, p.keepErr, p.skipped = n, "", l.Skipped[:min(len(l.Skipped), shownSkipped)]
