@@ -24,6 +24,7 @@ type listRow struct {
 	Type    string
 	Status  int
 	Bytes   int64
+	Encoded bool
 	TTFBMs  float64
 	Reads   int
 	StartMs float64
@@ -138,6 +139,9 @@ func TestPageLoadIsNavigable(t *testing.T) {
 			rows := listRows(t, ctx)
 			if len(rows) != 1 || rows[0].URL != exportURL || rows[0].Reads != 40 || rows[0].Type != "text" {
 				t.Fatalf("filter export.csv: %+v; want the one export, 40 reads, text", rows)
+			}
+			if wpt := strings.Contains(tc.file, "webpagetest"); rows[0].Encoded != wpt {
+				t.Errorf("the export's bytes are encoded: %v; want %v (WebPageTest counts the network's bytes, chrome-har the body's)", rows[0].Encoded, wpt)
 			}
 			if shown := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#requests-table tbody tr")).map(tr => tr.title || tr.cells[2].title)`); !slices.Equal(shown, []string{exportURL}) {
 				t.Errorf("the table shows %v; want the export alone", shown)

@@ -45,6 +45,7 @@ type requestRow struct {
 	MIME    string  `json:"mime"`
 	Status  int     `json:"status"`
 	Bytes   int64   `json:"bytes"`
+	Encoded bool    `json:"encoded"` // bytes as they came off the network (WebPageTest's), not decoded
 	TTFBMs  float64 `json:"ttfbMs"`  // -1: no body byte
 	Reads   int     `json:"reads"`   // pieces of the body read
 	StartMs float64 `json:"startMs"` // on its page's time (since the page's first request); -1 unknown
@@ -60,7 +61,7 @@ var requestColumns = []struct{ key, head, title string }{
 	{"url", "URL", "host and path; the whole URL is the cell's title"},
 	{"type", "type", "from the response's MIME type, else the path's extension"},
 	{"status", "status", ""},
-	{"size", "size", "body bytes read"},
+	{"size", "size", "body bytes read (a WebPageTest file's: as they came off the network, encoded; each cell says)"},
 	{"ttfb", "TTFB", "the first body byte, from the request's start"},
 	{"reads", "reads", "pieces of the body read"},
 }
@@ -273,7 +274,7 @@ func (l *requests) Render() app.UI {
 						),
 						app.Td().Title(r.MIME).Text(r.Type),
 						app.Td().Class("num").Text(statusText(r.Status)),
-						app.Td().Class("num").Text(record.Size(r.Bytes)),
+						app.Td().Class("num").Title(sizeNote(r.Encoded)).Text(record.Size(r.Bytes)),
 						app.Td().Class("num").Text(msOr(r.TTFBMs, r.TTFBMs >= 0)),
 						app.Td().Class("num").Text(strconv.Itoa(r.Reads)),
 					)
@@ -281,6 +282,15 @@ func (l *requests) Render() app.UI {
 			),
 		)),
 	)
+}
+
+// sizeNote says what a size counts: WebPageTest's _chunks count the
+// bytes that came off the network (encoded), the others the body.
+func sizeNote(encoded bool) string {
+	if encoded {
+		return "bytes as they came off the network (encoded): WebPageTest counts them so"
+	}
+	return "body bytes, decoded"
 }
 
 func statusText(s int) string {
@@ -342,6 +352,7 @@ func requestRows(all, view []*record.Run) []requestRow {
 		}
 		if r.Loaded != nil {
 			row.From = r.Loaded.From
+			row.Encoded = strings.HasPrefix(strings.ToLower(r.Loaded.Tool), "webpagetest")
 		}
 		row.hay = strings.ToLower(u + " " + row.Type + " " + mime + " " + strconv.Itoa(r.Status))
 		rows[i] = row
