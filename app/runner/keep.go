@@ -62,3 +62,35 @@ func (s *Store) addNew(r *record.Run) {
 	s.runs = append(s.runs, b)
 	s.ids = append(s.ids, r.ID)
 }
+
+// Choose puts a stored run (a row of the request list) into the view as a
+// lane. The view draws at most MaxLanes: when it is full, the lane that has
+// been in it longest (the first) leaves it for the chosen one, and is
+// returned; it stays in runs() and in the list. A run already in the view
+// changes nothing.
+func (rn *Runner) Choose(id string) (left *record.Run, err error) {
+	if rn.inView(id) {
+		return nil, nil
+	}
+	if rn.Running {
+		return nil, fmt.Errorf("Runs are still being read: wait for them, or press Stop, before choosing another lane.")
+	}
+	var chosen *record.Run
+	for _, r := range rn.store.all {
+		if r.ID == id {
+			chosen = r
+			break
+		}
+	}
+	if chosen == nil {
+		return nil, fmt.Errorf("There is no run %q in this page.", id)
+	}
+	if len(rn.View) >= MaxLanes {
+		left = rn.View[0]
+		rn.View = append(rn.View[:0:0], rn.View[1:]...)
+	}
+	rn.View = append(rn.View, chosen)
+	rn.Version++
+	rn.draw()
+	return left, nil
+}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"chunkscope/app/chart"
 	"chunkscope/app/record"
@@ -107,12 +108,21 @@ type Lane struct {
 const (
 	AlignStart     = "start"      // every lane from its request's start
 	AlignFirstByte = "first-byte" // every lane from its own first byte
+	// AlignPage puts every lane where its request started on its page's
+	// time: from the page's first request (Options.PageStartMs), as a
+	// waterfall does, rather than each from its own start.
+	AlignPage = "page"
 )
 
 // Options shape a scene.
 type Options struct {
 	Width float64 // CSS pixels available
-	Align string  // AlignStart (default) or AlignFirstByte
+	Align string  // AlignStart (default), AlignFirstByte or AlignPage
+	// PageStartMs is, with AlignPage, each lane's page's first request
+	// (ms since the Unix epoch, in lane order): a lane starts at its own
+	// request's start (StartEpochMs) after it. A lane without one, or
+	// whose run has no start, is drawn from its own start.
+	PageStartMs []float64 `json:"pageStartMs,omitempty"`
 	// Zoom, above 1, scales the whole drawing for a projector (Scene.Zoom);
 	// 0 keeps today's scene.
 	Zoom float64 `json:",omitempty"`
@@ -229,6 +239,36 @@ func Shift(r *record.Run, align string) float64 {
 	return 0
 }
 
+// StartEpochMs is when r's request left, in ms since the Unix epoch: its
+// t = 0 (t0EpochMs), or, without it (a loaded HAR entry, a wire-only
+// run), its startedAt; false when neither says.
+func StartEpochMs(r *record.Run) (float64, bool) {
+	if r.T0EpochMs > 0 {
+		return r.T0EpochMs, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, r.StartedAt)
+	if err != nil {
+		return 0, false
+	}
+	return float64(t.UnixMicro()) / 1000, true
+}
+
+// laneShift is lane i's shift in o's align mode: Shift's, or with
+// AlignPage minus its start on its page's time.
+func (o Options) laneShift(i int, r *record.Run) float64 {
+	if o.Align != AlignPage {
+		return Shift(r, o.Align)
+	}
+	if i >= len(o.PageStartMs) || o.PageStartMs[i] <= 0 {
+		return 0
+	}
+	t, ok := StartEpochMs(r)
+	if !ok || t < o.PageStartMs[i] {
+		return 0
+	}
+	return -(t - o.PageStartMs[i])
+}
+
 // Build lays out the lanes.
 func Build(lanes []Lane, o Options) Scene {
 	cols := o.columns()
@@ -236,7 +276,7 @@ func Build(lanes []Lane, o Options) Scene {
 	for i, l := range lanes {
 		// Talk mode's compact chart has no room for the send log's lane
 		// and plot: a speaker shows them in the explorer.
-		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: Shift(l.Run, o.Align), Sent: !o.Compact}
+		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: o.laneShift(i, l.Run), Sent: !o.Compact}
 	}
 	return Lay(chart.Build(cl, cols), lanes, o)
 }
@@ -357,13 +397,19 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		s.text(muted, Normal, Center, x, axisY+16, label)
 	}
 	axisText := "time since the request was sent →"
-	if o.Align == AlignFirstByte {
+	switch o.Align {
+	case AlignFirstByte:
 		axisText = "time since each run's first byte (its headers when it has no body) →"
+	case AlignPage:
+		axisText = "page time: since the page's first request; each lane starts where its request did →"
 	}
 	if o.Compact {
 		axisText = "time since the request →"
-		if o.Align == AlignFirstByte {
+		switch o.Align {
+		case AlignFirstByte:
 			axisText = "time from each first byte →"
+		case AlignPage:
+			axisText = "page time →"
 		}
 	}
 	if m.axisText > 0 {
@@ -470,7 +516,9 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		if l.Wire || l.Sent {
 			continue
 		}
-		run := lanes[laneRun(b.Lanes, i)].Run
+		li := laneRun(b.Lanes, i)
+		run := lanes[li].Run
+		shift := o.laneShift(li, run)
 		// A paced reader's stop and its read again: a dashed line across
 		// the lane and a word beside it, where no tick is (it read nothing).
 		for _, ev := range []struct {
@@ -490,18 +538,18 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		}
 		switch {
 		case !math.IsNaN(l.TTFB):
-			s.marker(l.Color, xOf(l.TTFB), top, x0, x0+cols, labelY, "first byte "+FormatTime(l.TTFB+Shift(run, o.Align), 10))
+			s.marker(l.Color, xOf(l.TTFB), top, x0, x0+cols, labelY, "first byte "+FormatTime(l.TTFB+shift, 10))
 		case !math.IsNaN(l.Headers):
 			// No body (HEAD, 204, 304, a refusal): the headers' arrival is
 			// all there is to mark.
-			what := "headers after " + FormatTime(l.Headers+Shift(run, o.Align), 10)
+			what := "headers after " + FormatTime(l.Headers+shift, 10)
 			noBody := " — no body"
 			if o.Compact {
-				what, noBody = "headers "+FormatTime(l.Headers+Shift(run, o.Align), 10), ", no body"
+				what, noBody = "headers "+FormatTime(l.Headers+shift, 10), ", no body"
 			}
 			switch {
 			case run.Status < 200 || run.Status > 299:
-				what = strconv.Itoa(run.Status) + " after " + FormatTime(l.Headers+Shift(run, o.Align), 10)
+				what = strconv.Itoa(run.Status) + " after " + FormatTime(l.Headers+shift, 10)
 			case run.Done:
 				what += noBody
 			}

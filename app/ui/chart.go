@@ -60,6 +60,9 @@ func (c *chart) Render() app.UI {
 func paintChart(runs []*record.Run, align string, n *note) {
 	canvas := browser.Canvas{ID: chartID}
 	o := scene.Options{Width: canvas.Width(), Align: align}
+	if align == scene.AlignPage {
+		o.PageStartMs = pageStarts(runs) // requests.go
+	}
 	sc := scene.Build(scene.Lanes(runs), o)
 	if n != nil {
 		keep.Notes(&sc, n.Speed, n.Gaps)

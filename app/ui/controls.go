@@ -134,8 +134,9 @@ func (c *controls) Render() app.UI {
 			app.Label().Body(
 				app.Span().Text("align lanes at"),
 				app.Select().ID("align").Body(
-					app.Option().Value(scene.AlignStart).Text("request start").Selected(c.Ialign != scene.AlignFirstByte),
+					app.Option().Value(scene.AlignStart).Text("request start").Selected(c.Ialign != scene.AlignFirstByte && c.Ialign != scene.AlignPage),
 					app.Option().Value(scene.AlignFirstByte).Text("first byte").Selected(c.Ialign == scene.AlignFirstByte),
+					app.Option().Value(scene.AlignPage).Text("page time").Selected(c.Ialign == scene.AlignPage), // each lane where its request started on its page (requests.go)
 				).OnChange(c.onAlign),
 			),
 		),

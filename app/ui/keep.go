@@ -13,6 +13,7 @@ import (
 	"chunkscope/app/browser"
 	"chunkscope/app/keep"
 	"chunkscope/app/record"
+	"chunkscope/app/runner"
 	"chunkscope/app/scene"
 )
 
@@ -132,6 +133,9 @@ func (p *Page) keepAction(ctx app.Context, do act) bool {
 		}
 	case opReplayClose:
 		p.stopReplay()
+	case opChoose:
+		err = p.choose(do.Arg)
+		p.writeURL(ctx)
 	default:
 		return false
 	}
@@ -238,9 +242,13 @@ func (p *Page) load(ctx app.Context, data []byte, name string, size int, atLeast
 	default:
 		l, err = keep.Decode(data)
 	}
+	var began time.Time // a page load's first request, for page time
+	if err == nil && l.Kind == "har" {
+		began, _ = keep.HARPageStart(data)
+	}
 	return onUI(ctx, func() (int, error) {
 		if err == nil {
-			err = p.addLoaded(l, name)
+			err = p.addLoaded(l, name, began)
 		}
 		if err != nil {
 			p.keepErr = err.Error()
@@ -256,7 +264,9 @@ func (p *Page) load(ctx app.Context, data []byte, name string, size int, atLeast
 const shownSkipped = 20
 
 // addLoaded puts a decoded file's runs into the view, marked as loaded.
-func (p *Page) addLoaded(l keep.Loaded, name string) error {
+// began, when known, is when the file's page load began (its first
+// request, which may be an entry that is not drawn).
+func (p *Page) addLoaded(l keep.Loaded, name string, began time.Time) error {
 	if p.runs.Running {
 		return errors.New("Runs are still being read: wait for them, or press Stop, before loading a file.")
 	}
@@ -274,13 +284,17 @@ func (p *Page) addLoaded(l keep.Loaded, name string) error {
 		return err
 	}
 	p.stopReplay()
-	if empty && l.View != nil && (l.View.Align == scene.AlignStart || l.View.Align == scene.AlignFirstByte) {
+	requestNote = ""
+	if !began.IsZero() {
+		pageBegan[name+"\x00"+now] = float64(began.UnixMicro()) / 1000
+	}
+	if empty && l.View != nil && (l.View.Align == scene.AlignStart || l.View.Align == scene.AlignFirstByte || l.View.Align == scene.AlignPage) {
 		p.align = l.View.Align
 	}
 	p.keepAdded, p.keepErr, p.skipped = n, "", l.Skipped[:min(len(l.Skipped), shownSkipped)]
 	p.keepNote = fmt.Sprintf("Loaded %s from %s.", record.Plural(n, "run"), name)
 	if rest := len(l.Runs) - n; rest > 0 {
-		p.keepNote += fmt.Sprintf(" %s did not fit in the view (at most 8): pick them from the earlier runs below.", record.Plural(rest, "more run"))
+		p.keepNote += fmt.Sprintf(" %s did not fit in the view (at most %d lanes are drawn): find them in the request list below, and tick one to draw it.", record.Plural(rest, "more run"), runner.MaxLanes)
 	}
 	switch n := len(l.Skipped); {
 	case n > shownSkipped:
@@ -461,6 +475,7 @@ func (p *Page) nudgeSpeed(d int) {
 // exposeKeep installs window.chunkscope.load and export, and takes the
 // files picked or dropped.
 func (p *Page) exposeKeep(ctx app.Context) {
+	defer p.exposeRequests(ctx)
 	browser.ExposeKeep(browser.Keep{
 		Load: func(data []byte, name string, size int, atLeast bool) (int, error) {
 			return p.load(ctx, data, name, size, atLeast)

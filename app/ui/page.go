@@ -301,6 +301,9 @@ func (p *Page) Render() app.UI {
 			app.If(!isChain && len(lanes) > 0 && len(lanes) <= headlineLanes, headline(lanes)),
 			newChart().Runs(p.shownRuns()).Align(p.align).Note(p.replayNote()),
 		),
+		// A page load's requests, when more runs than fit as lanes were
+		// loaded: right under the lanes they choose (requests.go).
+		p.requestList(),
 		// Keeping and replaying act on the view: under the chart, so they
 		// never push it down.
 		app.Div().Class("tools").Body(
