@@ -35,7 +35,7 @@ func parseHeaderLines(text string) ([]headerLine, error) {
 		marked := strings.HasPrefix(line, "!")
 		name, value, ok := strings.Cut(strings.TrimPrefix(line, "!"), ":")
 		if !ok {
-			return nil, fmt.Errorf("header: %q is not Name: value", clip(line))
+			return nil, fmt.Errorf("header: %q is not Name: value", headerWord(line))
 		}
 		value = strings.TrimSpace(value)
 		canon, err := wire.CheckHeader(name, value)
@@ -58,9 +58,9 @@ func parseHeaderLines(text string) ([]headerLine, error) {
 	return out, nil
 }
 
-// clip is what a refusal quotes of a line: its first word, at most 20
+// headerWord is what a refusal quotes of a line: its first word, at most 20
 // bytes, never the value after it (a secret, perhaps).
-func clip(s string) string {
+func headerWord(s string) string {
 	w := s
 	if i := strings.IndexAny(w, " \t="); i >= 0 {
 		w = w[:i]
