@@ -42,9 +42,9 @@ func (k *keepbar) Render() app.UI {
 				Title("Download the view's runs and settings as one JSON file").OnClick(k.send(opSaveView, "")),
 			// The input is read by web/keep.js (its change event): the
 			// file's text goes to Go in one piece.
-			app.Label().ID("load-label").Class("file").Title("Load a saved view or a HAR with _chunks; or drop the file anywhere on the page").Body(
+			app.Label().ID("load-label").Class("file").Title("Load a saved view, a HAR with _chunks, a Chrome NetLog or a curl trace (--trace-ascii with --trace-time); or drop the file anywhere on the page").Body(
 				app.Span().Text("Load…"),
-				app.Input().ID("keep-file").Type("file").Accept(".json,.har,application/json"),
+				app.Input().ID("keep-file").Type("file").Accept(".json,.har,.txt,.log,.trace,application/json,text/plain"),
 			),
 			app.Span().Class("sep").Text("export"),
 			app.Button().ID("export-har").Text("HAR").Disabled(empty).Title("HAR 1.2 with _chunks, and each full record in _chunkscope").OnClick(k.send(opExport, "har")),
