@@ -28,6 +28,9 @@ type Talk struct {
 
 	deck     talk.Deck
 	deckName string
+	fileName string // the file the deck came from (deckName "file")
+	recName  string // the file the recording came from, "" for the shipped one
+	offline  bool   // the server did not answer (web/talkstore.js's probe)
 	loading  string // the deck being fetched
 	step     int    // 0-based
 	theme    string
@@ -41,7 +44,7 @@ type Talk struct {
 	live     bool // the runner's view is this step's live run
 	reported bool // its summary was posted
 
-	rec      map[string]*record.Run // the deck's recording, by talk.Key
+	rec      *talk.Recording // the deck's recording: each step's runs
 	recAt    string
 	recFrom  string // the deck the recording is for
 	replay   *talkReplay
@@ -88,6 +91,7 @@ func (t *Talk) OnMount(ctx app.Context) {
 		ready = `{"isolated":false,"unavailable":` + strconv.Quote(noIsolation) + `}`
 	}
 	browser.TalkPost("ready", ready)
+	t.restoreKept(ctx)
 }
 
 var talkPath = regexp.MustCompile(`^/talk/([0-9]+)$`)
@@ -181,27 +185,23 @@ func (t *Talk) loadRecording(ctx app.Context, name string) {
 		if err != nil || status != 200 {
 			return // r says so when pressed
 		}
-		l, err := keep.Decode([]byte(text))
+		rec, err := talk.DecodeRecording([]byte(text))
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				t.problem = "The deck's recording is refused: " + err.Error()
 				return
 			}
-			t.setRecording(l.Runs)
+			if t.recName == "" && t.deckName != "file" { // a file's deck or recording stays
+				t.setRecording(rec)
+				t.playIfOffline(ctx)
+			}
 		})
 	})
 }
 
-// setRecording indexes a recording's runs by scenario and body: a step's
-// recorded run is the latest with its lane's key.
-func (t *Talk) setRecording(runs []*record.Run) {
-	t.rec = map[string]*record.Run{}
-	for _, r := range runs {
-		t.rec[talk.Key(r.Scenario, r.Params)] = r
-		if d := r.StartedAt; len(d) >= 10 {
-			t.recAt = d[:10]
-		}
-	}
+// setRecording takes a recording (talk.Recording finds a step's runs).
+func (t *Talk) setRecording(rec *talk.Recording) {
+	t.rec, t.recAt = rec, rec.At
 }
 
 // loadFile takes a file picked or dropped: a deck, or a recording. A file
@@ -213,12 +213,14 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 		return
 	}
 	if strings.Contains(text, `"chunkscope-session"`) {
-		l, err := keep.Decode([]byte(text))
+		rec, err := talk.DecodeRecording([]byte(text))
 		if err != nil {
 			t.problem = name + ": " + err.Error()
 			return
 		}
-		t.setRecording(l.Runs)
+		t.setRecording(rec)
+		t.recName = name
+		keepFile("recording", name, text)
 		t.problem = ""
 		t.announce()
 		return
@@ -229,6 +231,8 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 		return
 	}
 	t.problem, t.deck, t.deckName, t.rec = "", d, "file", nil
+	t.fileName, t.recName = name, ""
+	keepFile("deck", name, text)
 	t.leaveStep()
 	ctx.Navigate(t.stepURL(0))
 }
@@ -288,6 +292,8 @@ func (t *Talk) command(ctx app.Context, cmd, arg string) {
 		t.problem = arg
 	case "fonts":
 		t.paint()
+	default:
+		t.keptCommand(ctx, cmd, arg)
 	}
 }
 
@@ -405,18 +411,7 @@ func (t *Talk) afterRun(ctx app.Context) {
 
 // recorded is the step's runs in the recording, nil when one is missing.
 func (t *Talk) recorded() []*record.Run {
-	if t.rec == nil {
-		return nil
-	}
-	var out []*record.Run
-	for _, k := range t.deck.Steps[t.step].View.Keys() {
-		r := t.rec[k]
-		if r == nil {
-			return nil
-		}
-		out = append(out, r)
-	}
-	return out
+	return t.rec.For(t.step, t.deck.Steps[t.step].View)
 }
 
 // playRecorded replays the step's recorded runs at the slow-motion speed.
@@ -517,6 +512,9 @@ func (t *Talk) status() string {
 	if t.speed != 1 {
 		parts = append(parts, "×"+keep.FormatSpeed(t.speed)+" slow motion")
 	}
+	if t.offline {
+		parts = append(parts, "the server does not answer")
+	}
 	return strings.Join(parts, " · ")
 }
 
@@ -607,6 +605,7 @@ func (t *Talk) Render() app.UI {
 			app.P().ID("talk-status").Class(statusClass).Text(t.status()),
 			app.Div().Class("talk-foot").Body(
 				app.Span().ID("talk-typing").Text(t.typing),
+				t.talkDeckBar(),
 				app.Span().Text("? keys"),
 				app.Label().For("keep-file").Text("open a deck or recording"),
 				app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),

@@ -1,6 +1,7 @@
 // Command talkrecord is make talk-record: it records a talk deck's runs
-// into the session file (app/keep's schema) that talk mode replays when the
-// speaker presses r or a live run fails. It starts the real binary and
+// into the session file (app/keep's schema, with the "talk" index of
+// app/talk's recording version 2: each step's own runs) that talk mode
+// replays when the speaker presses r or a live run fails. It starts the real binary and
 // Debian's headless Chromium (internal/harness), opens the deck on /talk at
 // 1280×720, and on every step presses Space, as the speaker would, and
 // waits for the live run; then it writes every step's runs to one file.
@@ -36,7 +37,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/talk"
 	"chunkscope/internal/harness"
@@ -147,7 +147,8 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 		return nil, err
 	}
 
-	var all []*record.Run
+	var steps [][]*record.Run
+	all := 0
 	for i, s := range src.deck.Steps {
 		n := strconv.Itoa(i + 1)
 		if i > 0 {
@@ -158,7 +159,7 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 				return nil, err
 			}
 		}
-		before := len(all)
+		before := all
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(" ")); err != nil {
 			return nil, err
 		}
@@ -174,6 +175,8 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 		if len(fresh) != len(s.View.Scenarios) {
 			return nil, fmt.Errorf("step %s made %d runs; its view has %d lanes", n, len(fresh), len(s.View.Scenarios))
 		}
+		all += len(fresh)
+		var mine []*record.Run
 		for j := range fresh {
 			r := &fresh[j]
 			switch {
@@ -182,33 +185,31 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 			case r.Status >= 400:
 				return nil, fmt.Errorf("step %s (%s): the server answered %d; nothing was written", n, r.Scenario, r.Status)
 			}
-			all = append(all, r)
+			if s.View.Wire && r.Wire == nil {
+				return nil, fmt.Errorf("step %s (%s): the view probes the wire, the run has no wire probe; nothing was written", n, r.Scenario)
+			}
+			mine = append(mine, r)
 		}
+		steps = append(steps, mine)
 		fmt.Fprintf(stderr, "talk-record: step %s/%d %q: %d run(s)\n", n, len(src.deck.Steps), s.Title, len(fresh))
 	}
 	link := "/talk"
 	if src.name != "" && src.name != "streaming" {
 		link += "?deck=" + src.name
 	}
-	file, err := keep.Encode(all, keep.View{Link: link}, time.Now())
+	file, err := talk.EncodeRecording(src.deck, steps, link, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	// What the page will do with it: keep's decoder, then a run for every
-	// lane of every step.
-	l, err := keep.Decode(file)
+	// What the page will do with it: the talk recording's decoder, then
+	// every step's own runs, found by its number and view.
+	rec, err := talk.DecodeRecording(file)
 	if err != nil {
 		return nil, fmt.Errorf("the recording does not read back: %v", err)
 	}
-	have := map[string]bool{}
-	for _, r := range l.Runs {
-		have[talk.Key(r.Scenario, r.Params)] = true
-	}
 	for i, s := range src.deck.Steps {
-		for _, k := range s.View.Keys() {
-			if !have[k] {
-				return nil, fmt.Errorf("step %d's run %s is missing from the recording", i+1, k)
-			}
+		if rec.For(i, s.View) == nil {
+			return nil, fmt.Errorf("step %d's runs are missing from the recording", i+1)
 		}
 	}
 	return file, nil

@@ -1,0 +1,207 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"chunkscope/app/record"
+	"chunkscope/app/talk"
+	"chunkscope/internal/harness"
+)
+
+// talkServer starts a server of the test's own (a fresh origin: its own
+// service workers and storage) and a 1280×720 tab on its /talk.
+func talkServer(t *testing.T, path string) (*harness.Server, context.Context) {
+	t.Helper()
+	bin := binaryAndBrowser(t)
+	srv, err := harness.Start(bin, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	ctx := tabFor(t, 3*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(srv.Base+path)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the talk page", `!!document.querySelector("#talk")`)
+	return srv, ctx
+}
+
+// talkWorkerControls is true once web/talk-worker.js controls the page.
+const talkWorkerControls = `!!navigator.serviceWorker.controller && navigator.serviceWorker.controller.scriptURL.includes("/web/talk-worker.js")`
+
+// stopServer stops a test's server and waits for it to be gone.
+func stopServer(t *testing.T, srv *harness.Server) {
+	t.Helper()
+	srv.Stop()
+	select {
+	case <-srv.Done():
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+}
+
+// reload reloads the tab and waits for the talk page at step n.
+func reload(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	waitJS(t, ctx, fmt.Sprintf("step %d after the reload", n), fmt.Sprintf(`!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "%d"`, n))
+}
+
+// TestTalkReloadWithTheServerGone: on /talk, go to step 4 (its view has a
+// wire lane), stop the server, reload: the talk worker opens the same step
+// and the page plays the step's own recording by itself, wire lane
+// included, marked as recorded and saying the server does not answer.
+func TestTalkReloadWithTheServerGone(t *testing.T) {
+	srv, ctx := talkServer(t, "/talk")
+	waitJS(t, ctx, "the talk worker controlling /talk", talkWorkerControls)
+	const n = 4
+	for i := 1; i < n; i++ {
+		press(t, ctx, kb.PageDown)
+		waitJS(t, ctx, fmt.Sprintf("step %d", i+1), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d"`, i+1))
+	}
+	stopServer(t, srv)
+	reload(t, ctx, n)
+	s := talk.Streaming().Steps[n-1]
+	title, _ := json.Marshal(s.Title)
+	waitJS(t, ctx, "the step's title", `document.querySelector("#talk-title").textContent === `+string(title))
+	waitJS(t, ctx, "its recording played to the end, marked", `document.querySelector("#talk").dataset.played === "true" &&
+		document.querySelector("#talk-status").classList.contains("recorded") &&
+		/^recorded \d{4}-\d{2}-\d{2}/.test(document.querySelector("#talk-status").textContent) &&
+		document.querySelector("#talk-status").textContent.includes("the server does not answer")`)
+	lanes := eval[string](t, ctx, `JSON.stringify(window.chunkscope.scene().scene.Prims.filter(p => p.Kind === 5 && p.Font === 2).map(p => p.Text))`)
+	var italic []string
+	json.Unmarshal([]byte(lanes), &italic)
+	wire := false
+	for _, l := range italic {
+		wire = wire || l == "wire"
+	}
+	if !wire {
+		t.Errorf("step %d replayed without its wire lane (italic lane labels %v); want a lane \"wire\"", n, italic)
+	}
+	if got := eval[int](t, ctx, `document.querySelectorAll("#talk-figures .talk-lane").length`); got != len(s.View.Scenarios) {
+		t.Errorf("%d lanes of figures; want %d", got, len(s.View.Scenarios))
+	}
+	tshot(t, ctx, "out/talk-offline-reload.png")
+}
+
+// TestTalkWorkerLeavesMeasuredRequests: the talk worker has a fetch
+// handler, but no measured request meets it. A live run on /talk (talk
+// worker in control) and one in the explorer (/, go-app's worker) each
+// hold the browser's Resource Timing entry of their request: workerStart
+// 0, no worker on the way.
+func TestTalkWorkerLeavesMeasuredRequests(t *testing.T) {
+	srv, ctx := talkServer(t, "/talk/2")
+	waitJS(t, ctx, "the talk worker controlling /talk", talkWorkerControls)
+	// A second load: the page starts under the worker, as on stage.
+	reload(t, ctx, 2)
+	waitJS(t, ctx, "the talk worker controlling /talk", talkWorkerControls)
+	time.Sleep(500 * time.Millisecond)
+	press(t, ctx, " ")
+	runs, err := harness.WaitRuns(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(where string, r record.Run) {
+		t.Helper()
+		tm := r.Timing
+		if tm == nil {
+			t.Fatalf("%s: no Resource Timing entry in the record", where)
+		}
+		t.Logf("%s: %s workerStart %.2f ms, worker %v, source %q, first byte (network) %.1f ms, first read %.1f ms",
+			where, r.Scenario, tm.WorkerStartMs, tm.Worker, tm.WorkerSource, tm.ResponseStartMs, r.TTFBMs)
+		if tm.Worker || tm.WorkerStartMs != 0 || tm.WorkerSource == "fetch-event" {
+			t.Errorf("%s: workerStart %.2f ms (worker %v, source %q); want 0: no service worker on a measured request", where, tm.WorkerStartMs, tm.Worker, tm.WorkerSource)
+		}
+	}
+	check("/talk", runs[0])
+	// The page's own requests to the server (event streams, the clock, the
+	// probe): the static router's "network", never a fetch event, and what
+	// the router cost them (workerStart to fetchStart).
+	page := eval[string](t, ctx, requestsJS)
+	t.Logf("/talk page's requests [path, source, fetchStart − workerStart ms, requestStart − startTime ms]: %s", page)
+	var entries [][]any
+	json.Unmarshal([]byte(page), &entries)
+	if len(entries) == 0 {
+		t.Errorf("no request of the page to the server in its Resource Timing; want /events, /clock")
+	}
+	for _, e := range entries {
+		if len(e) == 4 && e[1] != "network" {
+			t.Errorf("/talk: %v did not go straight to the network (source %v)", e[0], e[1])
+		}
+	}
+
+	// The explorer: not under the talk worker.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.Base+"/?scenario=streaming&rows=20&delay=100ms")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the explorer", `!!(window.chunkscope && window.chunkscope.readyMs)`)
+	if got := eval[string](t, ctx, `navigator.serviceWorker.controller ? navigator.serviceWorker.controller.scriptURL : ""`); got != "" && !strings.Contains(got, "/app-worker.js") {
+		t.Errorf("the explorer is controlled by %s; want go-app's /app-worker.js or none", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById("run").click(), true)`)); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = harness.WaitRuns(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("/ (explorer)", runs[len(runs)-1])
+	t.Logf("explorer's requests [path, source, fetchStart − workerStart ms, requestStart − startTime ms]: %s", eval[string](t, ctx, requestsJS))
+}
+
+// requestsJS lists the page's own requests to the server: path, the
+// worker's source, fetchStart − workerStart and requestStart − startTime.
+const requestsJS = `JSON.stringify(performance.getEntriesByType("resource").filter(e => /^\/(events|clock|wire|robots\.txt|csv)/.test(new URL(e.name).pathname)).map(e => [new URL(e.name).pathname, e.workerMatchedSourceType || "", +(e.workerStart ? e.fetchStart - e.workerStart : 0).toFixed(2), +(e.requestStart - e.startTime).toFixed(2)]))`
+
+// TestTalkFileDeckSurvivesReload: a deck opened from a file, then its
+// recording: a reload shows the same deck at the same step, names both
+// files, and plays the kept recording; "built-in deck" goes back to the
+// shipped deck, for good.
+func TestTalkFileDeckSurvivesReload(t *testing.T) {
+	_, ctx := talkServer(t, "/talk")
+	deckText, err := os.ReadFile("../web/decks/lightning.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deck, err := talk.Decode(deckText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recText, err := os.ReadFile("../web/decks/streaming.recorded.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval[any](t, ctx, `window.chunkscopeKeep.hooks.file(`+jsString(string(deckText))+`, "my-talk.json"), null`)
+	title := func(i int) string { b, _ := json.Marshal(deck.Steps[i].Title); return string(b) }
+	waitJS(t, ctx, "the file deck's first step", `document.querySelector("#talk-title").textContent === `+title(0))
+	press(t, ctx, kb.PageDown)
+	waitJS(t, ctx, "its step 2", `document.querySelector("#talk").dataset.step === "2" && document.querySelector("#talk-title").textContent === `+title(1))
+	eval[any](t, ctx, `window.chunkscopeKeep.hooks.file(`+jsString(string(recText))+`, "my-talk.recorded.json"), null`)
+	waitJS(t, ctx, "the recording named", `(document.querySelector("#talk-deck") || {}).textContent === "deck: my-talk.json · recording: my-talk.recorded.json"`)
+	time.Sleep(300 * time.Millisecond) // IndexedDB's write
+
+	reload(t, ctx, 2)
+	waitJS(t, ctx, "the same deck and step after the reload", `document.querySelector("#talk-title").textContent === `+title(1))
+	waitJS(t, ctx, "both files named", `(document.querySelector("#talk-deck") || {}).textContent === "deck: my-talk.json · recording: my-talk.recorded.json"`)
+	press(t, ctx, "r")
+	waitJS(t, ctx, "the kept recording played", `document.querySelector("#talk-status").textContent.startsWith("recorded ") && document.querySelector("#talk").dataset.played === "true"`)
+	tshot(t, ctx, "out/talk-file-deck-reload.png")
+
+	eval[any](t, ctx, `document.querySelector("#talk-builtin").click(), null`)
+	first, _ := json.Marshal(talk.Streaming().Steps[0].Title)
+	waitJS(t, ctx, "the built-in deck", `document.querySelector("#talk").dataset.step === "1" && document.querySelector("#talk-title").textContent === `+string(first)+` && !document.querySelector("#talk-deck")`)
+	time.Sleep(300 * time.Millisecond)
+	reload(t, ctx, 1)
+	waitJS(t, ctx, "still the built-in deck after a reload", `document.querySelector("#talk-title").textContent === `+string(first)+` && !document.querySelector("#talk-deck")`)
+}
