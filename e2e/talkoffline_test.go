@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -31,7 +35,7 @@ func talkServer(t *testing.T, path string) (*harness.Server, context.Context) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(srv.Base+path)); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "the talk page", `!!document.querySelector("#talk")`)
+	waitJS(t, ctx, "the talk page", `!!document.querySelector("#talk") || !!document.querySelector("#talk-print")`)
 	return srv, ctx
 }
 
@@ -61,7 +65,7 @@ func reload(t *testing.T, ctx context.Context, n int) {
 // TestTalkReloadWithTheServerGone: on /talk, go to step 4 (its view has a
 // wire lane), stop the server, reload: the talk worker opens the same step
 // and the page plays the step's own recording by itself, wire lane
-// included, marked as recorded and saying the server does not answer.
+// included, marked as recorded and saying the server is down.
 func TestTalkReloadWithTheServerGone(t *testing.T) {
 	srv, ctx := talkServer(t, "/talk")
 	waitJS(t, ctx, "the talk worker controlling /talk", talkWorkerControls)
@@ -78,7 +82,7 @@ func TestTalkReloadWithTheServerGone(t *testing.T) {
 	waitJS(t, ctx, "its recording played to the end, marked", `document.querySelector("#talk").dataset.played === "true" &&
 		document.querySelector("#talk-status").classList.contains("recorded") &&
 		/^recorded \d{4}-\d{2}-\d{2}/.test(document.querySelector("#talk-status").textContent) &&
-		document.querySelector("#talk-status").textContent.includes("the server does not answer")`)
+		document.querySelector("#talk-status").textContent.includes("server down")`)
 	lanes := eval[string](t, ctx, `JSON.stringify(window.chunkscope.scene().scene.Prims.filter(p => p.Kind === 5 && p.Font === 2).map(p => p.Text))`)
 	var italic []string
 	json.Unmarshal([]byte(lanes), &italic)
@@ -188,12 +192,12 @@ func TestTalkFileDeckSurvivesReload(t *testing.T) {
 	press(t, ctx, kb.PageDown)
 	waitJS(t, ctx, "its step 2", `document.querySelector("#talk").dataset.step === "2" && document.querySelector("#talk-title").textContent === `+title(1))
 	eval[any](t, ctx, `window.chunkscopeKeep.hooks.file(`+jsString(string(recText))+`, "my-talk.recorded.json"), null`)
-	waitJS(t, ctx, "the recording named", `(document.querySelector("#talk-deck") || {}).textContent === "deck: my-talk.json · recording: my-talk.recorded.json"`)
+	waitJS(t, ctx, "the recording named", `(document.querySelector("#talk-deck") || {}).textContent === "my-talk.json + recording"`)
 	time.Sleep(300 * time.Millisecond) // IndexedDB's write
 
 	reload(t, ctx, 2)
 	waitJS(t, ctx, "the same deck and step after the reload", `document.querySelector("#talk-title").textContent === `+title(1))
-	waitJS(t, ctx, "both files named", `(document.querySelector("#talk-deck") || {}).textContent === "deck: my-talk.json · recording: my-talk.recorded.json"`)
+	waitJS(t, ctx, "both files named", `(document.querySelector("#talk-deck") || {}).textContent === "my-talk.json + recording"`)
 	press(t, ctx, "r")
 	waitJS(t, ctx, "the kept recording played", `document.querySelector("#talk-status").textContent.startsWith("recorded ") && document.querySelector("#talk").dataset.played === "true"`)
 	tshot(t, ctx, "out/talk-file-deck-reload.png")
@@ -204,4 +208,102 @@ func TestTalkFileDeckSurvivesReload(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	reload(t, ctx, 1)
 	waitJS(t, ctx, "still the built-in deck after a reload", `document.querySelector("#talk-title").textContent === `+string(first)+` && !document.querySelector("#talk-deck")`)
+}
+
+// TestTalkNotesTimerClockPreview: the notes window shows how long the talk
+// has run (resettable with its button), the time of day, and a preview of
+// the next step (its title and lines); its keys still move the talk.
+func TestTalkNotesTimerClockPreview(t *testing.T) {
+	ctx := tabFor(t, 2*time.Minute)
+	deck := talk.Streaming()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(env.base+"/talk")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the first step", `!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "1"`)
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/web/notes.html#key=") })
+	press(t, ctx, "n")
+	var id target.ID
+	select {
+	case id = <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatal("n opened no notes window")
+	}
+	notes, cancelNotes := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	defer cancelNotes()
+	for _, c := range []context.Context{ctx, notes} {
+		if _, err := chromedp.Call(c, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	preview := func(i int) {
+		t.Helper()
+		lines, _ := json.Marshal(deck.Steps[i+1].Lines)
+		waitJS(t, notes, fmt.Sprintf("the preview of step %d", i+2), fmt.Sprintf(
+			`document.querySelector("#notes-title").textContent === %s && document.querySelector("#notes-next").textContent === %s &&
+			 JSON.stringify([...document.querySelectorAll("#notes-next-lines li")].map(e => e.textContent)) === %s`,
+			jsString(deck.Steps[i].Title), jsString("Next: "+deck.Steps[i+1].Title), jsString(string(lines))))
+	}
+	preview(0)
+	waitJS(t, notes, "the timer past 0:01 and the clock", `/^0:0[1-9]$/.test(document.querySelector("#notes-timer").textContent) &&
+		/^\d\d:\d\d:\d\d$/.test(document.querySelector("#notes-clock").textContent)`)
+	press(t, notes, kb.PageDown)
+	waitJS(t, ctx, "PageDown in the notes window moving the talk", `document.querySelector("#talk").dataset.step === "2"`)
+	preview(1)
+	time.Sleep(1200 * time.Millisecond)
+	eval[any](t, notes, `document.querySelector("#notes-reset").click(), null`)
+	if got := eval[string](t, notes, `document.querySelector("#notes-timer").textContent`); got != "0:00" {
+		t.Errorf("the timer after reset reads %q; want 0:00", got)
+	}
+	png, err := chromedp.Run(notes, chromedp.CaptureScreenshot())
+	if err == nil {
+		os.WriteFile("out/talk-notes.png", png, 0o644)
+	}
+}
+
+// TestTalkPrint: /talk?print=1 is the deck as slides: a cover, then one
+// page-sized section per step (720 px high, a page break after it) with
+// its title and the chart of its recorded run drawn; Chromium's print to
+// PDF makes one page of each.
+func TestTalkPrint(t *testing.T) {
+	// A server of its own: no deck or recording kept by another test.
+	_, ctx := talkServer(t, "/talk?print=1")
+	deck := talk.Streaming()
+	waitJS(t, ctx, "the print view with its recording", `!!document.querySelector("#talk-print") && !!document.querySelector("#talk-print").dataset.recorded`)
+	raw := eval[string](t, ctx, `JSON.stringify([...document.querySelectorAll(".talk-print-page[data-step]")].map(s => ({
+		step: +s.dataset.step, title: s.querySelector(".talk-print-title").textContent,
+		h: Math.round(s.getBoundingClientRect().height), brk: getComputedStyle(s).breakAfter,
+		shapes: s.querySelectorAll(".talk-print-chart svg path, .talk-print-chart svg polyline").length,
+		texts: s.querySelectorAll(".talk-print-chart svg text").length})))`)
+	var pages []struct {
+		Step          int
+		Title, Brk    string
+		H             float64
+		Shapes, Texts int
+	}
+	if err := json.Unmarshal([]byte(raw), &pages); err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != len(deck.Steps) {
+		t.Fatalf("%d step pages; want %d", len(pages), len(deck.Steps))
+	}
+	for i, p := range pages {
+		if p.Step != i+1 || p.Title != deck.Steps[i].Title {
+			t.Errorf("page %d: step %d %q; want step %d %q", i+1, p.Step, p.Title, i+1, deck.Steps[i].Title)
+		}
+		if p.H != 720 || p.Brk != "page" {
+			t.Errorf("step %d: %v px high, break-after %q; want 720 and page", i+1, p.H, p.Brk)
+		}
+		if p.Shapes < 3 || p.Texts < 5 {
+			t.Errorf("step %d: the chart has %d shapes and %d texts; want a drawn chart (≥ 3, ≥ 5)", i+1, p.Shapes, p.Texts)
+		}
+	}
+	tshot(t, ctx, "out/talk-print.png")
+	pdf, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: new(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile("out/talk-print.pdf", pdf.Data, 0o644)
+	if n := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf.Data, -1)); n != len(deck.Steps)+1 {
+		t.Errorf("the PDF has %d pages; want %d (a cover and one per step)", n, len(deck.Steps)+1)
+	}
 }

@@ -29,7 +29,7 @@ func pageHandler(version string, static http.Handler) http.Handler {
 		BackgroundColor:         "#10141a",
 		ThemeColor:              "#10141a",
 		LoadingLabel:            "chunkscope is loading: {progress}%",
-		Styles:                  []string{"/web/chunkscope.css", "/web/talk.css"},
+		Styles:                  []string{"/web/chunkscope.css", "/web/talk.css", "/web/talkprint.css"},
 		Scripts:                 []string{"/web/chunkscope.js", "/web/keep.js", "/web/talk.js", "/web/talkstore.js"},
 		Version:                 version,
 		Resources:               embeddedResources{static},

@@ -31,6 +31,7 @@ type Talk struct {
 	fileName string // the file the deck came from (deckName "file")
 	recName  string // the file the recording came from, "" for the shipped one
 	offline  bool   // the server did not answer (web/talkstore.js's probe)
+	print    bool   // ?print=1: every step as a page (talkprint.go)
 	loading  string // the deck being fetched
 	step     int    // 0-based
 	theme    string
@@ -108,6 +109,7 @@ func (t *Talk) OnNav(ctx app.Context) {
 	}
 	t.theme = talk.ThemeNamed(q.Get("t")).Name
 	t.embed = q.Get("embed") == "1"
+	t.print = q.Get("print") == "1"
 	name := q.Get("deck")
 	if name == "" {
 		name = "streaming"
@@ -513,7 +515,7 @@ func (t *Talk) status() string {
 		parts = append(parts, "×"+keep.FormatSpeed(t.speed)+" slow motion")
 	}
 	if t.offline {
-		parts = append(parts, "the server does not answer")
+		parts = append(parts, "server down")
 	}
 	return strings.Join(parts, " · ")
 }
@@ -524,12 +526,12 @@ func (t *Talk) announce() {
 		return
 	}
 	s := t.deck.Steps[t.step]
-	next := ""
+	next, nextLines := "", []string{}
 	if t.step+1 < len(t.deck.Steps) {
-		next = t.deck.Steps[t.step+1].Title
+		next, nextLines = t.deck.Steps[t.step+1].Title, t.deck.Steps[t.step+1].Lines
 	}
 	b, _ := json.Marshal(map[string]any{"step": t.step + 1, "steps": len(t.deck.Steps), "title": s.Title, "notes": s.Notes,
-		"next": next, "status": t.status(), "theme": t.theme})
+		"next": next, "nextLines": nextLines, "status": t.status(), "theme": t.theme})
 	browser.TalkPost("state", string(b))
 }
 
@@ -544,7 +546,7 @@ func talkZoom() float64 { return talkLabel / 13.0 * max(1, browser.ViewportWidth
 
 // paint draws the step's chart for the canvas's size and the theme.
 func (t *Talk) paint() {
-	if !app.IsClient || len(t.deck.Steps) == 0 {
+	if !app.IsClient || len(t.deck.Steps) == 0 || t.print {
 		return
 	}
 	v := t.deck.Steps[t.step].View
@@ -576,6 +578,9 @@ func (t *Talk) Render() app.UI {
 		return app.Div().Class(class).Body(app.H1().Class("talk-title").Text("Loading the deck…"),
 			app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)))
 	}
+	if t.print {
+		return t.printView()
+	}
 	s := t.deck.Steps[t.step]
 	runs := t.shown()
 	statusClass := "talk-status"
@@ -605,9 +610,8 @@ func (t *Talk) Render() app.UI {
 			app.P().ID("talk-status").Class(statusClass).Text(t.status()),
 			app.Div().Class("talk-foot").Body(
 				app.Span().ID("talk-typing").Text(t.typing),
-				t.talkDeckBar(),
 				app.Span().Text("? keys"),
-				app.Label().For("keep-file").Text("open a deck or recording"),
+				t.talkOpenLabel(),
 				app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
 			),
 		),

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -98,26 +97,35 @@ func (t *Talk) playIfOffline(ctx app.Context) {
 	t.playRecorded(ctx)
 }
 
-// deckLabel says which deck and recording came from files, "" for the
-// built-in deck with its shipped recording (its title slide names it).
+// deckLabel names the files the deck and the recording came from ("" for
+// the built-in deck with its shipped recording: its title slide names it).
 func (t *Talk) deckLabel() string {
-	var parts []string
-	if t.deckName == "file" {
-		parts = append(parts, "deck: "+t.fileName)
+	switch {
+	case t.deckName == "file" && t.recName != "":
+		return t.fileName + " + recording"
+	case t.deckName == "file":
+		return t.fileName
 	}
-	if t.recName != "" {
-		parts = append(parts, "recording: "+t.recName)
-	}
-	return strings.Join(parts, " · ")
+	return t.recName
 }
 
-// talkDeckBar names the files the deck and recording came from, with the
-// way back to the built-in deck (a label: the foot's clickable style).
-func (t *Talk) talkDeckBar() app.UI {
+// talkOpenLabel opens a deck or recording; once one came from a file it
+// names it instead (still opening another), and "built-in deck" goes back.
+// The foot has room for one name on a projector: the recording's name is
+// the title of the label when the deck's is shown.
+func (t *Talk) talkOpenLabel() app.UI {
 	label := t.deckLabel()
-	return app.If(label != "",
-		app.Span().ID("talk-deck").Class("talk-deck").Text(label),
-		app.Label().ID("talk-builtin").Class("talk-builtin").Text("built-in deck").
-			OnClick(func(ctx app.Context, e app.Event) { t.keptCommand(ctx, "builtin", "") }),
+	title := "Open another deck or recording"
+	if t.recName != "" {
+		title += " (the recording shown: " + t.recName + ")"
+	}
+	return app.If(label == "", app.Label().For("keep-file").Text("open a deck or recording")).Else(
+		app.Label().ID("talk-deck").For("keep-file").Title(title).Text(label),
+		app.Label().ID("talk-builtin").Text("built-in deck").
+			// As a command (web/talk.js's hook): the page's own context
+			// navigates; this label's is gone once the deck changes.
+			OnClick(func(app.Context, app.Event) {
+				app.Window().Get("chunkscopeTalk").Get("hooks").Call("command", "builtin", "")
+			}),
 	)
 }
