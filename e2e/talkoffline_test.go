@@ -210,6 +210,29 @@ func TestTalkFileDeckSurvivesReload(t *testing.T) {
 	waitJS(t, ctx, "still the built-in deck after a reload", `document.querySelector("#talk-title").textContent === `+string(first)+` && !document.querySelector("#talk-deck")`)
 }
 
+// openNotes presses n on the talk page and returns the notes window's
+// context. Headless, the window not in front is throttled as hidden: on a
+// stage both are shown (two screens), so both act as focused.
+func openNotes(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/web/notes.html#key=") })
+	press(t, ctx, "n")
+	var id target.ID
+	select {
+	case id = <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatal("n opened no notes window")
+	}
+	notes, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	t.Cleanup(cancel)
+	for _, c := range []context.Context{ctx, notes} {
+		if _, err := chromedp.Call(c, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return notes
+}
+
 // TestTalkNotesTimerClockPreview: the notes window shows how long the talk
 // has run (resettable with its button), the time of day, and a preview of
 // the next step (its title and lines); its keys still move the talk.
@@ -220,21 +243,7 @@ func TestTalkNotesTimerClockPreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "the first step", `!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "1"`)
-	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/web/notes.html#key=") })
-	press(t, ctx, "n")
-	var id target.ID
-	select {
-	case id = <-opened:
-	case <-time.After(20 * time.Second):
-		t.Fatal("n opened no notes window")
-	}
-	notes, cancelNotes := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-	defer cancelNotes()
-	for _, c := range []context.Context{ctx, notes} {
-		if _, err := chromedp.Call(c, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	notes := openNotes(t, ctx)
 	preview := func(i int) {
 		t.Helper()
 		lines, _ := json.Marshal(deck.Steps[i+1].Lines)
@@ -306,4 +315,23 @@ func TestTalkPrint(t *testing.T) {
 	if n := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf.Data, -1)); n != len(deck.Steps)+1 {
 		t.Errorf("the PDF has %d pages; want %d (a cover and one per step)", n, len(deck.Steps)+1)
 	}
+}
+
+// TestTalkFramedByAFile: a slide deck opened as a file (file://, an opaque
+// origin) frames /talk?embed=1 and hears it ready, then drives it.
+func TestTalkFramedByAFile(t *testing.T) {
+	ctx := tabFor(t, time.Minute)
+	deck := t.TempDir() + "/deck.html"
+	page := fmt.Sprintf(`<!doctype html><title>a deck on disk</title>
+<iframe id="f" src="%s/talk?embed=1" width="1280" height="720"></iframe>
+<script>window.got = []; addEventListener("message", (e) => { if (e.data && e.data.source === "chunkscope") got.push(e.data); });</script>`, env.base)
+	if err := os.WriteFile(deck, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 800), chromedp.Navigate("file://"+deck)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the framed talk ready", `window.got.some((m) => m.type === "ready") && window.got.some((m) => m.type === "state" && m.step === 1)`)
+	eval[any](t, ctx, `document.getElementById("f").contentWindow.postMessage("step 3", "*"), null`)
+	waitJS(t, ctx, "step 3 by postMessage", `window.got.some((m) => m.type === "state" && m.step === 3)`)
 }
