@@ -168,20 +168,27 @@ func TestTalkWorkerLeavesMeasuredRequests(t *testing.T) {
 // worker's source, fetchStart − workerStart and requestStart − startTime.
 const requestsJS = `JSON.stringify(performance.getEntriesByType("resource").filter(e => /^\/(events|clock|wire|robots\.txt|csv)/.test(new URL(e.name).pathname)).map(e => [new URL(e.name).pathname, e.workerMatchedSourceType || "", +(e.workerStart ? e.fetchStart - e.workerStart : 0).toFixed(2), +(e.requestStart - e.startTime).toFixed(2)]))`
 
+// shippedDeck is web/decks/NAME.json: its text and the deck.
+func shippedDeck(t *testing.T, name string) ([]byte, talk.Deck) {
+	t.Helper()
+	text, err := os.ReadFile("../web/decks/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := talk.Decode(text)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return text, d
+}
+
 // TestTalkFileDeckSurvivesReload: a deck opened from a file, then its
 // recording: a reload shows the same deck at the same step, names both
 // files, and plays the kept recording; "built-in deck" goes back to the
 // shipped deck, for good.
 func TestTalkFileDeckSurvivesReload(t *testing.T) {
 	_, ctx := talkServer(t, "/talk")
-	deckText, err := os.ReadFile("../web/decks/lightning.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deck, err := talk.Decode(deckText)
-	if err != nil {
-		t.Fatal(err)
-	}
+	deckText, deck := shippedDeck(t, "lightning")
 	recText, err := os.ReadFile("../web/decks/streaming.recorded.json")
 	if err != nil {
 		t.Fatal(err)
@@ -334,4 +341,32 @@ func TestTalkFramedByAFile(t *testing.T) {
 	waitJS(t, ctx, "the framed talk ready", `window.got.some((m) => m.type === "ready") && window.got.some((m) => m.type === "state" && m.step === 1)`)
 	eval[any](t, ctx, `document.getElementById("f").contentWindow.postMessage("step 3", "*"), null`)
 	waitJS(t, ctx, "step 3 by postMessage", `window.got.some((m) => m.type === "state" && m.step === 3)`)
+}
+
+// TestTalkDjangoDeckWithoutPython: the django deck's steps read the lab's
+// Django (Gunicorn, nginx) through /upstream. On a server that does not
+// allow them (no lab, no Python) the live run is refused with a sentence
+// and the page plays the step's recording instead, the Django lanes with
+// it; step 3's two nginx lanes replay from the shipped recording.
+func TestTalkDjangoDeckWithoutPython(t *testing.T) {
+	ctx := tabFor(t, 2*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(env.base+"/talk?deck=django")); err != nil {
+		t.Fatal(err)
+	}
+	_, deck := shippedDeck(t, "django")
+	title := func(i int) string { b, _ := json.Marshal(deck.Steps[i].Title); return string(b) }
+	waitJS(t, ctx, "the django deck with its recording", `!!document.querySelector("#talk-title") && document.querySelector("#talk-title").textContent === `+title(0)+` && !!document.querySelector("#talk").dataset.recorded`)
+	press(t, ctx, " ")
+	waitJS(t, ctx, "the refused live run falling back to the recording", `!!document.querySelector("#talk-error") &&
+		document.querySelector("#talk-error").textContent.includes("showing the recording") &&
+		document.querySelector("#talk-status").textContent.startsWith("recorded ")`)
+	t.Logf("step 1 says: %s", eval[string](t, ctx, `document.querySelector("#talk-error").textContent`))
+	press(t, ctx, "g3\r")
+	waitJS(t, ctx, "step 3", `document.querySelector("#talk").dataset.step === "3" && document.querySelector("#talk-title").textContent === `+title(2))
+	press(t, ctx, "r")
+	waitJS(t, ctx, "step 3's two nginx lanes from the recording", `document.querySelector("#talk").dataset.played === "true" &&
+		document.querySelectorAll("#talk-figures .talk-lane").length === 2 &&
+		window.chunkscope.scene().scene.Prims.some(p => p.Kind === 5 && p.Text === "nginx stock") &&
+		window.chunkscope.scene().scene.Prims.some(p => p.Kind === 5 && p.Text === "nginx buf off")`)
+	tshot(t, ctx, "out/talk-django-3.png")
 }

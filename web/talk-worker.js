@@ -46,6 +46,8 @@ const files = [
   "/web/fonts/DejaVuSans-Bold.ttf",
   "/web/decks/streaming.recorded.json",
   "/web/decks/lightning.json",
+  "/web/decks/django.json",
+  "/web/decks/django.recorded.json",
 ];
 const kept = new Set(files);
 

@@ -69,10 +69,11 @@
     );
   }
 
-  // keep stores a file the speaker opened: kind "deck" or "recording".
+  // keep stores a file the speaker opened: kind "deck" or "recording"
+  // (with the deck it was opened on, which it is restored for only).
   // What cannot be kept (no room) is said on the page.
-  function keep(kind, name, text) {
-    const v = JSON.stringify({ name, text });
+  function keep(kind, name, text, deck) {
+    const v = JSON.stringify({ name, text, deck });
     if (kind === "deck") {
       try {
         localStorage.setItem(deckKey, v);

@@ -172,7 +172,7 @@ func (r *Recording) For(i int, v View) []*record.Run {
 			same = s
 		}
 	}
-	if same == nil || len(same.Runs) != len(v.Scenarios) {
+	if same == nil || len(same.Runs) != v.Lanes() {
 		return nil
 	}
 	out := make([]*record.Run, len(same.Runs))

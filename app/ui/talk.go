@@ -222,7 +222,7 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 		}
 		t.setRecording(rec)
 		t.recName = name
-		keepFile("recording", name, text)
+		keepFile("recording", name, text, t.deckKey())
 		t.problem = ""
 		t.announce()
 		return
@@ -234,7 +234,7 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 	}
 	t.problem, t.deck, t.deckName, t.rec = "", d, "file", nil
 	t.fileName, t.recName = name, ""
-	keepFile("deck", name, text)
+	keepFile("deck", name, text, "")
 	t.leaveStep()
 	ctx.Navigate(t.stepURL(0))
 }
@@ -338,9 +338,12 @@ func (t *Talk) plans() ([]runner.Plan, error) {
 	if read == "" {
 		read = runner.ReadAuto
 	}
-	out := make([]runner.Plan, len(v.Scenarios))
-	for i, name := range v.Scenarios {
-		out[i] = runner.Plan{Scenario: name, Spec: s, Read: read, Wire: v.Wire}
+	out := make([]runner.Plan, 0, v.Lanes())
+	for _, name := range v.Scenarios {
+		out = append(out, runner.Plan{Scenario: name, Spec: s, Read: read, Wire: v.Wire})
+	}
+	for _, u := range v.Upstreams { // through /upstream: the server's allowlist decides
+		out = append(out, runner.Plan{Upstream: u.URL, Hop: u.Label, Spec: s, Read: read, Wire: v.Wire})
 	}
 	return out, nil
 }

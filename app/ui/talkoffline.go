@@ -14,10 +14,24 @@ import (
 // talkStore is web/talkstore.js's object (undefined on the server).
 func talkStore() app.Value { return app.Window().Get("chunkscopeTalkStore") }
 
-// keptFile is a file kept in the browser: its name and text.
+// keptFile is a file kept in the browser: its name and text; for a
+// recording, the deck it was opened on (deckKey).
 type keptFile struct {
 	Name string `json:"name"`
 	Text string `json:"text"`
+	Deck string `json:"deck,omitempty"`
+}
+
+// deckKey names the deck shown, for the recording kept with it: a
+// shipped deck's name, or "file:" and the deck file's name.
+func (t *Talk) deckKey() string {
+	switch {
+	case t.deckName == "file":
+		return "file:" + t.fileName
+	case t.loading != "":
+		return t.loading
+	}
+	return t.deckName
 }
 
 // restoreKept shows the deck kept from a file, unless the address names a
@@ -44,10 +58,10 @@ func (t *Talk) restoreKept(ctx app.Context) {
 }
 
 // keepFile keeps a deck or recording the speaker opened for the next
-// reload.
-func keepFile(kind, name, text string) {
+// reload; a recording with the deck it goes with (deck).
+func keepFile(kind, name, text, deck string) {
 	if s := talkStore(); !s.IsUndefined() {
-		s.Call("keep", kind, name, text)
+		s.Call("keep", kind, name, text, deck)
 	}
 }
 
@@ -60,8 +74,8 @@ func (t *Talk) keptCommand(ctx app.Context, cmd, arg string) bool {
 		t.playIfOffline(ctx)
 	case "stored-recording":
 		var f keptFile
-		if json.Unmarshal([]byte(arg), &f) != nil {
-			return true
+		if json.Unmarshal([]byte(arg), &f) != nil || f.Deck != t.deckKey() {
+			return true // another deck's recording: not this one's
 		}
 		rec, err := talk.DecodeRecording([]byte(f.Text))
 		if err != nil {

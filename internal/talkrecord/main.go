@@ -15,6 +15,12 @@
 // (a path ending in .json): the recording then goes beside it, as
 // DECK.recorded.json, to be dropped on the talk page with the deck.
 //
+// A deck whose steps read upstreams (a view's "upstreams") is recorded
+// with the lab running (internal/lab, on ports from -lab-port, 9100 by
+// default, as make lab LAB_PORT=9100) and the server allowing its
+// origins: the seed's real Django views, recorded so they play without
+// Python.
+//
 // A step whose live run fails (an error, a status ≥ 400) stops the
 // recording with a sentence saying which: a recording of failures would be
 // no fallback.
@@ -40,12 +46,14 @@ import (
 	"chunkscope/app/record"
 	"chunkscope/app/talk"
 	"chunkscope/internal/harness"
+	"chunkscope/internal/lab"
 )
 
 func main() {
 	bin := flag.String("bin", "bin/chunkscope", "the chunkscope binary (make build)")
 	chrome := flag.String("chrome", "/usr/bin/chromium", "Chromium")
 	deck := flag.String("deck", "streaming", "a deck shipped with the binary (streaming, or NAME for web/decks/NAME.json), or a deck file (a path ending in .json)")
+	labPort := flag.Int("lab-port", 9100, "when a step of the deck reads upstreams: the lab's first port (internal/lab, as make lab LAB_PORT=9100); the deck's URLs name these ports")
 	out := flag.String("out", "", "where to write the recording (default: web/decks/NAME.recorded.json for a shipped deck, DECK.recorded.json beside a deck file)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -57,7 +65,7 @@ func main() {
 	if *out == "" {
 		*out = src.out
 	}
-	file, err := Record(*bin, *chrome, src, os.Stderr)
+	file, err := Record(*bin, *chrome, src, *labPort, os.Stderr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -110,8 +118,13 @@ func openDeck(arg string) (source, error) {
 
 // Record plays every step of the deck live in the real page and returns
 // the session file of their runs.
-func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
-	base, stop, err := harness.StartServer(bin, stderr)
+func Record(bin, chrome string, src source, labPort int, stderr *os.File) ([]byte, error) {
+	args, stopLab, err := startLab(src.deck, labPort, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer stopLab()
+	base, stop, err := harness.StartServer(bin, stderr, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -167,13 +180,13 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 			return s.startsWith("live") && !s.includes("reading") || s.startsWith("recorded") || !!document.querySelector("#talk-error"); })()`); err != nil {
 			return nil, err
 		}
-		runs, err := harness.WaitRuns(ctx, before+len(s.View.Scenarios))
+		runs, err := harness.WaitRuns(ctx, before+s.View.Lanes())
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", n, err)
 		}
 		fresh := runs[before:]
-		if len(fresh) != len(s.View.Scenarios) {
-			return nil, fmt.Errorf("step %s made %d runs; its view has %d lanes", n, len(fresh), len(s.View.Scenarios))
+		if len(fresh) != s.View.Lanes() {
+			return nil, fmt.Errorf("step %s made %d runs; its view has %d lanes", n, len(fresh), s.View.Lanes())
 		}
 		all += len(fresh)
 		var mine []*record.Run
@@ -213,6 +226,30 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 		}
 	}
 	return file, nil
+}
+
+// startLab starts the lab (the seed's Django under Gunicorn, behind nginx,
+// …) on consecutive ports from port when a step of the deck reads
+// upstreams, and returns the server's -upstream flags allowing its
+// origins; nothing when no step does.
+func startLab(d talk.Deck, port int, stderr *os.File) ([]string, func(), error) {
+	needs := false
+	for _, s := range d.Steps {
+		needs = needs || len(s.View.Upstreams) > 0
+	}
+	if !needs {
+		return nil, func() {}, nil
+	}
+	fmt.Fprintf(stderr, "talk-record: the deck reads upstreams: starting the lab on ports from %d\n", port)
+	l, err := lab.Start(lab.Options{BasePort: port, Log: stderr})
+	if err != nil {
+		return nil, nil, fmt.Errorf("the deck reads upstreams, and the lab does not start: %w", err)
+	}
+	var args []string
+	for _, u := range l.Upstreams() {
+		args = append(args, "-upstream", u)
+	}
+	return args, l.Stop, nil
 }
 
 // poll waits up to a minute for a JavaScript condition.
