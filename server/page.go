@@ -29,8 +29,8 @@ func pageHandler(version string, static http.Handler) http.Handler {
 		BackgroundColor:         "#10141a",
 		ThemeColor:              "#10141a",
 		LoadingLabel:            "chunkscope is loading: {progress}%",
-		Styles:                  []string{"/web/chunkscope.css", "/web/talk.css"},
-		Scripts:                 []string{"/web/chunkscope.js", "/web/keep.js", "/web/talk.js"},
+		Styles:                  []string{"/web/chunkscope.css", "/web/talk.css", "/web/talkprint.css"},
+		Scripts:                 []string{"/web/chunkscope.js", "/web/keep.js", "/web/talk.js", "/web/talkstore.js"},
 		Version:                 version,
 		Resources:               embeddedResources{static},
 		WasmContentLengthHeader: wasmLengthHeader,
@@ -87,7 +87,8 @@ func (e embeddedResources) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // appWorkerJS is go-app's service worker without its fetch handler: it
 // installs (so go-app still learns of a new build and reloads into it) and
-// clears the caches of earlier versions, but it sees no request. A worker
+// clears the caches of earlier versions (go-app's "app-…", never the talk
+// worker's "talk-…", which it keeps for itself), but it sees no request. A worker
 // with a fetch handler, even one that declines every request it does not
 // cache, is handed every request of the pages it controls, the measured
 // ones included: Chromium reported workerStart ≠ 0 for them, and for the
@@ -97,6 +98,14 @@ func (e embeddedResources) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // network (workerStart 0); the page's files come from the HTTP cache
 // (ETags) instead, which measured as fast on a reload (make bench, "Page
 // load").
+//
+// Talk mode needs its files with no server (a reload on stage): it has a
+// worker of its own, web/talk-worker.js, scoped to /talk so the explorer
+// is not controlled, whose static routes send every request but the
+// page's own files to the network without a fetch event; the pump's
+// dedicated worker, a client of /web/chunkscope.js, stays under this one
+// (e2e TestTalkWorkerLeavesMeasuredRequests measures workerStart on both
+// pages).
 const appWorkerJS = `const cacheName = "app-" + "{{.Version}}";
 
 self.addEventListener("install", (event) => {
@@ -106,7 +115,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys().then((keyList) =>
-      Promise.all(keyList.map((key) => caches.delete(key)))
+      Promise.all(keyList.filter((key) => key.startsWith("app-")).map((key) => caches.delete(key)))
     )
   );
 });

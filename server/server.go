@@ -298,8 +298,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 // embedPolicy is the policy of talk mode's embed pages (/talk?embed=1,
 // /talk/N?embed=1): the same, except that any page may frame them (a
 // reveal.js deck on a file: URL or another port). They have no controls and
-// can only run the scenario table's demos.
-var embedPolicy = strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'", "frame-ancestors *", 1)
+// can only run the scenario table's demos. "*" alone matches only network
+// schemes (http, https, ws, wss) and the page's own: a deck opened from
+// disk needs "file:" too (e2e TestTalkFramedByAFile).
+var embedPolicy = strings.Replace(contentSecurityPolicy, "frame-ancestors 'none'", "frame-ancestors * file:", 1)
 
 // embeddable is a talk page asked for with embed=1.
 func embeddable(r *http.Request) bool {

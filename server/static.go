@@ -89,6 +89,11 @@ func (s *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctype = "application/octet-stream"
 	}
 	h.Set("Content-Type", ctype)
+	if name == "talk-worker.js" {
+		// Talk mode's service worker controls /talk, above its folder
+		// (and /web/notes.html, in it).
+		h.Set("Service-Worker-Allowed", "/")
+	}
 	file, etag := f.name, f.etag
 	if len(f.variants) > 0 {
 		h.Add("Vary", "Accept-Encoding")

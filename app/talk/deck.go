@@ -9,6 +9,7 @@ package talk
 import (
 	"net/url"
 
+	"chunkscope/app/record"
 	"chunkscope/app/spec"
 )
 
@@ -49,6 +50,12 @@ type Step struct {
 type View struct {
 	// Scenarios are the scenario table's names, one lane each, in order.
 	Scenarios []string `json:"scenarios"`
+	// Upstreams are a real app's URLs (the lab's Django under Gunicorn,
+	// behind nginx), one lane each after the scenarios', read through the
+	// server's /upstream: only origins its -upstream flags allow, as the
+	// explorer's. The body parameters do not apply to them: the URL says
+	// what to ask (e.g. ?rows=20&delay=100).
+	Upstreams []Upstream `json:"upstreams,omitempty"`
 	// Body is the body's query parameters, as the explorer's links and
 	// the server read them (spec.Parse): "rows=20&delay=100ms".
 	Body string `json:"body,omitempty"`
@@ -62,6 +69,14 @@ type View struct {
 	// of the total time; on a projector the panels take the place of the
 	// bytes-received panel (scene.Options.Compact).
 	Memory bool `json:"memory,omitempty"`
+}
+
+// Upstream is one lane of a real app: its URL, and the lane's label on a
+// projector ("gunicorn", "nginx, stock"); without one the lane is
+// labelled by the URL's host and path.
+type Upstream struct {
+	Label string `json:"label,omitempty"`
+	URL   string `json:"url"`
 }
 
 // Spec is the view's body parameters, parsed by the one parser.
@@ -95,9 +110,15 @@ func (v View) Keys() []string {
 	for k, vals := range s.Values() {
 		params[k] = vals[0]
 	}
-	out := make([]string, len(v.Scenarios))
-	for i, name := range v.Scenarios {
-		out[i] = Key(name, params)
+	out := make([]string, 0, v.Lanes())
+	for _, name := range v.Scenarios {
+		out = append(out, Key(name, params))
+	}
+	for _, u := range v.Upstreams {
+		out = append(out, Key(record.Upstream, map[string]string{"url": u.URL}))
 	}
 	return out
 }
+
+// Lanes is how many runs the view makes: its scenarios and upstreams.
+func (v View) Lanes() int { return len(v.Scenarios) + len(v.Upstreams) }

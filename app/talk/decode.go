@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,6 +67,7 @@ var limits = []jsonlimit.Limit{
 	{Names: []string{"steps"}, Total: MaxSteps},
 	{Names: []string{"lines"}, Each: MaxLines},
 	{Names: []string{"scenarios"}, Each: MaxLanes},
+	{Names: []string{"upstreams"}, Each: MaxLanes},
 }
 
 // checkCounts says which of the limits a deck's text goes over, or nil.
@@ -83,8 +85,11 @@ func checkCounts(text []byte) error {
 	if i := over.In("steps"); i >= 0 {
 		step = "Step " + strconv.Itoa(i+1)
 	}
-	if over.Limit == 1 {
+	switch over.Limit {
+	case 1:
 		return fmt.Errorf("%s has %d lines; a step holds at most %d.", step, over.Count, MaxLines)
+	case 3:
+		return fmt.Errorf("%s has %d upstreams in its view; at most %d.", step, over.Count, MaxLanes)
 	}
 	return fmt.Errorf("%s has %d scenarios in its view; at most %d.", step, over.Count, MaxLanes)
 }
@@ -97,7 +102,7 @@ func fieldError(err error) error {
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		return fmt.Errorf("This deck has the field %s, which the deck schema does not know (known: format, version, title, steps; "+
-			"a step: title, lines, view, notes; a view: scenarios, body, read, wire, align, memory).", strings.TrimPrefix(msg, "json: unknown field "))
+			"a step: title, lines, view, notes; a view: scenarios, upstreams, body, read, wire, align, memory; an upstream: label, url).", strings.TrimPrefix(msg, "json: unknown field "))
 	}
 	return fmt.Errorf("This deck cannot be read: %v.", err)
 }
@@ -143,10 +148,15 @@ func (s Step) check() error {
 	}
 	v := s.View
 	switch {
-	case len(v.Scenarios) == 0:
-		return errors.New("has no scenario in its view")
-	case len(v.Scenarios) > MaxLanes:
-		return fmt.Errorf("has %d scenarios in its view; at most %d", len(v.Scenarios), MaxLanes)
+	case v.Lanes() == 0:
+		return errors.New("has no scenario or upstream in its view")
+	case v.Lanes() > MaxLanes:
+		return fmt.Errorf("has %d lanes (scenarios and upstreams) in its view; at most %d", v.Lanes(), MaxLanes)
+	}
+	for _, u := range v.Upstreams {
+		if err := checkUpstream(u); err != nil {
+			return err
+		}
 	}
 	for _, name := range v.Scenarios {
 		if _, ok := spec.Lookup(name); !ok {
@@ -165,6 +175,31 @@ func (s Step) check() error {
 	case "", "start", "first-byte":
 	default:
 		return fmt.Errorf("has align %s; want start or first-byte", strconv.Quote(v.Align))
+	}
+	return nil
+}
+
+// maxUpstreamLen bounds an upstream's URL, as a line of a deck file.
+const maxUpstreamLen = 2048
+
+// maxLabelLen bounds an upstream lane's label, in runes: what a lane's
+// name shows on a projector (app/scene's compact layout).
+const maxLabelLen = 14
+
+// checkUpstream says what is wrong with a view's upstream, as the end of a
+// sentence: its URL must be an absolute http or https URL. Whether the
+// server reads it is the server's -upstream allowlist's say, at the run.
+func checkUpstream(up Upstream) error {
+	if n := utf8.RuneCountInString(up.Label); n > maxLabelLen {
+		return fmt.Errorf("has an upstream label of %d characters; at most %d fit a lane", n, maxLabelLen)
+	}
+	u := up.URL
+	if len(u) > maxUpstreamLen {
+		return fmt.Errorf("has an upstream of %d bytes; at most %d", len(u), maxUpstreamLen)
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil {
+		return fmt.Errorf("has the upstream %s, which is not an http:// or https:// URL with a host", strconv.Quote(u))
 	}
 	return nil
 }

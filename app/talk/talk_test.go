@@ -77,6 +77,10 @@ func TestDecodeRefuses(t *testing.T) {
 		{"other format", strings.Replace(good, `chunkscope-deck`, `chunkscope-session`, 1), `This file's "format" is "chunkscope-session"; a deck says "format": "chunkscope-deck".`},
 		{"newer version", strings.Replace(good, `"version":1`, `"version":2`, 1), "This deck has version 2; this chunkscope reads deck version 1."},
 		{"no steps", `{"format":"chunkscope-deck","version":1,"title":"T","steps":[]}`, "This deck has no steps."},
+		{"upstream not a URL", strings.Replace(good, `"body"`, `"upstreams":[{"url":"ftp://x/y"}],"body"`, 1), `Step 1 has the upstream "ftp://x/y", which is not an http:// or https:// URL with a host.`},
+		{"upstream without host", strings.Replace(good, `"body"`, `"upstreams":[{"url":"http:///csv"}],"body"`, 1), `Step 1 has the upstream "http:///csv", which is not an http:// or https:// URL with a host.`},
+		{"too many lanes", strings.Replace(good, `"body"`, `"upstreams":[{"url":"http://a/1"},{"url":"http://a/2"},{"url":"http://a/3"},{"url":"http://a/4"},{"url":"http://a/5"},{"url":"http://a/6"},{"url":"http://a/7"},{"url":"http://a/8"}],"body"`, 1), "Step 1 has 9 lanes (scenarios and upstreams) in its view; at most 8."},
+		{"long upstream label", strings.Replace(good, `"body"`, `"upstreams":[{"label":"`+strings.Repeat("n", 15)+`","url":"http://a/1"}],"body"`, 1), "Step 1 has an upstream label of 15 characters; at most 14 fit a lane."},
 		{"bad read", strings.Replace(good, `"body"`, `"read":"slurp","body"`, 1), `Step 1 has read "slurp"; want auto, stream or buffer.`},
 		{"trailing", good + "{}", "This deck is not valid JSON: '{' after top-level value"},
 	} {

@@ -28,6 +28,10 @@ type Talk struct {
 
 	deck     talk.Deck
 	deckName string
+	fileName string // the file the deck came from (deckName "file")
+	recName  string // the file the recording came from, "" for the shipped one
+	offline  bool   // the server did not answer (web/talkstore.js's probe)
+	print    bool   // ?print=1: every step as a page (talkprint.go)
 	loading  string // the deck being fetched
 	step     int    // 0-based
 	theme    string
@@ -41,7 +45,7 @@ type Talk struct {
 	live     bool // the runner's view is this step's live run
 	reported bool // its summary was posted
 
-	rec      map[string]*record.Run // the deck's recording, by talk.Key
+	rec      *talk.Recording // the deck's recording: each step's runs
 	recAt    string
 	recFrom  string // the deck the recording is for
 	replay   *talkReplay
@@ -88,6 +92,7 @@ func (t *Talk) OnMount(ctx app.Context) {
 		ready = `{"isolated":false,"unavailable":` + strconv.Quote(noIsolation) + `}`
 	}
 	browser.TalkPost("ready", ready)
+	t.restoreKept(ctx)
 }
 
 var talkPath = regexp.MustCompile(`^/talk/([0-9]+)$`)
@@ -104,6 +109,7 @@ func (t *Talk) OnNav(ctx app.Context) {
 	}
 	t.theme = talk.ThemeNamed(q.Get("t")).Name
 	t.embed = q.Get("embed") == "1"
+	t.print = q.Get("print") == "1"
 	name := q.Get("deck")
 	if name == "" {
 		name = "streaming"
@@ -181,27 +187,23 @@ func (t *Talk) loadRecording(ctx app.Context, name string) {
 		if err != nil || status != 200 {
 			return // r says so when pressed
 		}
-		l, err := keep.Decode([]byte(text))
+		rec, err := talk.DecodeRecording([]byte(text))
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
 				t.problem = "The deck's recording is refused: " + err.Error()
 				return
 			}
-			t.setRecording(l.Runs)
+			if t.recName == "" && t.deckName != "file" { // a file's deck or recording stays
+				t.setRecording(rec)
+				t.playIfOffline(ctx)
+			}
 		})
 	})
 }
 
-// setRecording indexes a recording's runs by scenario and body: a step's
-// recorded run is the latest with its lane's key.
-func (t *Talk) setRecording(runs []*record.Run) {
-	t.rec = map[string]*record.Run{}
-	for _, r := range runs {
-		t.rec[talk.Key(r.Scenario, r.Params)] = r
-		if d := r.StartedAt; len(d) >= 10 {
-			t.recAt = d[:10]
-		}
-	}
+// setRecording takes a recording (talk.Recording finds a step's runs).
+func (t *Talk) setRecording(rec *talk.Recording) {
+	t.rec, t.recAt = rec, rec.At
 }
 
 // loadFile takes a file picked or dropped: a deck, or a recording. A file
@@ -213,12 +215,14 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 		return
 	}
 	if strings.Contains(text, `"chunkscope-session"`) {
-		l, err := keep.Decode([]byte(text))
+		rec, err := talk.DecodeRecording([]byte(text))
 		if err != nil {
 			t.problem = name + ": " + err.Error()
 			return
 		}
-		t.setRecording(l.Runs)
+		t.setRecording(rec)
+		t.recName = name
+		keepFile("recording", name, text, t.deckKey())
 		t.problem = ""
 		t.announce()
 		return
@@ -229,6 +233,8 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 		return
 	}
 	t.problem, t.deck, t.deckName, t.rec = "", d, "file", nil
+	t.fileName, t.recName = name, ""
+	keepFile("deck", name, text, "")
 	t.leaveStep()
 	ctx.Navigate(t.stepURL(0))
 }
@@ -288,6 +294,8 @@ func (t *Talk) command(ctx app.Context, cmd, arg string) {
 		t.problem = arg
 	case "fonts":
 		t.paint()
+	default:
+		t.keptCommand(ctx, cmd, arg)
 	}
 }
 
@@ -330,9 +338,12 @@ func (t *Talk) plans() ([]runner.Plan, error) {
 	if read == "" {
 		read = runner.ReadAuto
 	}
-	out := make([]runner.Plan, len(v.Scenarios))
-	for i, name := range v.Scenarios {
-		out[i] = runner.Plan{Scenario: name, Spec: s, Read: read, Wire: v.Wire}
+	out := make([]runner.Plan, 0, v.Lanes())
+	for _, name := range v.Scenarios {
+		out = append(out, runner.Plan{Scenario: name, Spec: s, Read: read, Wire: v.Wire})
+	}
+	for _, u := range v.Upstreams { // through /upstream: the server's allowlist decides
+		out = append(out, runner.Plan{Upstream: u.URL, Hop: u.Label, Spec: s, Read: read, Wire: v.Wire})
 	}
 	return out, nil
 }
@@ -405,18 +416,7 @@ func (t *Talk) afterRun(ctx app.Context) {
 
 // recorded is the step's runs in the recording, nil when one is missing.
 func (t *Talk) recorded() []*record.Run {
-	if t.rec == nil {
-		return nil
-	}
-	var out []*record.Run
-	for _, k := range t.deck.Steps[t.step].View.Keys() {
-		r := t.rec[k]
-		if r == nil {
-			return nil
-		}
-		out = append(out, r)
-	}
-	return out
+	return t.rec.For(t.step, t.deck.Steps[t.step].View)
 }
 
 // playRecorded replays the step's recorded runs at the slow-motion speed.
@@ -517,6 +517,9 @@ func (t *Talk) status() string {
 	if t.speed != 1 {
 		parts = append(parts, "×"+keep.FormatSpeed(t.speed)+" slow motion")
 	}
+	if t.offline {
+		parts = append(parts, "server down")
+	}
 	return strings.Join(parts, " · ")
 }
 
@@ -526,12 +529,12 @@ func (t *Talk) announce() {
 		return
 	}
 	s := t.deck.Steps[t.step]
-	next := ""
+	next, nextLines := "", []string{}
 	if t.step+1 < len(t.deck.Steps) {
-		next = t.deck.Steps[t.step+1].Title
+		next, nextLines = t.deck.Steps[t.step+1].Title, t.deck.Steps[t.step+1].Lines
 	}
 	b, _ := json.Marshal(map[string]any{"step": t.step + 1, "steps": len(t.deck.Steps), "title": s.Title, "notes": s.Notes,
-		"next": next, "status": t.status(), "theme": t.theme})
+		"next": next, "nextLines": nextLines, "status": t.status(), "theme": t.theme})
 	browser.TalkPost("state", string(b))
 }
 
@@ -546,7 +549,7 @@ func talkZoom() float64 { return talkLabel / 13.0 * max(1, browser.ViewportWidth
 
 // paint draws the step's chart for the canvas's size and the theme.
 func (t *Talk) paint() {
-	if !app.IsClient || len(t.deck.Steps) == 0 {
+	if !app.IsClient || len(t.deck.Steps) == 0 || t.print {
 		return
 	}
 	v := t.deck.Steps[t.step].View
@@ -578,6 +581,9 @@ func (t *Talk) Render() app.UI {
 		return app.Div().Class(class).Body(app.H1().Class("talk-title").Text("Loading the deck…"),
 			app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)))
 	}
+	if t.print {
+		return t.printView()
+	}
 	s := t.deck.Steps[t.step]
 	runs := t.shown()
 	statusClass := "talk-status"
@@ -608,7 +614,7 @@ func (t *Talk) Render() app.UI {
 			app.Div().Class("talk-foot").Body(
 				app.Span().ID("talk-typing").Text(t.typing),
 				app.Span().Text("? keys"),
-				app.Label().For("keep-file").Text("open a deck or recording"),
+				t.talkOpenLabel(),
 				app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
 			),
 		),

@@ -1,6 +1,7 @@
 // Command talkrecord is make talk-record: it records a talk deck's runs
-// into the session file (app/keep's schema) that talk mode replays when the
-// speaker presses r or a live run fails. It starts the real binary and
+// into the session file (app/keep's schema, with the "talk" index of
+// app/talk's recording version 2: each step's own runs) that talk mode
+// replays when the speaker presses r or a live run fails. It starts the real binary and
 // Debian's headless Chromium (internal/harness), opens the deck on /talk at
 // 1280×720, and on every step presses Space, as the speaker would, and
 // waits for the live run; then it writes every step's runs to one file.
@@ -13,6 +14,12 @@
 // (make talk-record does). -deck may also be a speaker's own deck file
 // (a path ending in .json): the recording then goes beside it, as
 // DECK.recorded.json, to be dropped on the talk page with the deck.
+//
+// A deck whose steps read upstreams (a view's "upstreams") is recorded
+// with the lab running (internal/lab, on ports from -lab-port, 9100 by
+// default, as make lab LAB_PORT=9100) and the server allowing its
+// origins: the seed's real Django views, recorded so they play without
+// Python.
 //
 // A step whose live run fails (an error, a status ≥ 400) stops the
 // recording with a sentence saying which: a recording of failures would be
@@ -36,16 +43,17 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/talk"
 	"chunkscope/internal/harness"
+	"chunkscope/internal/lab"
 )
 
 func main() {
 	bin := flag.String("bin", "bin/chunkscope", "the chunkscope binary (make build)")
 	chrome := flag.String("chrome", "/usr/bin/chromium", "Chromium")
 	deck := flag.String("deck", "streaming", "a deck shipped with the binary (streaming, or NAME for web/decks/NAME.json), or a deck file (a path ending in .json)")
+	labPort := flag.Int("lab-port", 9100, "when a step of the deck reads upstreams: the lab's first port (internal/lab, as make lab LAB_PORT=9100); the deck's URLs name these ports")
 	out := flag.String("out", "", "where to write the recording (default: web/decks/NAME.recorded.json for a shipped deck, DECK.recorded.json beside a deck file)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -57,7 +65,7 @@ func main() {
 	if *out == "" {
 		*out = src.out
 	}
-	file, err := Record(*bin, *chrome, src, os.Stderr)
+	file, err := Record(*bin, *chrome, src, *labPort, os.Stderr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -110,8 +118,13 @@ func openDeck(arg string) (source, error) {
 
 // Record plays every step of the deck live in the real page and returns
 // the session file of their runs.
-func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
-	base, stop, err := harness.StartServer(bin, stderr)
+func Record(bin, chrome string, src source, labPort int, stderr *os.File) ([]byte, error) {
+	args, stopLab, err := startLab(src.deck, labPort, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer stopLab()
+	base, stop, err := harness.StartServer(bin, stderr, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +160,8 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 		return nil, err
 	}
 
-	var all []*record.Run
+	var steps [][]*record.Run
+	all := 0
 	for i, s := range src.deck.Steps {
 		n := strconv.Itoa(i + 1)
 		if i > 0 {
@@ -158,7 +172,7 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 				return nil, err
 			}
 		}
-		before := len(all)
+		before := all
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(" ")); err != nil {
 			return nil, err
 		}
@@ -166,14 +180,16 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 			return s.startsWith("live") && !s.includes("reading") || s.startsWith("recorded") || !!document.querySelector("#talk-error"); })()`); err != nil {
 			return nil, err
 		}
-		runs, err := harness.WaitRuns(ctx, before+len(s.View.Scenarios))
+		runs, err := harness.WaitRuns(ctx, before+s.View.Lanes())
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", n, err)
 		}
 		fresh := runs[before:]
-		if len(fresh) != len(s.View.Scenarios) {
-			return nil, fmt.Errorf("step %s made %d runs; its view has %d lanes", n, len(fresh), len(s.View.Scenarios))
+		if len(fresh) != s.View.Lanes() {
+			return nil, fmt.Errorf("step %s made %d runs; its view has %d lanes", n, len(fresh), s.View.Lanes())
 		}
+		all += len(fresh)
+		var mine []*record.Run
 		for j := range fresh {
 			r := &fresh[j]
 			switch {
@@ -182,36 +198,58 @@ func Record(bin, chrome string, src source, stderr *os.File) ([]byte, error) {
 			case r.Status >= 400:
 				return nil, fmt.Errorf("step %s (%s): the server answered %d; nothing was written", n, r.Scenario, r.Status)
 			}
-			all = append(all, r)
+			if s.View.Wire && r.Wire == nil {
+				return nil, fmt.Errorf("step %s (%s): the view probes the wire, the run has no wire probe; nothing was written", n, r.Scenario)
+			}
+			mine = append(mine, r)
 		}
+		steps = append(steps, mine)
 		fmt.Fprintf(stderr, "talk-record: step %s/%d %q: %d run(s)\n", n, len(src.deck.Steps), s.Title, len(fresh))
 	}
 	link := "/talk"
 	if src.name != "" && src.name != "streaming" {
 		link += "?deck=" + src.name
 	}
-	file, err := keep.Encode(all, keep.View{Link: link}, time.Now())
+	file, err := talk.EncodeRecording(src.deck, steps, link, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	// What the page will do with it: keep's decoder, then a run for every
-	// lane of every step.
-	l, err := keep.Decode(file)
+	// What the page will do with it: the talk recording's decoder, then
+	// every step's own runs, found by its number and view.
+	rec, err := talk.DecodeRecording(file)
 	if err != nil {
 		return nil, fmt.Errorf("the recording does not read back: %v", err)
 	}
-	have := map[string]bool{}
-	for _, r := range l.Runs {
-		have[talk.Key(r.Scenario, r.Params)] = true
-	}
 	for i, s := range src.deck.Steps {
-		for _, k := range s.View.Keys() {
-			if !have[k] {
-				return nil, fmt.Errorf("step %d's run %s is missing from the recording", i+1, k)
-			}
+		if rec.For(i, s.View) == nil {
+			return nil, fmt.Errorf("step %d's runs are missing from the recording", i+1)
 		}
 	}
 	return file, nil
+}
+
+// startLab starts the lab (the seed's Django under Gunicorn, behind nginx,
+// …) on consecutive ports from port when a step of the deck reads
+// upstreams, and returns the server's -upstream flags allowing its
+// origins; nothing when no step does.
+func startLab(d talk.Deck, port int, stderr *os.File) ([]string, func(), error) {
+	needs := false
+	for _, s := range d.Steps {
+		needs = needs || len(s.View.Upstreams) > 0
+	}
+	if !needs {
+		return nil, func() {}, nil
+	}
+	fmt.Fprintf(stderr, "talk-record: the deck reads upstreams: starting the lab on ports from %d\n", port)
+	l, err := lab.Start(lab.Options{BasePort: port, Log: stderr})
+	if err != nil {
+		return nil, nil, fmt.Errorf("the deck reads upstreams, and the lab does not start: %w", err)
+	}
+	var args []string
+	for _, u := range l.Upstreams() {
+		args = append(args, "-upstream", u)
+	}
+	return args, l.Stop, nil
 }
 
 // poll waits up to a minute for a JavaScript condition.
