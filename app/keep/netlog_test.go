@@ -205,3 +205,68 @@ func TestNetLogWithoutRawBytesHasTheSocketsReads(t *testing.T) {
 		t.Fatalf("wire = %+v; want the socket's 21 reads, and the reason there is no framing", w)
 	}
 }
+
+// TestNetLogKeepsEachEncodedRead: a compressed body's reads before
+// decoding (URL_REQUEST_JOB_BYTES_READ) are kept read by read, as many and
+// as large as the file's events, in time order from the run's start; an
+// uncompressed body has none (its decoded reads are its only reads).
+func TestNetLogKeepsEachEncodedRead(t *testing.T) {
+	for _, file := range []string{"gzip-streaming.json", "streaming.json", "h2-streaming.json"} {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/netlog/" + file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The file's own count, read apart from the decoder.
+			var f struct {
+				Constants struct {
+					EventTypes map[string]int `json:"logEventTypes"`
+				} `json:"constants"`
+				Events []struct {
+					Type   int `json:"type"`
+					Params struct {
+						ByteCount int `json:"byte_count"`
+					} `json:"params"`
+				} `json:"events"`
+			}
+			if err := json.Unmarshal(data, &f); err != nil {
+				t.Fatal(err)
+			}
+			wantReads, wantBytes := 0, 0
+			for _, e := range f.Events {
+				if e.Type == f.Constants.EventTypes["URL_REQUEST_JOB_BYTES_READ"] {
+					wantReads++
+					wantBytes += e.Params.ByteCount
+				}
+			}
+			l, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := l.Runs[0]
+			gotBytes := 0
+			prev := 0.0
+			for i, c := range r.EncodedReads {
+				gotBytes += c.N
+				if c.T < prev || c.T > r.EndMs {
+					t.Errorf("encoded read %d at %v ms; want in time order, within the run (ends %v ms)", i+1, c.T, r.EndMs)
+				}
+				prev = c.T
+			}
+			if len(r.EncodedReads) != wantReads || gotBytes != wantBytes {
+				t.Errorf("%d encoded reads of %d bytes; want the file's %d URL_REQUEST_JOB_BYTES_READ of %d bytes", len(r.EncodedReads), gotBytes, wantReads, wantBytes)
+			}
+			if r.Header("content-encoding") == "gzip" {
+				if wantReads == 0 {
+					t.Fatal("the gzip fixture has no URL_REQUEST_JOB_BYTES_READ")
+				}
+				if int64(gotBytes) != r.Timing.EncodedBodySize || int64(gotBytes) >= r.Bytes {
+					t.Errorf("encoded reads add up to %d; want encodedBodySize %d, less than the decoded %d", gotBytes, r.Timing.EncodedBodySize, r.Bytes)
+				}
+				if r.EncodedReads[0].T > r.TTFBMs {
+					t.Errorf("first encoded read at %v ms after the first decoded read at %v ms", r.EncodedReads[0].T, r.TTFBMs)
+				}
+			}
+		})
+	}
+}
