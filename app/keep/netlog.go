@@ -492,6 +492,13 @@ func nlRun(r *nlRequest, c nlConstants) *record.Run {
 	}
 	timing.EncodedBodySize = enc
 	run.Timing = timing
+	if r.status == 304 && len(run.Chunks) > 0 {
+		// A revalidation: the server's 304 carried no body, and Chromium
+		// read its stored copy out of its cache; the lane says whose
+		// reads they are (so does the verdict).
+		run.Hop = run.Label() + " · from cache after 304"
+		timing.EncodedBodySize = 0 // none came over the network
+	}
 	run.Verdict = record.Explain(run)
 	return run
 }

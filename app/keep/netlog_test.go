@@ -270,3 +270,37 @@ func TestNetLogKeepsEachEncodedRead(t *testing.T) {
 		})
 	}
 }
+
+// TestNetLogRevalidatedFromCache: a request the server answered 304 whose
+// body Chromium read out of its cache (its FILTERED_BYTES_READ follow the
+// 304's headers) is a run labelled "from cache after 304", its verdict
+// no body over the network and its reads the cache's. The fixture is
+// streaming.json with its status line made a 304.
+func TestNetLogRevalidatedFromCache(t *testing.T) {
+	data, err := os.ReadFile("testdata/netlog/streaming.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`"HTTP/1\.1 200 OK"`)
+	if len(re.FindAll(data, -1)) != 1 {
+		t.Fatal("the fixture has not one status line HTTP/1.1 200 OK")
+	}
+	data = re.ReplaceAll(data, []byte(`"HTTP/1.1 304 Not Modified"`))
+	l, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := l.Runs[0]
+	if r.Status != 304 || len(r.Chunks) != 20 {
+		t.Fatalf("status %d, %d reads; want 304 and the cache's 20 reads", r.Status, len(r.Chunks))
+	}
+	if !strings.HasSuffix(r.Label(), " · from cache after 304") {
+		t.Errorf("label %q; want it to end \" · from cache after 304\"", r.Label())
+	}
+	if r.Verdict.Kind != "no-body" || !strings.Contains(r.Verdict.Detail, "the browser's cache reading out its stored copy") {
+		t.Errorf("verdict {%s, %q}; want no-body over the network, the reads the cache's", r.Verdict.Kind, r.Verdict.Detail)
+	}
+	if r.Timing.EncodedBodySize != 0 {
+		t.Errorf("encodedBodySize %d; want 0: no body came over the network", r.Timing.EncodedBodySize)
+	}
+}
