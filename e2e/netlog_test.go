@@ -32,22 +32,13 @@ func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
 		dir = keepDir
 	}
 	file := filepath.Join(dir, "live.json")
-	profile := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(os.Getenv("CHUNKSCOPE_CHROME")),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1400, 1000),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	browser, cancelBrowser, err := harness.StartBrowserWith(os.Getenv("CHUNKSCOPE_CHROME"),
 		chromedp.Flag("log-net-log", file),
 		chromedp.Flag("net-log-capture-mode", "Everything"),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer cancelBrowser()
 	ctx, cancelT := context.WithTimeout(browser, 90*time.Second)
 	defer cancelT()
@@ -60,7 +51,6 @@ func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
 	}
 	cancelT()
 	cancelBrowser() // closes Chromium, which ends the NetLog
-	cancelAlloc()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
