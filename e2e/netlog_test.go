@@ -12,6 +12,7 @@ import (
 
 	"chunkscope/app/keep"
 	"chunkscope/app/record"
+	"chunkscope/app/scene"
 	"chunkscope/internal/harness"
 )
 
@@ -32,22 +33,13 @@ func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
 		dir = keepDir
 	}
 	file := filepath.Join(dir, "live.json")
-	profile := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(os.Getenv("CHUNKSCOPE_CHROME")),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1400, 1000),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	browser, cancelBrowser, err := harness.StartBrowserWith(os.Getenv("CHUNKSCOPE_CHROME"),
 		chromedp.Flag("log-net-log", file),
 		chromedp.Flag("net-log-capture-mode", "Everything"),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer cancelBrowser()
 	ctx, cancelT := context.WithTimeout(browser, 90*time.Second)
 	defer cancelT()
@@ -60,7 +52,6 @@ func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
 	}
 	cancelT()
 	cancelBrowser() // closes Chromium, which ends the NetLog
-	cancelAlloc()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -96,4 +87,51 @@ func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNetLogEncodedReadsAreALaneInThePage: the gzip-streamed NetLog loaded
+// in the page draws its encoded reads as a lane of their own under the
+// decoded one ("encoded reads", its note counting them), and its record in
+// runs() keeps them read by read: 20 reads of 248 bytes, the file's
+// URL_REQUEST_JOB_BYTES_READ, under 19 decoded reads of 305 bytes.
+func TestNetLogEncodedReadsAreALaneInThePage(t *testing.T) {
+	ctx := tab(t)
+	data, err := os.ReadFile("../app/keep/testdata/netlog/gzip-streaming.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	freshPage(t, ctx)
+	if got := load(t, ctx, jsString(string(data))); got != "ok:1" {
+		t.Fatalf("load: %s; want ok:1", got)
+	}
+	runs, err := harness.WaitRuns(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runs[0]
+	var enc int
+	for _, c := range r.EncodedReads {
+		enc += c.N
+	}
+	if len(r.EncodedReads) != 20 || enc != 248 || len(r.Chunks) != 19 || r.Bytes != bodySize20 {
+		t.Errorf("%d encoded reads of %d B, %d decoded of %d B; want 20 of 248 B, 19 of %d B", len(r.EncodedReads), enc, len(r.Chunks), r.Bytes, bodySize20)
+	}
+	s := liveScene(t, ctx).Scene
+	var names []string
+	note := ""
+	for _, p := range s.Prims {
+		if p.Kind == scene.Text && p.Align == scene.Right && (p.Font == scene.Bold || p.Font == scene.Italic) && p.Pts[0] < 200 {
+			names = append(names, p.Text)
+		}
+		if p.Kind == scene.Text && strings.Contains(p.Text, "before decoding") {
+			note = p.Text
+		}
+	}
+	if len(names) < 3 || names[1] != "encoded reads" || names[2] != "wire" {
+		t.Errorf("lanes drawn %q; want the run's, then \"encoded reads\", then \"wire\"", names)
+	}
+	if note != "20 reads, 248 B before decoding" {
+		t.Errorf("encoded lane's note %q; want \"20 reads, 248 B before decoding\"", note)
+	}
+	shot(t, ctx, "netlog-encoded-reads.png")
 }

@@ -23,6 +23,10 @@ type Lane struct {
 	// Sent draws the run's send log as a lane above it, and its
 	// send→arrival delays in the delay plot (when it has a send log).
 	Sent bool
+	// Page says ShiftMs puts the lane on its page's time (the scene's
+	// page alignment): its wire lane then sits where the run does, not at
+	// its own first byte.
+	Page bool
 }
 
 // Binned is a lane binned to pixel columns.
@@ -50,6 +54,11 @@ type Binned struct {
 	// the memory curves are nil.
 	Wire   bool
 	Labels []Label
+	// Encoded marks the lane of a run's encoded reads (record.Run's
+	// EncodedReads: the compressed body read by read, before decoding),
+	// drawn under the run's own like a wire lane (Wire is set too: ticks
+	// and a note, no curve), on the run's own clock.
+	Encoded bool
 	// Sent lanes (a run's send log) have ticks, the spans where a write
 	// was blocked, and a note; Cum and the memory curves are nil.
 	Sent    bool
@@ -177,9 +186,15 @@ func Build(lanes []Lane, cols int) Binning {
 			}
 		}
 		sc.Lanes = append(sc.Lanes, b)
+		if len(r.EncodedReads) > 0 {
+			sc.Lanes = append(sc.Lanes, encodedLane(l, ax))
+		}
 		if r.Wire != nil {
 			shift := 0.0
-			if l.ShiftMs != 0 {
+			switch {
+			case l.Page:
+				shift = l.ShiftMs // on page time: where its run sits
+			case l.ShiftMs != 0:
 				shift = r.Wire.TTFBMs // its own request: aligned at its own first byte
 			}
 			sc.Lanes = append(sc.Lanes, wireLane(l, shift, ax))
@@ -234,6 +249,25 @@ func wireLane(l Lane, shift float64, ax axis) Binned {
 			b.Labels = append(b.Labels, Label{Col: c, Text: e.Kind})
 		}
 	}
+	return b
+}
+
+// encodedLane bins a run's encoded reads: a tick per read, on the run's
+// own clock (the same request, read before decoding), and a note that
+// counts them.
+func encodedLane(l Lane, ax axis) Binned {
+	b := Binned{Label: "encoded reads", Color: l.Color, Ticks: make([]float64, ax.cols), TTFB: math.NaN(), Headers: math.NaN(), Wire: true, Encoded: true}
+	var n int64
+	reads := 0
+	for _, c := range l.Run.EncodedReads {
+		if c.N <= 0 || math.IsNaN(c.T) || math.IsInf(c.T, 0) {
+			continue
+		}
+		b.Ticks[ax.column(c.T-l.ShiftMs)]++
+		n += int64(c.N)
+		reads++
+	}
+	b.Note = record.Plural(reads, "read") + ", " + strconv.FormatInt(n, 10) + " B before decoding"
 	return b
 }
 

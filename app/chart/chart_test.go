@@ -128,3 +128,96 @@ func TestBuildAlignsAtFirstByte(t *testing.T) {
 		t.Errorf("first ticks not in the column of 0 (%d): %v / %v", zero, sc.Lanes[0].Ticks[zero], sc.Lanes[1].Ticks[zero])
 	}
 }
+
+// firstTick is the first column with a tick, -1 when none has.
+func firstTick(b Binned) int {
+	for c, n := range b.Ticks {
+		if n > 0 {
+			return c
+		}
+	}
+	return -1
+}
+
+// TestWireLaneSitsWhereItsRunDoes: at the request's start and on page time
+// a wire lane sits where its run does (page time moves both by the run's
+// start on the page); aligned at first byte, at its own first byte (the
+// probe's request has its own clock).
+func TestWireLaneSitsWhereItsRunDoes(t *testing.T) {
+	mk := func() *record.Run {
+		r := &record.Run{Done: true, TotalMs: 300, EndMs: 300, Status: 200, HeadersMs: 100, Wire: &record.Wire{TTFBMs: 100, Events: []wire.Event{
+			{T: 100, Kind: "read"}, {T: 100, Kind: "headers-end"}, {T: 100, Kind: "body", Bytes: 10},
+			{T: 300, Kind: "read"}, {T: 300, Kind: "body", Bytes: 10},
+		}}}
+		r.Append(record.Chunk{T: 100, N: 10}, record.Chunk{T: 300, N: 10})
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		lane Lane
+	}{
+		{"request start", Lane{Run: mk()}},
+		{"page time, 2 s into the page", Lane{Run: mk(), ShiftMs: -2000, Page: true}},
+		{"page time, the page's first request", Lane{Run: mk(), ShiftMs: 0, Page: true}},
+		{"first byte", Lane{Run: mk(), ShiftMs: 100}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := Build([]Lane{tc.lane}, 1000)
+			if len(sc.Lanes) != 2 || !sc.Lanes[1].Wire {
+				t.Fatalf("%d lanes; want the run's and its wire lane", len(sc.Lanes))
+			}
+			run, w := sc.Lanes[0], sc.Lanes[1]
+			if got, want := firstTick(w), firstTick(run); got != want {
+				t.Errorf("wire lane's first tick in column %d; want %d, its run's first byte (%.0f ms on the axis)", got, want, run.TTFB)
+			}
+			if got, want := w.Headers, run.Headers; got != want {
+				t.Errorf("wire headers at %v ms; want %v, where its run's are", got, want)
+			}
+		})
+	}
+}
+
+// TestEncodedReadsAreALaneUnderTheRun: a run with encoded reads (a
+// compressed body read before decoding) gets a lane of them right under
+// its own, a tick per read, on the run's clock, with a note that counts
+// them; a run without gets none.
+func TestEncodedReadsAreALaneUnderTheRun(t *testing.T) {
+	r := &record.Run{Done: true, TotalMs: 1000, EndMs: 1000, Status: 200, HeadersMs: 10}
+	r.Append(record.Chunk{T: 20, N: 300}, record.Chunk{T: 990, N: 5})
+	r.EncodedReads = []record.Chunk{{T: 15, N: 100}, {T: 500, N: 50}, {T: 990, N: 10}}
+	plain := &record.Run{Done: true, TotalMs: 100, EndMs: 100}
+	plain.Append(record.Chunk{T: 50, N: 10})
+	for _, tc := range []struct {
+		name  string
+		shift float64
+		page  bool
+	}{
+		{"request start", 0, false},
+		{"page time", -1000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := Build([]Lane{{Run: r, ShiftMs: tc.shift, Page: tc.page}, {Run: plain}}, 100)
+			if len(sc.Lanes) != 3 {
+				t.Fatalf("%d lanes; want the run's, its encoded reads', the plain run's", len(sc.Lanes))
+			}
+			e := sc.Lanes[1]
+			if !e.Encoded || !e.Wire || e.Cum != nil || e.Label != "encoded reads" {
+				t.Fatalf("lane 1: encoded %v, wire %v, label %q; want the encoded reads' lane, ticks only", e.Encoded, e.Wire, e.Label)
+			}
+			var ticks float64
+			for _, n := range e.Ticks {
+				ticks += n
+			}
+			if ticks != 3 || e.Note != "3 reads, 160 B before decoding" {
+				t.Errorf("%v ticks, note %q; want 3 and \"3 reads, 160 B before decoding\"", ticks, e.Note)
+			}
+			colMs := (sc.TMax - sc.TMin) / 100
+			if got, want := firstTick(e), int((15-tc.shift-sc.TMin)/colMs); got != want {
+				t.Errorf("first encoded read in column %d; want %d (15 ms after the run's start)", got, want)
+			}
+			if sc.Lanes[2].Encoded || sc.Lanes[2].Wire {
+				t.Errorf("the plain run's lane is marked encoded or wire")
+			}
+		})
+	}
+}

@@ -1,9 +1,11 @@
 package keep
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"chunkscope/app/wire"
 )
@@ -131,4 +133,65 @@ func decodeFile(t *testing.T, path string) Loaded {
 		t.Fatalf("Decode %s: %v", path, err)
 	}
 	return l
+}
+
+// TestCurlTraceExportsAValidDateAndSaysSo: a curl trace has no date; its
+// runs exported as HAR carry a startedDateTime that is a date (the time of
+// day on 0000-01-01, which JavaScript's Date and RFC 3339 read), a comment
+// saying what that date is, and load back with the same reads; a run with
+// a date has no such comment.
+func TestCurlTraceExportsAValidDateAndSaysSo(t *testing.T) {
+	data, err := os.ReadFile("testdata/curl/two-requests.trace-ascii.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range l.Runs {
+		if !NoDate(r) {
+			t.Fatalf("curl run startedAt %s; want a time of day only", r.StartedAt)
+		}
+	}
+	out, err := HAR(l.Runs, "", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Log struct {
+			Entries []struct {
+				StartedDateTime string `json:"startedDateTime"`
+				Comment         string `json:"comment"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(out, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Log.Entries) != len(l.Runs) {
+		t.Fatalf("%d entries; want %d", len(f.Log.Entries), len(l.Runs))
+	}
+	for i, e := range f.Log.Entries {
+		if _, err := time.Parse(time.RFC3339Nano, e.StartedDateTime); err != nil {
+			t.Errorf("entry %d: startedDateTime %q is not a date: %v", i+1, e.StartedDateTime, err)
+		}
+		if !strings.Contains(e.Comment, "no date") || !strings.Contains(e.Comment, "0000-01-01") {
+			t.Errorf("entry %d: comment %q; want it to say the trace has no date and what was written", i+1, e.Comment)
+		}
+	}
+	back, err := Decode(out)
+	if err != nil {
+		t.Fatalf("the export does not load back: %v", err)
+	}
+	for i, r := range back.Runs {
+		if len(r.Chunks) != len(l.Runs[i].Chunks) || r.Bytes != l.Runs[i].Bytes {
+			t.Errorf("run %d back: %d reads, %d bytes; want %d, %d", i+1, len(r.Chunks), r.Bytes, len(l.Runs[i].Chunks), l.Runs[i].Bytes)
+		}
+	}
+	dated := *l.Runs[0]
+	dated.StartedAt = "2026-12-06T14:03:07.123Z"
+	if c := harComment(&dated); c != "" {
+		t.Errorf("a dated run's comment %q; want none", c)
+	}
 }

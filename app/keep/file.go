@@ -67,7 +67,7 @@ var Limits = []Limit{
 	{What: "runs", Limit: jsonlimit.Limit{Names: []string{"", "runs"}, Total: MaxRuns}},
 	{What: "HAR entries", Limit: jsonlimit.Limit{Names: []string{"entries"}, Total: MaxEntries}},
 	{What: "HAR pages", Limit: jsonlimit.Limit{Names: []string{"pages"}, Total: MaxPages}},
-	{What: "chunks", Limit: jsonlimit.Limit{Names: []string{"chunks", "_chunks"}, Total: MaxChunks}},
+	{What: "chunks", Limit: jsonlimit.Limit{Names: []string{"chunks", "_chunks", "encodedReads"}, Total: MaxChunks}},
 	{What: "memory samples (serverMem, clientMem)", Limit: jsonlimit.Limit{Names: []string{"serverMem", "clientMem"}, Total: MaxSamples}},
 	{What: "writes in send logs (sent)", Limit: jsonlimit.Limit{Names: []string{"sent"}, Total: MaxSends}},
 	{What: "wire events", Limit: jsonlimit.Limit{Names: []string{"events"}, Total: MaxWireEvents}},

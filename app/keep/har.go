@@ -60,6 +60,7 @@ type harEntry struct {
 	Timings         harTimings  `json:"timings"`
 	Chunks          []harChunk  `json:"_chunks,omitempty"`
 	Chunkscope      *record.Run `json:"_chunkscope,omitempty"`
+	Comment         string      `json:"comment,omitempty"`
 }
 
 type harRequest struct {
@@ -155,6 +156,7 @@ func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 		for i, c := range r.Chunks {
 			e.Chunks[i] = harChunk{Ts: offset + c.T, Bytes: int64(c.N)}
 		}
+		e.Comment = harComment(r) // curltrace_date.go
 		log.Entries = append(log.Entries, e)
 	}
 	b, err := json.MarshalIndent(harFile{Log: &log}, "", " ")

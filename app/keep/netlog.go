@@ -32,8 +32,9 @@ import (
 //   - status and headers: HTTP_TRANSACTION_READ_RESPONSE_HEADERS;
 //   - reads: URL_REQUEST_JOB_FILTERED_BYTES_READ, each read of the body
 //     as the page gets it (decoded); URL_REQUEST_JOB_BYTES_READ, the same
-//     reads before content decoding (logged only when the body is
-//     compressed), is counted in timing.encodedBodySize;
+//     body before content decoding (logged only when the body is
+//     compressed), read by read in encodedReads (drawn as the lane
+//     "encoded reads") and summed in timing.encodedBodySize;
 //   - the wire lane: its socket's SOCKET_BYTES_RECEIVED (or
 //     SSL_SOCKET_BYTES_RECEIVED) while the request held the socket
 //     (SOCKET_IN_USE, bound to the request's HTTP stream job); with raw
@@ -473,14 +474,31 @@ func nlRun(r *nlRequest, c nlConstants) *record.Run {
 		timing.RequestStartMs = r.sent - r.start
 	}
 	var enc int64
+	prev = 0
 	for _, ch := range r.encoded {
 		enc += int64(ch.N)
+		if ch.N <= 0 {
+			continue
+		}
+		// Each encoded read as it arrived: the compressed body's own
+		// pace, beside the decoded reads the page got.
+		t := math.Max(prev, ch.T-r.start)
+		prev = t
+		run.EncodedReads = append(run.EncodedReads, record.Chunk{T: t, N: ch.N})
+		run.EndMs = math.Max(run.EndMs, t)
 	}
 	if len(r.encoded) == 0 {
 		enc = run.Bytes // no content decoding: the body as sent
 	}
 	timing.EncodedBodySize = enc
 	run.Timing = timing
+	if r.status == 304 && len(run.Chunks) > 0 {
+		// A revalidation: the server's 304 carried no body, and Chromium
+		// read its stored copy out of its cache; the lane says whose
+		// reads they are (so does the verdict).
+		run.Hop = run.Label() + " · from cache after 304"
+		timing.EncodedBodySize = 0 // none came over the network
+	}
 	run.Verdict = record.Explain(run)
 	return run
 }

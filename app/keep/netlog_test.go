@@ -205,3 +205,102 @@ func TestNetLogWithoutRawBytesHasTheSocketsReads(t *testing.T) {
 		t.Fatalf("wire = %+v; want the socket's 21 reads, and the reason there is no framing", w)
 	}
 }
+
+// TestNetLogKeepsEachEncodedRead: a compressed body's reads before
+// decoding (URL_REQUEST_JOB_BYTES_READ) are kept read by read, as many and
+// as large as the file's events, in time order from the run's start; an
+// uncompressed body has none (its decoded reads are its only reads).
+func TestNetLogKeepsEachEncodedRead(t *testing.T) {
+	for _, file := range []string{"gzip-streaming.json", "streaming.json", "h2-streaming.json"} {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/netlog/" + file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The file's own count, read apart from the decoder.
+			var f struct {
+				Constants struct {
+					EventTypes map[string]int `json:"logEventTypes"`
+				} `json:"constants"`
+				Events []struct {
+					Type   int `json:"type"`
+					Params struct {
+						ByteCount int `json:"byte_count"`
+					} `json:"params"`
+				} `json:"events"`
+			}
+			if err := json.Unmarshal(data, &f); err != nil {
+				t.Fatal(err)
+			}
+			wantReads, wantBytes := 0, 0
+			for _, e := range f.Events {
+				if e.Type == f.Constants.EventTypes["URL_REQUEST_JOB_BYTES_READ"] {
+					wantReads++
+					wantBytes += e.Params.ByteCount
+				}
+			}
+			l, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := l.Runs[0]
+			gotBytes := 0
+			prev := 0.0
+			for i, c := range r.EncodedReads {
+				gotBytes += c.N
+				if c.T < prev || c.T > r.EndMs {
+					t.Errorf("encoded read %d at %v ms; want in time order, within the run (ends %v ms)", i+1, c.T, r.EndMs)
+				}
+				prev = c.T
+			}
+			if len(r.EncodedReads) != wantReads || gotBytes != wantBytes {
+				t.Errorf("%d encoded reads of %d bytes; want the file's %d URL_REQUEST_JOB_BYTES_READ of %d bytes", len(r.EncodedReads), gotBytes, wantReads, wantBytes)
+			}
+			if r.Header("content-encoding") == "gzip" {
+				if wantReads == 0 {
+					t.Fatal("the gzip fixture has no URL_REQUEST_JOB_BYTES_READ")
+				}
+				if int64(gotBytes) != r.Timing.EncodedBodySize || int64(gotBytes) >= r.Bytes {
+					t.Errorf("encoded reads add up to %d; want encodedBodySize %d, less than the decoded %d", gotBytes, r.Timing.EncodedBodySize, r.Bytes)
+				}
+				if r.EncodedReads[0].T > r.TTFBMs {
+					t.Errorf("first encoded read at %v ms after the first decoded read at %v ms", r.EncodedReads[0].T, r.TTFBMs)
+				}
+			}
+		})
+	}
+}
+
+// TestNetLogRevalidatedFromCache: a request the server answered 304 whose
+// body Chromium read out of its cache (its FILTERED_BYTES_READ follow the
+// 304's headers) is a run labelled "from cache after 304", its verdict
+// no body over the network and its reads the cache's. The fixture is
+// streaming.json with its status line made a 304.
+func TestNetLogRevalidatedFromCache(t *testing.T) {
+	data, err := os.ReadFile("testdata/netlog/streaming.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`"HTTP/1\.1 200 OK"`)
+	if len(re.FindAll(data, -1)) != 1 {
+		t.Fatal("the fixture has not one status line HTTP/1.1 200 OK")
+	}
+	data = re.ReplaceAll(data, []byte(`"HTTP/1.1 304 Not Modified"`))
+	l, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := l.Runs[0]
+	if r.Status != 304 || len(r.Chunks) != 20 {
+		t.Fatalf("status %d, %d reads; want 304 and the cache's 20 reads", r.Status, len(r.Chunks))
+	}
+	if !strings.HasSuffix(r.Label(), " · from cache after 304") {
+		t.Errorf("label %q; want it to end \" · from cache after 304\"", r.Label())
+	}
+	if r.Verdict.Kind != "no-body" || !strings.Contains(r.Verdict.Detail, "the browser's cache reading out its stored copy") {
+		t.Errorf("verdict {%s, %q}; want no-body over the network, the reads the cache's", r.Verdict.Kind, r.Verdict.Detail)
+	}
+	if r.Timing.EncodedBodySize != 0 {
+		t.Errorf("encodedBodySize %d; want 0: no body came over the network", r.Timing.EncodedBodySize)
+	}
+}

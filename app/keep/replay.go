@@ -166,7 +166,7 @@ func partial(r *record.Run, t float64, n int) *record.Run {
 		Version: r.Version, ID: r.ID, Scenario: r.Scenario, Method: r.Method, URL: r.URL, Params: r.Params,
 		ReadMode: r.ReadMode, StartedAt: r.StartedAt, Headers: map[string]string{}, Chunks: r.Chunks[:n:n],
 		ServerMem: upTo(r.ServerMem, t, sampleT), ClientMem: upTo(r.ClientMem, t, sampleT), Source: r.Source, Loaded: r.Loaded,
-		Sent: upTo(r.Sent, t, sendT), EndMs: t,
+		Sent: upTo(r.Sent, t, sendT), EndMs: t, Hop: r.Hop, EncodedReads: upTo(r.EncodedReads, t, chunkT),
 	}
 	for _, ch := range c.Chunks {
 		c.Bytes += int64(ch.N)
@@ -204,6 +204,7 @@ func upTo[E any](log []E, t float64, at func(E) float64) []E {
 
 func sampleT(s wire.Sample) float64 { return s.T }
 func sendT(s wire.Send) float64     { return s.T }
+func chunkT(c record.Chunk) float64 { return c.T }
 
 // Notes are what a replay adds to the chart: its speed, always (a talk's
 // audience must know it is not seeing real time), and a break mark on the

@@ -118,6 +118,13 @@ type Run struct {
 	// TTFB, TTFBMs the first read() the page saw. Absent when the browser
 	// added no entry (an aborted request) and for source "wire".
 	Timing *ResourceTiming `json:"timing,omitempty"`
+	// EncodedReads are the body's reads before content decoding, as a
+	// file recorded them (a Chrome NetLog's URL_REQUEST_JOB_BYTES_READ,
+	// logged only for a compressed body), ms since t = 0 like Chunks,
+	// which hold the decoded reads. Drawn as a lane of its own, "encoded
+	// reads", under the run's. Absent when the body was not decoded or
+	// nothing recorded its encoded reads.
+	EncodedReads []Chunk `json:"encodedReads,omitempty"`
 
 	// Pace is how the page's reader took the body, in the syntax of the
 	// page's pace= parameter (spec.ParsePace): "64KiB/s", "pause:2s@1MiB",

@@ -142,8 +142,25 @@ func Explain(r *Run) Verdict {
 		return Verdict{Kind: KindRunning, Detail: fmt.Sprintf("Reading: %s in %s so far.", Size(r.Bytes), pieces(len(r.Chunks)))}
 	case r.Error != "":
 		return Verdict{Kind: KindError, Detail: "The request failed: " + r.Error, Evidence: arrivals(r)}
+	case r.Status == 304 && len(r.Chunks) > 0:
+		// A browser's own record (a NetLog) of a revalidation: the server
+		// said the stored copy is still good, and the cache read it out.
+		return Verdict{Kind: KindNoBody, Detail: fmt.Sprintf("304 from the server after %s: no body came over the network; the %s (%s) are the browser's cache reading out its stored copy, not the network's pace.", Sec(r.HeadersMs), pieces(len(r.Chunks)), Size(r.Bytes)),
+			Evidence: arrivals(r)}
 	case r.Status == 204 || r.Status == 304:
 		return Verdict{Kind: KindNoBody, Detail: fmt.Sprintf("%d: no body by definition, so no Content-Length and no chunked framing; the headers came after %s.", r.Status, Sec(r.HeadersMs))}
+	case r.Status >= 300 && r.Status < 400 && r.Loaded != nil && len(r.Chunks) == 0 && r.Bytes == 0:
+		// A file's bodiless 3xx (a page load's redirect) is one of its
+		// steps, not a failure; a run chunkscope made itself expected a
+		// body, so its 3xx is still the error below.
+		to := ""
+		if loc := r.Header("location"); loc != "" {
+			if len(loc) > 200 {
+				loc = strings.ToValidUTF8(loc[:200], "") + "…"
+			}
+			to = " to " + loc
+		}
+		return Verdict{Kind: KindNoBody, Detail: fmt.Sprintf("%d: a redirect%s, with no body; the headers came after %s.", r.Status, to, Sec(r.HeadersMs))}
 	case r.Status < 200 || r.Status > 299:
 		reason := Excerpt(r.ErrorBody, r.Header("content-type"))
 		if reason == "" {

@@ -45,6 +45,21 @@ func TestExplain(t *testing.T) {
 			KindError, "The server answered 404: Oops Not Found The page & its friends"},
 		{"failed", &Run{Done: true, Error: "fetch: Failed to fetch"}, KindError, "The request failed: fetch: Failed to fetch"},
 		{"running", &Run{Chunks: []Chunk{{1, 2048}}, Bytes: 2048}, KindRunning, "Reading: 2.0 KiB in 1 read so far"},
+		// A file's bodiless redirect is a step of its page load, every
+		// time the verdict is drawn again (a replay); a redirect where
+		// chunkscope itself asked for a body is still an error.
+		{"redirect from a file", &Run{Status: 301, Done: true, HeadersMs: 87, Headers: map[string]string{"location": "https://example.test/"}, Loaded: &Loaded{Format: "har"}},
+			KindNoBody, "301: a redirect to https://example.test/, with no body; the headers came after 0.09 s"},
+		{"redirect from a file, no location", &Run{Status: 302, Done: true, HeadersMs: 87, Loaded: &Loaded{Format: "har"}}, KindNoBody, "302: a redirect, with no body"},
+		{"redirect with a body, from a file", func() *Run {
+			r := run(nil, 302, Chunk{90, 120})
+			r.Loaded = &Loaded{Format: "har"}
+			return r
+		}(), KindError, "The server answered 302"},
+		{"redirect a run asked a body of", &Run{Status: 302, Done: true, HeadersMs: 87}, KindError, "The server answered 302"},
+		// A NetLog's revalidated request: the 304's reads are the cache's.
+		{"304 with the cache's reads", run(nil, 304, Chunk{40, 200}, Chunk{41, 105}),
+			KindNoBody, "no body came over the network; the 2 reads (305 B) are the browser's cache reading out its stored copy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

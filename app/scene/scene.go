@@ -276,7 +276,7 @@ func Build(lanes []Lane, o Options) Scene {
 	for i, l := range lanes {
 		// Talk mode's compact chart has no room for the send log's lane
 		// and plot: a speaker shows them in the explorer.
-		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: o.laneShift(i, l.Run), Sent: !o.Compact}
+		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: o.laneShift(i, l.Run), Sent: !o.Compact, Page: o.Align == AlignPage}
 	}
 	return Lay(chart.Build(cl, cols), lanes, o)
 }
@@ -512,6 +512,8 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 				s.Prims = append(s.Prims, Prim{Kind: Rects, Color: l.Color, Pts: bars})
 			}
 			s.text(muted, Small, Left, x0+4, labelY, l.Note)
+		} else if l.Note != "" {
+			s.text(muted, Small, Left, x0+4, labelY, l.Note) // an encoded-reads lane's count
 		}
 		if l.Wire || l.Sent {
 			continue

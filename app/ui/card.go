@@ -8,6 +8,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/spec"
 	"chunkscope/app/wire"
@@ -199,13 +200,30 @@ func loadedNote(r *record.Run) string {
 	return s + "); recorded " + recorded(r)
 }
 
-// recorded is a run's recording date, as a person reads it.
+// recorded is a run's recording date, as a person reads it; a run whose
+// file gave no date (a curl trace) its local time of day, and says so.
 func recorded(r *record.Run) string {
+	if keep.NoDate(r) {
+		return timeOfDay(r)
+	}
 	s := strings.Replace(r.StartedAt, "T", " ", 1)
 	if len(s) > 19 {
 		s = s[:19]
 	}
 	return s + " UTC"
+}
+
+// timeOfDay is when a run started, its time of day only: "14:03:07 UTC",
+// or, for a run whose file gave no date (a curl trace), its local time
+// and that there is no date.
+func timeOfDay(r *record.Run) string {
+	if len(r.StartedAt) < 19 {
+		return "an unknown time"
+	}
+	if keep.NoDate(r) {
+		return r.StartedAt[11:19] + " local, " + keep.NoDateWords
+	}
+	return r.StartedAt[11:19] + " UTC"
 }
 
 // requestWords lists the headers the wire probe sent as the page's, in

@@ -42,7 +42,7 @@ func (e *earlier) Render() app.UI {
 			app.Select().ID("earlier-run").Body(
 				app.Range(e.Iruns).Slice(func(i int) app.UI {
 					r := e.Iruns[i]
-					return app.Option().Value(r.ID).Text(r.Label() + " — " + r.Verdict.Kind + " — " + r.StartedAt[11:19] + " UTC (" + r.ID + ")")
+					return app.Option().Value(r.ID).Text(r.Label() + " — " + r.Verdict.Kind + " — " + timeOfDay(r) + " (" + r.ID + ")")
 				}),
 			).OnChange(e.ValueTo(&e.chosen)),
 		),

@@ -92,6 +92,14 @@ func Start(bin string, stderr io.Writer, args ...string) (*Server, error) {
 // StartBrowser starts headless Chromium with a fresh profile and returns a
 // browser context; cancel stops it and removes the profile.
 func StartBrowser(chrome string) (browser context.Context, cancel func(), err error) {
+	return StartBrowserWith(chrome)
+}
+
+// StartBrowserWith is StartBrowser with more options after the e2e ones
+// (a flag given again replaces the e2e one): e.g.
+// chromedp.Flag("log-net-log", file) to record a NetLog. cancel closes
+// Chromium, which ends such a file.
+func StartBrowserWith(chrome string, extra ...chromedp.ExecAllocatorOption) (browser context.Context, cancel func(), err error) {
 	profile, err := os.MkdirTemp("", "chunkscope-chromium-")
 	if err != nil {
 		return nil, nil, err
@@ -116,6 +124,7 @@ func StartBrowser(chrome string) (browser context.Context, cancel func(), err er
 		// started. A person's browser opens it once per window.
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
 	cancel = func() {
