@@ -35,17 +35,15 @@ var verdictWords = map[string]string{
 
 func (f *talkFigures) Render() app.UI {
 	colors := scene.Colors(f.Iruns)
-	// Three lanes or more: the figures' names once, above, and each lane's
-	// two figures on one line, so every lane fits the column.
-	class, head := "talk-figures", ""
+	// One row under the chart, a block per lane: its name, the key figure
+	// at 48 px (TTFB, or the server's heap growth), and beside it, smaller,
+	// the total time or the page's growth — left out from three lanes on
+	// (two in a memory step), so every lane fits the row.
+	class := "talk-figures"
 	if len(f.Iruns) >= 3 {
-		class, head = "talk-figures many", "TTFB · total"
-		if f.Imemory {
-			head = "server · page"
-		}
+		class += " many"
 	}
 	return app.Div().ID("talk-figures").Class(class).Body(
-		app.If(head != "", app.Span().Class("talk-figs-head").Text(head)),
 		app.Range(f.Iruns).Slice(func(i int) app.UI {
 			r := f.Iruns[i]
 			ttfb, total := "—", "—"
@@ -61,24 +59,22 @@ func (f *talkFigures) Render() app.UI {
 			if verdict == "" {
 				verdict = r.Verdict.Kind
 			}
-			lane := "talk-lane lane-" + itoa(colors[i])
-			figs := []app.UI{
-				app.Span().Class("talk-lane-name").Text(r.Label()),
-				app.Span().Class("talk-verdict").Body(app.Span().Class("value").Text(verdict)),
-				app.Div().Class("talk-row"),
-			}
+			key, minor := fig("TTFB", ttfb), minorFig("total", total)
 			if f.Imemory {
-				figs = append(figs, fig("server", memFig(r.ServerPeakGrowth, len(r.ServerMem))), fig("page", memFig(r.ClientPeakGrowth, len(r.ClientMem))))
-			} else {
-				figs = append(figs, fig("TTFB", ttfb), fig("total", total))
+				key, minor = fig("server", memFig(r.ServerPeakGrowth, len(r.ServerMem))), minorFig("page", memFig(r.ClientPeakGrowth, len(r.ClientMem)))
 			}
-			return app.Div().Class(lane).Body(figs...)
+			return app.Div().Class("talk-lane lane-"+itoa(colors[i])).Title(verdict).DataSet("verdict", r.Verdict.Kind).Body(
+				app.Span().Class("talk-lane-name").Text(r.Label()), key, app.If(len(f.Iruns) == 1 || len(f.Iruns) == 2 && !f.Imemory, minor))
 		}),
 	)
 }
 
 func fig(label, value string) app.UI {
 	return app.Span().Class("talk-fig").Body(app.Span().Class("label").Text(label), app.Span().Class("value").Text(value))
+}
+
+func minorFig(label, value string) app.UI {
+	return app.Span().Class("talk-fig minor").Body(app.Span().Class("label").Text(label), app.Span().Class("value").Text(value))
 }
 
 func memFig(n int64, samples int) string {
