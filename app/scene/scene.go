@@ -166,8 +166,13 @@ func (o Options) metrics() metrics {
 		m := talkMetrics
 		if o.NoMemory {
 			// "bytes received" goes in the left margin, beside its panel:
-			// the top margin only holds half the top label.
+			// the top margin only holds half the top label. The axis has
+			// no caption (its ticks say ms or s) unless the lanes are
+			// aligned at their first bytes, which it must say.
 			m.top, m.sideCaption = 10, true
+			if o.Align != AlignFirstByte {
+				m.bottom, m.axisText = 24, 0
+			}
 		}
 		if !o.NoMemory {
 			// The memory panels need the height: no bytes-received panel,

@@ -486,7 +486,10 @@ func (t *Talk) startReplay(ctx app.Context, runs []*record.Run, of string) {
 		for {
 			time.Sleep(frameEvery)
 			more := make(chan bool, 1)
-			ctx.Dispatch(func(app.Context) { more <- t.advance(gen) })
+			ctx.Dispatch(func(ctx app.Context) {
+				more <- t.advance(gen)
+				ctx.Defer(func(app.Context) { t.paint() })
+			})
 			if !<-more {
 				return
 			}
@@ -586,7 +589,7 @@ func (t *Talk) paint() {
 	// The replay's speed is on the status line: no note on the chart.
 	lanes := t.lanes(runs)
 	sc := scene.Build(lanes, o)
-	for i := 0; i < 2 && sc.H*o.Zoom > o.Fit+1 && o.Zoom > 1; i++ {
+	for i := 0; i < 4 && sc.H*o.Zoom > o.Fit+1 && o.Zoom > 1; i++ {
 		// Too many lanes for the screen at the talk's type size (8 lanes
 		// on 720 px): the chart's type shrinks until it fits.
 		o.Zoom = max(1, o.Zoom*o.Fit/(sc.H*o.Zoom))

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/record"
@@ -60,13 +62,33 @@ func (f *talkFigures) Render() app.UI {
 				verdict = r.Verdict.Kind
 			}
 			key, minor := fig("TTFB", ttfb), minorFig("total", total)
+			if w := r.Wire; w != nil && r.Done && (w.Framing == "chunked" || w.Framing == "h2-frames") {
+				// A wire lane's evidence: the page's reads beside the wire's units.
+				unit := " chunks"
+				if w.Framing == "h2-frames" {
+					unit = " frames"
+				}
+				minor = minorFig("", strconv.Itoa(len(r.Chunks))+" reads · "+strconv.Itoa(w.Chunks)+unit)
+			}
 			if f.Imemory {
 				key, minor = fig("server", memFig(r.ServerPeakGrowth, len(r.ServerMem))), minorFig("page", memFig(r.ClientPeakGrowth, len(r.ClientMem)))
 			}
 			return app.Div().Class("talk-lane lane-"+itoa(colors[i])).Title(verdict).DataSet("verdict", r.Verdict.Kind).Body(
-				app.Span().Class("talk-lane-name").Text(r.Label()), key, app.If(len(f.Iruns) == 1 || len(f.Iruns) == 2 && !f.Imemory, minor))
+				app.Span().Class("talk-lane-name").Text(r.Label()), key, app.If(f.roomy(), minor))
 		}),
 	)
+}
+
+// roomy says whether the row has room for each lane's second figure: one
+// lane, or two of short names (about 20 characters together) and no memory.
+func (f *talkFigures) roomy() bool {
+	switch len(f.Iruns) {
+	case 1:
+		return true
+	case 2:
+		return !f.Imemory && len([]rune(f.Iruns[0].Label()+f.Iruns[1].Label())) <= 20
+	}
+	return false
 }
 
 func fig(label, value string) app.UI {
