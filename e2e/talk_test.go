@@ -47,7 +47,7 @@ const talkSizes = `(() => {
   const figs = px(".talk-fig:not(.minor) .value");
   const f = document.querySelector("#talk-figures");
   return JSON.stringify({body: Math.min(...body), figs: figs.length ? Math.min(...figs) : 0, nfigs: figs.length,
-    overflow: document.querySelector(".talk").scrollHeight > innerHeight + 1 || f.scrollHeight > f.clientHeight + 1});
+    overflow: document.querySelector(".talk").scrollHeight > innerHeight + 1 || f.getBoundingClientRect().bottom > innerHeight + 1});
 })()`
 
 // talkChart measures the chart as painted: its text size in CSS pixels

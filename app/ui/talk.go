@@ -257,8 +257,14 @@ func (t *Talk) command(ctx app.Context, cmd, arg string) {
 		return
 	}
 	switch cmd {
-	case "next":
+	case "advance":
 		t.next(ctx)
+	case "next":
+		if t.stage.title {
+			t.goTo(ctx, 0)
+		} else {
+			t.goTo(ctx, t.step+1)
+		}
 	case "prev":
 		t.prev(ctx)
 	case "step":

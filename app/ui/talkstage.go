@@ -36,7 +36,7 @@ type talkKept struct {
 // and nothing arrives: the time axis and the wait move on screen.
 const waitEvery = 100 * time.Millisecond
 
-// next is PageDown: the title slide goes to step 1; a step that has not
+// next is PageDown (the "advance" command): the title slide goes to step 1; a step that has not
 // played plays (live, or its recording when the live run fails); one that
 // has goes on.
 func (t *Talk) next(ctx app.Context) {
