@@ -32,7 +32,8 @@ const talkStepState = `(() => {
   const bar = document.querySelector(".talk-bar").getBoundingClientRect();
   return JSON.stringify({claim: claim ? claim.textContent : "", held: claim ? claim.dataset.held : "", texts,
     area: a.Cols * z * (a.Y - top) * z, chartInBox: c.bottom <= box.bottom + 1 && c.right <= box.right + 1,
-    onScreen: figs.bottom <= innerHeight + 1 && bar.bottom <= innerHeight + 1 && figs.top >= box.bottom - 1,
+    onScreen: figs.bottom <= innerHeight + 1 && bar.bottom <= innerHeight + 1 && figs.top >= box.bottom - 1 &&
+      [...document.querySelectorAll("#talk-error, #talk-isolation")].every((e) => e.getBoundingClientRect().top >= box.bottom - 1 && e.getBoundingClientRect().bottom <= innerHeight + 1),
     overflow: document.querySelector(".talk").scrollHeight > innerHeight + 1,
     status: document.querySelector("#talk-status").textContent, tmax: a.TMax});
 })()`
@@ -90,11 +91,12 @@ func checkPlayed(t *testing.T, ctx context.Context, where string, s talk.Step) s
 		// chart gives up that line.
 		least = minFallbackArea
 	}
+	t.Logf("%s: plotted area %.1f %% of 1280×720; %s", where, 100*st.Area/(1280*720), st.Claim)
 	if st.Area < least {
 		t.Errorf("%s: plotted area %.0f px² = %.1f %% of 1280×720; want ≥ %.0f %%", where, st.Area, 100*st.Area/(1280*720), 100*least/(1280*720))
 	}
 	if !st.ChartInBox || !st.OnScreen || st.Overflow {
-		t.Errorf("%s: chart in its box %v, figures and bar on screen below it %v, page overflows %v", where, st.ChartInBox, st.OnScreen, st.Overflow)
+		t.Errorf("%s: chart in its box %v, figures, sentences and bar on screen below it %v, page overflows %v", where, st.ChartInBox, st.OnScreen, st.Overflow)
 	}
 	return st
 }
@@ -161,6 +163,7 @@ func TestTalkClicker(t *testing.T) {
 				t.Errorf("step 1 while its run waits: the axis reached %.0f ms, then %.0f ms 600 ms later (want it to advance with the clock), \"waiting…\" drawn %v, status %q",
 					a.TMax, b.TMax, waiting, b.Status)
 			}
+			t.Logf("step 1 while its run waits: the axis at %.0f ms, then %.0f ms 600 ms later", a.TMax, b.TMax)
 			tshot(t, ctx, "out/talk-waiting.png")
 		}
 		waitJS(t, ctx, fmt.Sprintf("step %d played live", n), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d" && document.querySelector("#talk-claim").dataset.held !== "" && document.querySelector("#talk-status").textContent === "live"`, n))
