@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -91,8 +92,12 @@ func (f *talkFigures) roomy() bool {
 	return false
 }
 
+// fig is a key figure: its number at 48 px, its unit ("ms", "MiB") at the
+// body's size, so three lanes' figures fit one row.
 func fig(label, value string) app.UI {
-	return app.Span().Class("talk-fig").Body(app.Span().Class("label").Text(label), app.Span().Class("value").Text(value))
+	num, unit, _ := strings.Cut(value, " ")
+	return app.Span().Class("talk-fig").Body(app.Span().Class("label").Text(label),
+		app.Span().Class("value").Body(app.Text(num), app.If(unit != "", app.Span().Class("unit").Text(" "+unit))))
 }
 
 func minorFig(label, value string) app.UI {
