@@ -151,6 +151,8 @@ func TestTalkNotes(t *testing.T) {
 		}
 	}()
 	for i := 1; i < 4; i++ {
+		// The first PageDown plays the step, the second goes on.
+		press(t, ctx, kb.PageDown)
 		press(t, ctx, kb.PageDown)
 		waitJS(t, ctx, fmt.Sprintf("step %d", i+1), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d"`, i+1))
 		follows(i)

@@ -51,7 +51,10 @@
     }
     let cmd = "", arg = "";
     switch (e.key) {
-      case "ArrowRight": case "PageDown": case "ArrowDown": cmd = "next"; break;
+      // A clicker's PageDown: play the step if it has not played, else the
+      // next step. ("next" — the notes window's, an embedding page's — is
+      // the next step, always.)
+      case "ArrowRight": case "PageDown": case "ArrowDown": cmd = "advance"; break;
       case "ArrowLeft": case "PageUp": case "ArrowUp": cmd = "prev"; break;
       case " ": cmd = "run"; break;
       case "r": cmd = "replay"; break;

@@ -27,6 +27,15 @@ type Lane struct {
 	// page alignment): its wire lane then sits where the run does, not at
 	// its own first byte.
 	Page bool
+	// Talk mode only (zero values change nothing):
+	// BodyEnd ends a finished lane, and the axis, with its response (the
+	// body's end, its wire probe's end) rather than its last memory sample:
+	// for a view that draws no memory, where a HEAD's lane would otherwise
+	// run on while the server throws its rows away.
+	BodyEnd bool
+	// NowMs, on a run still in flight, is the time now on its clock: the
+	// axis reaches it and the lane shows the wait since its last read.
+	NowMs float64
 }
 
 // Binned is a lane binned to pixel columns.
@@ -68,6 +77,9 @@ type Binned struct {
 	// send→arrival delay (ms) of the bytes in it; NaN where no byte falls,
 	// nil when the run has no send log to compare with.
 	Delay []float64
+	// Wait is, on a lane still in flight with Lane.NowMs, the columns from
+	// its last read (or its start) to now: what it is waiting through.
+	Wait *Span
 }
 
 // Span is a stretch of pixel columns, both ends included.
@@ -90,6 +102,10 @@ type Binning struct {
 	YMax      float64 // bytes at the top of the cumulative plot
 	ServerMax float64 // bytes at the top of the server memory plot
 	ClientMax float64 // bytes at the top of the client memory plot
+	// The heap curves' own ranges (server heap, page's Go heap), for a
+	// plot scaled to its growth (talk mode); 0, 0 without samples.
+	ServerHeapMin, ServerHeapMax float64
+	ClientHeapMin, ClientHeapMax float64
 	// The delay plot's axes: bytes 0 to DelayBytes across, DelayMin to
 	// DelayMax ms up. DelayBytes is 0 when no lane has a delay to draw.
 	DelayBytes         float64
@@ -113,12 +129,14 @@ func Build(lanes []Lane, cols int) Binning {
 	sc := Binning{TMax: minTMax, YMax: 1, ServerMax: 1, ClientMax: 1}
 	for _, l := range lanes {
 		sc.TMin = math.Min(sc.TMin, -l.ShiftMs)
-		sc.TMax = math.Max(sc.TMax, l.Run.EndMs-l.ShiftMs)
+		sc.TMax = math.Max(sc.TMax, l.end()-l.ShiftMs)
 		for _, m := range l.Run.ServerMem {
 			sc.ServerMax = math.Max(sc.ServerMax, float64(max(m.Heap, m.RSS)))
+			sc.ServerHeapMin, sc.ServerHeapMax = heapRange(sc.ServerHeapMin, sc.ServerHeapMax, m.Heap)
 		}
 		for _, m := range l.Run.ClientMem {
 			sc.ClientMax = math.Max(sc.ClientMax, float64(max(m.Heap, m.JSHeap)))
+			sc.ClientHeapMin, sc.ClientHeapMax = heapRange(sc.ClientHeapMin, sc.ClientHeapMax, m.Heap)
 		}
 		sc.YMax = math.Max(sc.YMax, float64(l.Run.Bytes))
 		if l.Sent && len(l.Run.Sent) > 0 {
@@ -159,7 +177,14 @@ func Build(lanes []Lane, cols int) Binning {
 			b.Resumed = r.ResumedMs - l.ShiftMs
 		}
 		startCol := ax.column(-l.ShiftMs)
-		endCol := ax.column(r.EndMs - l.ShiftMs)
+		endCol := ax.column(l.end() - l.ShiftMs)
+		if l.NowMs > 0 && !r.Done {
+			from := -l.ShiftMs
+			if n := len(r.Chunks); n > 0 {
+				from = r.Chunks[n-1].T - l.ShiftMs
+			}
+			b.Wait = &Span{ax.column(from), ax.column(l.NowMs - l.ShiftMs)}
+		}
 		var sum float64
 		i := 0
 		chunks := r.Chunks
@@ -201,6 +226,34 @@ func Build(lanes []Lane, cols int) Binning {
 		}
 	}
 	return sc
+}
+
+// end is where the lane ends on the time axis (ms on its run's clock).
+func (l Lane) end() float64 {
+	r := l.Run
+	switch {
+	case l.NowMs > 0 && !r.Done:
+		return math.Max(r.EndMs, l.NowMs)
+	case l.BodyEnd && r.Done:
+		end := math.Max(r.TotalMs, r.HeadersMs)
+		if r.Wire != nil {
+			end = math.Max(end, r.Wire.TotalMs)
+		}
+		return end
+	}
+	return r.EndMs
+}
+
+// heapRange widens lo..hi to hold a heap sample (0: no figure).
+func heapRange(lo, hi float64, heap uint64) (float64, float64) {
+	if heap == 0 {
+		return lo, hi
+	}
+	v := float64(heap)
+	if hi == 0 {
+		return v, v
+	}
+	return math.Min(lo, v), math.Max(hi, v)
 }
 
 // axis maps times to columns.

@@ -102,6 +102,9 @@ type Lane struct {
 	Run   *record.Run
 	Label string
 	Color string
+	// NowMs, on a run still in flight, is the time now on its clock (talk
+	// mode): its lane runs to now and shows the wait (chart.Lane.NowMs).
+	NowMs float64 `json:",omitempty"`
 }
 
 // Align modes of a view.
@@ -149,6 +152,8 @@ type metrics struct {
 	tickWidth                 float64 // room one time label needs
 	char, charBold            float64 // a character's estimated width
 	twoLabels, noCum          bool
+	sideCaption               bool // "bytes received" left of its panel, not above it
+	bandLabels                bool // lane names in the lane's band, not the left margin: the plot gets the width
 	serverLegend, clientLeg   string
 	serverTitle, clientTitle  string
 }
@@ -160,20 +165,30 @@ var (
 		band: laneBand, mem: memHeight, gap: memGap, empty: emptyMem, axisText: 36, runes: labelRunes, char: 7, charBold: 7.6,
 		serverLegend: "heap (solid), RSS (dashed)", clientLeg: "Go wasm heap (solid), JS heap (dashed)",
 		serverTitle: "server memory", clientTitle: "browser memory"}
-	talkMetrics = metrics{left: 140, right: 14, top: 24, bottom: 40, cum: cumHeight, lane: 36, band: 17, mem: memHeight, gap: 24,
+	talkMetrics = metrics{left: 80, right: 14, bandLabels: true, top: 24, bottom: 40, cum: cumHeight, lane: 36, band: 17, mem: memHeight, gap: 24,
 		empty: emptyMem, axisText: 31, runes: 14, tickWidth: 64, char: 8.4, charBold: 9, twoLabels: true,
-		serverLegend: "heap —, RSS - -", clientLeg: "wasm —, JS - -", serverTitle: "server", clientTitle: "browser"}
+		serverLegend: "heap", clientLeg: "Go wasm heap", serverTitle: "server", clientTitle: "browser"}
 )
 
 // metrics is o's layout.
 func (o Options) metrics() metrics {
 	if o.Compact {
 		m := talkMetrics
+		if o.NoMemory {
+			// "bytes received" goes in the left margin, beside its panel:
+			// the top margin only holds half the top label. The axis has
+			// no caption (its ticks say ms or s) unless the lanes are
+			// aligned at their first bytes, which it must say.
+			m.top, m.sideCaption = 10, true
+			if o.Align != AlignFirstByte {
+				m.bottom, m.axisText = 24, 0
+			}
+		}
 		if !o.NoMemory {
 			// The memory panels need the height: no bytes-received panel,
 			// shorter lanes, no axis caption (the ticks say ms or s).
 			m.noCum = true
-			m.lane, m.band, m.bottom, m.axisText = 30, 15, 24, 0
+			m.lane, m.band, m.bottom, m.axisText, m.top = 30, 15, 24, 0, 10
 		}
 		return m
 	}
@@ -276,7 +291,8 @@ func Build(lanes []Lane, o Options) Scene {
 	for i, l := range lanes {
 		// Talk mode's compact chart has no room for the send log's lane
 		// and plot: a speaker shows them in the explorer.
-		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: o.laneShift(i, l.Run), Sent: !o.Compact, Page: o.Align == AlignPage}
+		cl[i] = chart.Lane{Run: l.Run, Label: l.Label, Color: l.Color, ShiftMs: o.laneShift(i, l.Run), Sent: !o.Compact, Page: o.Align == AlignPage,
+			BodyEnd: o.Compact && o.NoMemory, NowMs: l.NowMs}
 	}
 	return Lay(chart.Build(cl, cols), lanes, o)
 }
@@ -361,7 +377,11 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 				}
 			}
 		}
-		k := math.Max(0.2, math.Min(1, (o.Fit/o.zoom()-fixed)/flexible))
+		most := 1.0
+		if o.Compact {
+			most = 3 // a projector: the panels grow to fill the screen
+		}
+		k := math.Max(0.2, math.Min(most, (o.Fit/o.zoom()-fixed)/flexible))
 		cumH, memH = cumH*k, memH*k
 	}
 	cumTop := m.top
@@ -418,7 +438,11 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 
 	// Cumulative bytes.
 	yMax := b.YMax
-	if !m.noCum {
+	switch {
+	case m.noCum:
+	case m.sideCaption:
+		s.text(ink, Normal, Right, x0-10, cumTop+cumH/2, "bytes")
+	default:
 		s.text(ink, Normal, Right, x0-10, cumTop-14, "bytes received")
 	}
 	switch {
@@ -430,7 +454,13 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		s.text(muted, Normal, Right, x0-10, cumBottom, "0 B")
 		s.line(grid, 1, Solid, x0, y, x0+cols, y)
 		if len(b.Lanes) > 0 {
-			s.text(muted, Normal, Left, x0+10, cumTop+cumH/2, "no body bytes in these runs")
+			note := "no body bytes in these runs"
+			for _, l := range lanes {
+				if !l.Run.Done {
+					note = "no body bytes yet"
+				}
+			}
+			s.text(muted, Normal, Left, x0+10, cumTop+cumH/2, note)
 		}
 	default:
 		if yMax < 1024 {
@@ -467,8 +497,32 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		if l.Wire || l.Sent {
 			font = Italic
 		}
-		s.text(l.Color, font, Right, x0-10, top+m.lane/2+m.band/2, shortenTo(l.Label, int(m.runes)))
 		tickTop, tickH := top+m.band, m.lane-m.band-3
+		labelY := top + m.band/2 + 1
+		s.nameEnd, s.nameFrom = x0, math.Inf(1)
+		if m.bandLabels {
+			// In the band, left: markers' and chunks' labels keep to its
+			// right. When the lane's marker is where the name would be (an
+			// early first byte), the name goes to the band's right end.
+			name := shortenTo(l.Label, int(m.runes))
+			w := s.textWidth(name, font)
+			mark := math.NaN()
+			if !l.Wire && !l.Sent {
+				mark = l.TTFB
+				if math.IsNaN(mark) {
+					mark = l.Headers
+				}
+			}
+			if !math.IsNaN(mark) && xOf(mark)-8 < x0+4+w+10 && x0+cols-4-w > xOf(mark)+8 {
+				s.text(l.Color, font, Right, x0+cols-4, labelY, name)
+				s.nameFrom = x0 + cols - 4 - w - 10
+			} else {
+				s.text(l.Color, font, Left, x0+4, labelY, name)
+				s.nameEnd = x0 + 4 + w + 10
+			}
+		} else {
+			s.text(l.Color, font, Right, x0-10, top+m.lane/2+m.band/2, shortenTo(l.Label, int(m.runes)))
+		}
 		mid := tickTop + tickH/2
 		maxTicks := 1.0
 		for _, n := range l.Ticks {
@@ -492,12 +546,17 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 		if ticked > 0 {
 			s.Prims = append(s.Prims, Prim{Kind: Rects, Color: l.Color, Pts: rects})
 		}
-		labelY := top + m.band/2 + 1
+		if w := l.Wait; w != nil {
+			s.wait(l, w, x0, cols, top, mid)
+		}
 		for _, lb := range l.Labels {
 			// A wire lane: each HTTP chunk's hex size, in the lane's band.
 			x := x0 + float64(lb.Col) + 3
 			if o.Compact {
 				x = math.Min(x, x0+cols-s.textWidth(lb.Text, Mono))
+			}
+			if x < s.nameEnd {
+				continue // under the lane's name
 			}
 			s.text(ink, Mono, Left, x, labelY, lb.Text)
 		}
@@ -562,10 +621,18 @@ func Lay(b chart.Binning, lanes []Lane, o Options) Scene {
 	}
 
 	if !o.NoMemory {
-		s.memPanel(serverTop, serverEmpty, memH, x0, cols, m.serverTitle, m.serverLegend, b.ServerMax, b.Lanes,
-			func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }, serverWhy(lanes))
-		s.memPanel(clientTop, clientEmpty, memH, x0, cols, m.clientTitle, m.clientLeg, b.ClientMax, b.Lanes,
-			func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }, "")
+		server, client := [2]float64{0, b.ServerMax}, [2]float64{0, b.ClientMax}
+		serverCurves := func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, l.ServerRSS }
+		clientCurves := func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, l.ClientJS }
+		if o.Compact {
+			// The heaps alone, each panel from its lowest sample to its
+			// highest: the growth fills the panel, as the figures say it.
+			server, client = growth(b.ServerHeapMin, b.ServerHeapMax), growth(b.ClientHeapMin, b.ClientHeapMax)
+			serverCurves = func(l chart.Binned) ([]float64, []float64) { return l.ServerHeap, nil }
+			clientCurves = func(l chart.Binned) ([]float64, []float64) { return l.ClientHeap, nil }
+		}
+		s.memPanel(serverTop, serverEmpty, memH, x0, cols, m.serverTitle, m.serverLegend, server, b.Lanes, serverCurves, serverWhy(lanes))
+		s.memPanel(clientTop, clientEmpty, memH, x0, cols, m.clientTitle, m.clientLeg, client, b.Lanes, clientCurves, "")
 	}
 	if b.DelayBytes > 0 {
 		s.delayPanel(b, axisY+m.bottom+24, x0, cols)
@@ -614,6 +681,24 @@ func (s *builder) delayPanel(b chart.Binning, top, x0, cols float64) {
 	s.H = bottom + 50
 }
 
+// wait draws a lane in flight waiting: a bar from its last read (or its
+// start) to now, growing with the clock, and the word beside it while no
+// byte has come.
+func (s *builder) wait(l chart.Binned, w *chart.Span, x0, cols, top, mid float64) {
+	from, to := x0+float64(w.From), x0+float64(w.To+1)
+	s.rect(l.Color, from, mid-3, math.Max(2, to-from), 6)
+	if !math.IsNaN(l.TTFB) || !math.IsNaN(l.Headers) {
+		return
+	}
+	const what = "waiting…"
+	at := math.Max(to+8, s.nameEnd)
+	if at+s.textWidth(what, Small) <= math.Min(x0+cols, s.nameFrom) {
+		s.text(ink, Small, Left, at, top+s.m.band/2+1, what)
+	} else {
+		s.text(ink, Small, Right, to-8, top+s.m.band/2+1, what)
+	}
+}
+
 // laneRun is the index of the run a binned lane belongs to: wire lanes
 // follow their run's lane (a sent lane comes before it, and is never asked).
 func laneRun(binned []chart.Binned, i int) int {
@@ -643,7 +728,7 @@ func serverWhy(lanes []Lane) string {
 
 // memPanel draws one memory plot: per lane, a solid curve and a dashed one
 // (either may be missing). With no curve at all it is one line of text.
-func (s *builder) memPanel(top float64, empty bool, memHeight, x0, cols float64, title, legend string, yMax float64, lanes []chart.Binned,
+func (s *builder) memPanel(top float64, empty bool, memHeight, x0, cols float64, title, legend string, yRange [2]float64, lanes []chart.Binned,
 	curves func(chart.Binned) ([]float64, []float64), why string) {
 	s.text(ink, Bold, Left, x0, top-12, title)
 	if empty {
@@ -660,12 +745,13 @@ func (s *builder) memPanel(top float64, empty bool, memHeight, x0, cols float64,
 	if x0+s.textWidth(title, Bold)+24+s.textWidth(legend, Normal) <= x0+cols || s.m.tickWidth == 0 {
 		s.text(muted, Normal, Left, x0+s.textWidth(title, Bold)+24, top-12, legend)
 	}
+	yMin, yMax := yRange[0], yRange[1]
 	for _, frac := range s.fracs() {
 		y := math.Round(top+memHeight-frac*memHeight) + 0.5
-		s.text(muted, Normal, Right, x0-10, y, FormatBytes(frac*yMax))
+		s.text(muted, Normal, Right, x0-10, y, FormatBytes(yMin+frac*(yMax-yMin)))
 		s.line(grid, 1, Solid, x0, y, x0+cols, y)
 	}
-	yOf := func(v float64) float64 { return top + memHeight - v/yMax*memHeight }
+	yOf := func(v float64) float64 { return top + memHeight - (v-yMin)/(yMax-yMin)*memHeight }
 	for _, l := range lanes {
 		solid, dashed := curves(l)
 		for _, seg := range segments(solid, x0, yOf, math.NaN()) {
@@ -675,6 +761,15 @@ func (s *builder) memPanel(top float64, empty bool, memHeight, x0, cols float64,
 			s.poly(l.Color, 1.5, Long, seg)
 		}
 	}
+}
+
+// growth is a heap panel's value range: its lowest to its highest sample,
+// widened to 64 KiB at least so a flat heap stays a flat line.
+func growth(lo, hi float64) [2]float64 {
+	if hi-lo < 64<<10 {
+		hi = lo + 64<<10
+	}
+	return [2]float64{lo, hi}
 }
 
 // segments turns a binned curve into polylines, one per run of columns
@@ -732,7 +827,11 @@ var Frame = []string{grid, muted, ink, band0, band1}
 // builder appends primitives.
 type builder struct {
 	Scene
-	m metrics
+	m       metrics
+	nameEnd float64 // where the lane being laid out has its band free: after its name, when it is in the band
+	// nameFrom is where its name starts when the name is at the band's
+	// right end (+Inf otherwise): labels keep left of it.
+	nameFrom float64
 }
 
 // fracs are where a value axis is labelled: 0, half and full, or only 0
@@ -767,6 +866,20 @@ func (s *builder) text(color string, font Font, align Align, x, y float64, text 
 func (s *builder) marker(color string, x, top, left, right, labelY float64, label string) {
 	s.Prims = append(s.Prims, Prim{Kind: Fill, Color: color, Pts: []float64{x, top + s.m.band - 1, x - 5, top + 3, x + 5, top + 3}})
 	w := s.textWidth(label, Small)
+	right = math.Min(right, s.nameFrom)
+	if s.nameEnd > left || s.nameFrom < math.Inf(1) {
+		// The lane's name is in the band: the label goes right of the
+		// marker, or left of it, but never on the name.
+		switch {
+		case x+8 >= s.nameEnd && x+8+w <= right:
+			s.text(ink, Small, Left, x+8, labelY, label)
+		case x-8-w >= s.nameEnd:
+			s.text(ink, Small, Right, x-8, labelY, label)
+		default:
+			s.text(ink, Small, Left, math.Max(x+8, s.nameEnd), labelY, label)
+		}
+		return
+	}
 	if s.m.tickWidth > 0 && x+8+w > right && x-8-w < left {
 		// A compact layout where neither side has room by the estimate:
 		// the side with more.

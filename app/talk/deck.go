@@ -25,6 +25,7 @@ const (
 	MaxLines    = 3
 	MaxLineLen  = 80 // runes: a line longer than this wraps at 28 px on 1280 px
 	MaxTitleLen = 60
+	MaxAuthor   = 80
 	MaxNotes    = 4000
 	MaxLanes    = 8 // runner.MaxLanes
 	MaxBytes    = 1 << 20
@@ -35,7 +36,9 @@ type Deck struct {
 	Format  string `json:"format"`
 	Version int    `json:"version"`
 	Title   string `json:"title"`
-	Steps   []Step `json:"steps"`
+	// Author is the title slide's second line (/talk/0), optional.
+	Author string `json:"author,omitempty"`
+	Steps  []Step `json:"steps"`
 }
 
 // Step is one screen of the talk.
@@ -44,6 +47,11 @@ type Step struct {
 	Lines []string `json:"lines,omitempty"` // at most MaxLines
 	View  View     `json:"view"`
 	Notes string   `json:"notes,omitempty"` // the speaker's, in the notes window only
+	// Auto plays the step's view as soon as the step is shown; otherwise
+	// the first PageDown (or Space) plays it and the next goes on.
+	Auto bool `json:"auto,omitempty"`
+	// Claim is what the step's runs must show, checked on the page.
+	Claim *Claim `json:"claim,omitempty"`
 }
 
 // View is what a step shows: one run, or several side by side.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"chunkscope/app/keep/jsonlimit"
@@ -32,7 +33,8 @@ func Decode(data []byte) (Deck, error) {
 		// says where the text breaks, and builds nothing.
 		var syn *json.SyntaxError
 		if err := json.Unmarshal(trimmed, &struct{}{}); errors.As(err, &syn) {
-			return Deck{}, fmt.Errorf("This deck is not valid JSON: %s at byte %d.", strings.TrimPrefix(syn.Error(), "invalid character "), syn.Offset)
+			line, col := lineCol(data, len(data)-len(bytes.TrimLeftFunc(data, unicode.IsSpace))+int(syn.Offset))
+			return Deck{}, fmt.Errorf("This deck is not valid JSON: %s at line %d, column %d.", strings.TrimPrefix(syn.Error(), "invalid character "), line, col)
 		}
 		return Deck{}, errors.New("This deck is not valid JSON.")
 	}
@@ -55,6 +57,19 @@ func Decode(data []byte) (Deck, error) {
 		return Deck{}, err
 	}
 	return d, nil
+}
+
+// lineCol is where byte offset off of data is, as an editor counts: line
+// and column from 1, the column in characters. The decoder's offset is
+// the byte after the one it stopped at.
+func lineCol(data []byte, off int) (line, col int) {
+	off = max(0, min(off-1, len(data)))
+	before := data[:off]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	if i := bytes.LastIndexByte(before, '\n'); i >= 0 {
+		before = before[i+1:]
+	}
+	return line, 1 + utf8.RuneCount(before)
 }
 
 // maxDepth is how deep a deck may nest: its own schema nests five.
@@ -101,8 +116,9 @@ func fieldError(err error) error {
 		return fmt.Errorf("This deck's %q is a JSON %s where the schema wants a %s.", typ.Field, typ.Value, typ.Type)
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-		return fmt.Errorf("This deck has the field %s, which the deck schema does not know (known: format, version, title, steps; "+
-			"a step: title, lines, view, notes; a view: scenarios, upstreams, body, read, wire, align, memory; an upstream: label, url).", strings.TrimPrefix(msg, "json: unknown field "))
+		return fmt.Errorf("This deck has the field %s, which the deck schema does not know (known: format, version, title, author, steps; "+
+			"a step: title, lines, view, notes, auto, claim; a view: scenarios, upstreams, body, read, wire, align, memory; an upstream: label, url; "+
+			"a claim: kind, says, lane, than, times, min).", strings.TrimPrefix(msg, "json: unknown field "))
 	}
 	return fmt.Errorf("This deck cannot be read: %v.", err)
 }
@@ -116,6 +132,8 @@ func (d Deck) Check() error {
 		return fmt.Errorf("This deck has version %d; this chunkscope reads deck version %d.", d.Version, Version)
 	case strings.TrimSpace(d.Title) == "":
 		return errors.New("This deck has no title.")
+	case utf8.RuneCountInString(d.Author) > MaxAuthor:
+		return fmt.Errorf("This deck's author is %d characters; at most %d fit the title slide.", utf8.RuneCountInString(d.Author), MaxAuthor)
 	case len(d.Steps) == 0:
 		return errors.New("This deck has no steps.")
 	case len(d.Steps) > MaxSteps:
@@ -175,6 +193,9 @@ func (s Step) check() error {
 	case "", "start", "first-byte":
 	default:
 		return fmt.Errorf("has align %s; want start or first-byte", strconv.Quote(v.Align))
+	}
+	if s.Claim != nil {
+		return s.Claim.check(len(v.Scenarios))
 	}
 	return nil
 }

@@ -10,8 +10,8 @@ import (
 	"chunkscope/app/record"
 )
 
-// run is a minimal record keep's decoder accepts.
-func run(id, scenario string, wire bool) *record.Run {
+// keptRun is a minimal record keep's decoder accepts.
+func keptRun(id, scenario string, wire bool) *record.Run {
 	r := &record.Run{Version: record.Version, ID: id, Scenario: scenario, Method: "GET", URL: "/csv/" + scenario + "?rows=20",
 		Params: map[string]string{"rows": "20"}, StartedAt: "2026-12-06T10:00:00Z", Status: 200, Done: true}
 	if wire {
@@ -27,7 +27,7 @@ func TestRecordingFindsTheStepsOwnRuns(t *testing.T) {
 	plain := View{Scenarios: []string{"streaming"}, Body: "rows=20"}
 	wired := View{Scenarios: []string{"streaming"}, Body: "rows=20", Wire: true}
 	d := Deck{Format: Format, Version: Version, Title: "T", Steps: []Step{{Title: "a", View: wired}, {Title: "b", View: plain}}}
-	steps := [][]*record.Run{{run("w", "streaming", true)}, {run("p", "streaming", false)}}
+	steps := [][]*record.Run{{keptRun("w", "streaming", true)}, {keptRun("p", "streaming", false)}}
 	b, err := EncodeRecording(d, steps, "/talk", time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestRecordingFindsTheStepsOwnRuns(t *testing.T) {
 // TestRecordingVersion1StillReads: a plain session file (how recordings
 // were written before version 2) finds a step's runs by scenario and body.
 func TestRecordingVersion1StillReads(t *testing.T) {
-	b, err := keep.Encode([]*record.Run{run("a", "streaming", false), run("b", "buffered", false)}, keep.View{}, time.Now())
+	b, err := keep.Encode([]*record.Run{keptRun("a", "streaming", false), keptRun("b", "buffered", false)}, keep.View{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestRecordingVersion1StillReads(t *testing.T) {
 // sentence, not a panic at replay.
 func TestRecordingRefuses(t *testing.T) {
 	d := Deck{Format: Format, Version: Version, Title: "T", Steps: []Step{{Title: "a", View: View{Scenarios: []string{"streaming"}, Body: "rows=20"}}}}
-	good, err := EncodeRecording(d, [][]*record.Run{{run("a", "streaming", false)}}, "/talk", time.Now())
+	good, err := EncodeRecording(d, [][]*record.Run{{keptRun("a", "streaming", false)}}, "/talk", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

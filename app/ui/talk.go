@@ -51,6 +51,8 @@ type Talk struct {
 	replay   *talkReplay
 	replayOf string // "recorded" or "live"
 	gen      int
+
+	stage talkStage // the clicker's state: what each step played, the title slide, the overview
 }
 
 // talkReplay is a replay under way: keep's timeline, its position.
@@ -71,6 +73,7 @@ const talkChartBox = "talk-chartbox"
 // OnMount hooks the page to web/talk.js and window.chunkscope.
 func (t *Talk) OnMount(ctx app.Context) {
 	t.speed = 1
+	t.resetStage()
 	t.runs.Draw = t.paint
 	t.runs.Render = t.Update
 	if !app.IsClient {
@@ -118,13 +121,13 @@ func (t *Talk) OnNav(ctx app.Context) {
 		t.loadDeck(ctx, name)
 	}
 	if len(t.deck.Steps) > 0 {
-		n = max(1, min(n, len(t.deck.Steps)))
+		n = max(0, min(n, len(t.deck.Steps)))
 	}
-	if n-1 != t.step || !t.live && t.replay == nil {
-		t.leaveStep()
+	if n == 0 {
+		t.showTitle()
+	} else {
+		t.arrive(ctx, n-1)
 	}
-	t.step = n - 1
-	t.announce()
 	t.paint()
 	// On the first load the canvas is rendered only after this: paint it
 	// then too.
@@ -168,7 +171,13 @@ func (t *Talk) loadDeck(ctx app.Context, name string) {
 				return
 			}
 			t.deck, t.deckName = d, name
-			t.step = min(t.step, len(d.Steps)-1)
+			step, title := min(t.step, len(d.Steps)-1), t.stage.title
+			t.resetStage()
+			if title {
+				t.showTitle()
+			} else {
+				t.arrive(ctx, step)
+			}
 			t.announce()
 			t.paint()
 		})
@@ -235,7 +244,8 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 	t.problem, t.deck, t.deckName, t.rec = "", d, "file", nil
 	t.fileName, t.recName = name, ""
 	keepFile("deck", name, text, "")
-	t.leaveStep()
+	t.resetStage()
+	t.arrive(ctx, 0)
 	ctx.Navigate(t.stepURL(0))
 }
 
@@ -243,6 +253,7 @@ func (t *Talk) loadFile(ctx app.Context, text, name string, size int) {
 func (t *Talk) leaveStep() {
 	t.runs.Clear()
 	t.live, t.reported, t.replay = false, false, nil
+	t.stage.played, t.stage.still, t.stage.started, t.stage.overview = false, nil, nil, false
 	t.gen++
 }
 
@@ -252,10 +263,16 @@ func (t *Talk) command(ctx app.Context, cmd, arg string) {
 		return
 	}
 	switch cmd {
+	case "advance":
+		t.next(ctx)
 	case "next":
-		t.goTo(ctx, t.step+1)
+		if t.stage.title {
+			t.goTo(ctx, 0)
+		} else {
+			t.goTo(ctx, t.step+1)
+		}
 	case "prev":
-		t.goTo(ctx, t.step-1)
+		t.prev(ctx)
 	case "step":
 		n, err := strconv.Atoi(arg)
 		if arg == "last" {
@@ -287,6 +304,9 @@ func (t *Talk) command(ctx app.Context, cmd, arg string) {
 	case "help":
 		t.help = !t.help
 	case "escape":
+		if !t.help && !t.blank {
+			t.stage.overview = !t.stage.overview
+		}
 		t.help, t.blank = false, false
 	case "typing":
 		t.typing = arg
@@ -297,14 +317,18 @@ func (t *Talk) command(ctx app.Context, cmd, arg string) {
 	default:
 		t.keptCommand(ctx, cmd, arg)
 	}
+	// What the command changed may move the chart's box: draw it again
+	// once the page is laid out.
+	ctx.Defer(func(app.Context) { t.paint() })
 }
 
 // goTo navigates to step i (0-based): a new history entry.
 func (t *Talk) goTo(ctx app.Context, i int) {
-	if i < 0 || i >= len(t.deck.Steps) || i == t.step {
+	if i < 0 || i >= len(t.deck.Steps) || i == t.step && !t.stage.title {
 		return
 	}
 	t.problem = ""
+	t.arrive(ctx, i)
 	ctx.Navigate(t.stepURL(i))
 }
 
@@ -352,7 +376,7 @@ func (t *Talk) plans() ([]runner.Plan, error) {
 func (t *Talk) run(ctx app.Context) {
 	plans, err := t.plans()
 	if err == nil {
-		t.replay = nil
+		t.replay, t.stage.still = nil, nil
 		t.gen++
 		err = t.runs.Start(talkHost{ctx, t}, plans)
 	}
@@ -361,6 +385,7 @@ func (t *Talk) run(ctx app.Context) {
 		return
 	}
 	t.problem, t.live, t.reported = "", true, false
+	t.watch(ctx)
 	t.announce()
 }
 
@@ -373,7 +398,7 @@ type talkHost struct {
 
 func (h talkHost) Async(f func()) { h.ctx.Async(f) }
 func (h talkHost) Dispatch(f func()) {
-	h.ctx.Dispatch(func(ctx app.Context) { f(); h.t.afterRun(ctx) })
+	h.ctx.Dispatch(func(ctx app.Context) { f(); h.t.afterRun(ctx); ctx.Defer(func(app.Context) { h.t.paint() }) })
 }
 func (h talkHost) Next(f func()) {
 	h.ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: h.ctx.Src(), Function: func(app.Context) { f() }})
@@ -382,6 +407,7 @@ func (h talkHost) Next(f func()) {
 // afterRun posts a finished live run's summary, and replays the recording
 // when the live run failed.
 func (t *Talk) afterRun(ctx app.Context) {
+	t.markStarted()
 	if !t.live || t.reported || t.runs.Running {
 		return
 	}
@@ -410,6 +436,8 @@ func (t *Talk) afterRun(ctx app.Context) {
 			t.playRecorded(ctx)
 			t.problem = "The live run failed (" + failed + "): showing the recording."
 		}
+	} else {
+		t.keepShown(t.runs.View, "live")
 	}
 	t.announce()
 }
@@ -456,7 +484,7 @@ func (t *Talk) slow(ctx app.Context) {
 // startReplay plays runs from their start (keep's replay timeline).
 func (t *Talk) startReplay(ctx app.Context, runs []*record.Run, of string) {
 	tl := keep.NewReplay(runs, 0)
-	t.replay, t.replayOf = &talkReplay{tl: tl, shown: tl.At(0), last: time.Now()}, of
+	t.replay, t.replayOf, t.stage.still = &talkReplay{tl: tl, shown: tl.At(0), last: time.Now()}, of, nil
 	t.gen++
 	gen := t.gen
 	t.paint()
@@ -464,7 +492,10 @@ func (t *Talk) startReplay(ctx app.Context, runs []*record.Run, of string) {
 		for {
 			time.Sleep(frameEvery)
 			more := make(chan bool, 1)
-			ctx.Dispatch(func(app.Context) { more <- t.advance(gen) })
+			ctx.Dispatch(func(ctx app.Context) {
+				more <- t.advance(gen)
+				ctx.Defer(func(app.Context) { t.paint() })
+			})
 			if !<-more {
 				return
 			}
@@ -484,6 +515,7 @@ func (t *Talk) advance(gen int) bool {
 	done := r.pos >= r.tl.Duration()
 	if done {
 		r.shown = r.tl.At(r.tl.End())
+		t.keepShown(r.shown, t.replayOf)
 	} else {
 		r.shown = r.tl.At(r.tl.RunTime(r.pos))
 	}
@@ -496,6 +528,9 @@ func (t *Talk) shown() []*record.Run {
 	if t.replay != nil {
 		return t.replay.shown
 	}
+	if t.stage.still != nil {
+		return t.stage.still.runs
+	}
 	return t.runs.View
 }
 
@@ -503,8 +538,10 @@ func (t *Talk) shown() []*record.Run {
 func (t *Talk) status() string {
 	var parts []string
 	switch {
-	case t.replay != nil && t.replayOf == "recorded":
+	case t.replay != nil && t.replayOf == "recorded", t.stage.still != nil && t.stage.still.of == "recorded":
 		parts = append(parts, "recorded "+t.recAt)
+	case t.stage.still != nil:
+		parts = append(parts, "live, played before")
 	case t.replay != nil:
 		parts = append(parts, "replay of the live run")
 	case t.runs.Running:
@@ -512,7 +549,7 @@ func (t *Talk) status() string {
 	case t.live:
 		parts = append(parts, "live")
 	default:
-		parts = append(parts, "Space: run live · r: recorded")
+		parts = append(parts, "PageDown: play · r: recorded")
 	}
 	if t.speed != 1 {
 		parts = append(parts, "×"+keep.FormatSpeed(t.speed)+" slow motion")
@@ -528,12 +565,14 @@ func (t *Talk) announce() {
 	if len(t.deck.Steps) == 0 {
 		return
 	}
-	s := t.deck.Steps[t.step]
-	next, nextLines := "", []string{}
-	if t.step+1 < len(t.deck.Steps) {
-		next, nextLines = t.deck.Steps[t.step+1].Title, t.deck.Steps[t.step+1].Lines
+	s, n, next, nextLines := t.deck.Steps[t.step], t.step+1, "", []string{}
+	if t.stage.title {
+		s, n = talk.Step{Title: t.deck.Title, Notes: t.deck.Author}, 0
 	}
-	b, _ := json.Marshal(map[string]any{"step": t.step + 1, "steps": len(t.deck.Steps), "title": s.Title, "notes": s.Notes,
+	if n < len(t.deck.Steps) {
+		next, nextLines = t.deck.Steps[n].Title, t.deck.Steps[n].Lines
+	}
+	b, _ := json.Marshal(map[string]any{"step": n, "steps": len(t.deck.Steps), "title": s.Title, "notes": s.Notes,
 		"next": next, "nextLines": nextLines, "status": t.status(), "theme": t.theme})
 	browser.TalkPost("state", string(b))
 }
@@ -549,16 +588,21 @@ func talkZoom() float64 { return talkLabel / 13.0 * max(1, browser.ViewportWidth
 
 // paint draws the step's chart for the canvas's size and the theme.
 func (t *Talk) paint() {
-	if !app.IsClient || len(t.deck.Steps) == 0 || t.print {
+	if !app.IsClient || len(t.deck.Steps) == 0 || t.print || t.stage.title {
 		return
 	}
 	v := t.deck.Steps[t.step].View
 	runs := t.shown()
 	canvas := browser.Canvas{ID: chartID}
 	o := scene.Options{Width: canvas.Width(), Align: v.Align, Zoom: talkZoom(), Fit: browser.Height(talkChartBox) - 4, NoMemory: !v.Memory, Compact: true}
-	sc := scene.Build(scene.Lanes(runs), o)
-	if t.replay != nil {
-		keep.Notes(&sc, t.speed, nil)
+	// The replay's speed is on the status line: no note on the chart.
+	lanes := t.lanes(runs)
+	sc := scene.Build(lanes, o)
+	for i := 0; i < 4 && sc.H*o.Zoom > o.Fit+1 && o.Zoom > 1; i++ {
+		// Too many lanes for the screen at the talk's type size (8 lanes
+		// on 720 px): the chart's type shrinks until it fits.
+		o.Zoom = max(1, o.Zoom*o.Fit/(sc.H*o.Zoom))
+		sc = scene.Build(lanes, o)
 	}
 	scene.Recolor(&sc, talk.ThemeNamed(t.theme).Chart())
 	canvas.Paint(sc)
@@ -584,14 +628,19 @@ func (t *Talk) Render() app.UI {
 	if t.print {
 		return t.printView()
 	}
+	if t.stage.title {
+		return t.renderTitle(class)
+	}
 	s := t.deck.Steps[t.step]
 	runs := t.shown()
 	statusClass := "talk-status"
-	if t.replay != nil && t.replayOf == "recorded" {
+	if t.replay != nil && t.replayOf == "recorded" || t.stage.still != nil && t.stage.still.of == "recorded" {
 		statusClass += " recorded"
 	}
+	claim, held := t.claimLine()
+	played := t.replay != nil && t.replay.pos >= t.replay.tl.Duration() || t.stage.still != nil
 	return app.Div().ID("talk").Class(class).DataSet("step", t.step+1).DataSet("steps", len(t.deck.Steps)).
-		DataSet("theme", t.theme).DataSet("recorded", t.recAt).DataSet("played", t.replay != nil && t.replay.pos >= t.replay.tl.Duration()).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
+		DataSet("theme", t.theme).DataSet("recorded", t.recAt).DataSet("played", played).DataSet("blank", t.blank).DataSet("speed", keep.FormatSpeed(t.speed)).Body(
 		app.Div().Class("talk-head").Body(
 			app.H1().ID("talk-title").Class("talk-title").Text(s.Title),
 			app.Span().ID("talk-count").Class("talk-count").Text(strconv.Itoa(t.step+1)+" / "+strconv.Itoa(len(t.deck.Steps))),
@@ -599,26 +648,30 @@ func (t *Talk) Render() app.UI {
 		app.Ul().Class("talk-lines").Body(app.Range(s.Lines).Slice(func(i int) app.UI {
 			return app.Li().Class("talk-line").Text(s.Lines[i])
 		})),
-		app.Div().Class("talk-main").Body(
-			app.Div().ID(talkChartBox).Class("talk-chartbox").Body(
-				app.Canvas().ID(chartID).Class("talk-chart").DataSet("font", `"Talk Sans", "DejaVu Sans", sans-serif`),
-			),
-			newTalkFigures().Runs(runs).Memory(s.View.Memory).Version(t.runs.Version).Frame(t.replay),
+		// The chart takes what the other rows leave; it clips rather than
+		// paint over them.
+		app.Div().ID(talkChartBox).Class("talk-chartbox").Body(
+			app.Canvas().ID(chartID).Class("talk-chart").DataSet("font", `"Talk Sans", "DejaVu Sans", sans-serif`),
 		),
+		newTalkFigures().Runs(runs).Memory(s.View.Memory).Version(t.runs.Version).Frame(t.replay),
+		// Sentences below the figures, never on the chart: a problem, the
+		// isolation note, the claim and the state.
 		app.If(t.problem != "", app.P().ID("talk-error").Class("talk-error").Text(t.problem)),
 		app.If(t.embed && !browser.Isolated() && s.View.Memory,
 			app.P().ID("talk-isolation").Class("talk-hint").Text("Embedded without cross-origin isolation: "+noIsolation+"; the page's own heap is shown.")),
-		// One line for the state and the controls: the chart gets the height.
 		app.Div().Class("talk-bar").Body(
+			app.If(claim != "", app.P().ID("talk-claim").Class("talk-claim").DataSet("held", held).Text(claim)),
 			app.P().ID("talk-status").Class(statusClass).Text(t.status()),
 			app.Div().Class("talk-foot").Body(
 				app.Span().ID("talk-typing").Text(t.typing),
-				app.Span().Text("? keys"),
-				t.talkOpenLabel(),
+				// A deck or recording from a file: its name, and the way
+				// back to the built-in deck (talkoffline.go).
+				app.If(t.deckLabel() != "", t.talkOpenLabel()),
 				app.Input().ID("keep-file").Type("file").Accept(".json,application/json"),
 			),
 		),
 		app.If(t.blank, app.Div().ID("talk-blank").Class("talk-blank")),
+		app.If(t.stage.overview, t.renderOverview()),
 		app.If(t.help, newTalkHelp()),
 	)
 }

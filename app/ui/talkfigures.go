@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"chunkscope/app/record"
@@ -35,17 +38,15 @@ var verdictWords = map[string]string{
 
 func (f *talkFigures) Render() app.UI {
 	colors := scene.Colors(f.Iruns)
-	// Three lanes or more: the figures' names once, above, and each lane's
-	// two figures on one line, so every lane fits the column.
-	class, head := "talk-figures", ""
+	// One row under the chart, a block per lane: its name, the key figure
+	// at 48 px (TTFB, or the server's heap growth), and beside it, smaller,
+	// the total time or the page's growth — left out from three lanes on
+	// (two in a memory step), so every lane fits the row.
+	class := "talk-figures"
 	if len(f.Iruns) >= 3 {
-		class, head = "talk-figures many", "TTFB · total"
-		if f.Imemory {
-			head = "server · page"
-		}
+		class += " many"
 	}
 	return app.Div().ID("talk-figures").Class(class).Body(
-		app.If(head != "", app.Span().Class("talk-figs-head").Text(head)),
 		app.Range(f.Iruns).Slice(func(i int) app.UI {
 			r := f.Iruns[i]
 			ttfb, total := "—", "—"
@@ -61,24 +62,46 @@ func (f *talkFigures) Render() app.UI {
 			if verdict == "" {
 				verdict = r.Verdict.Kind
 			}
-			lane := "talk-lane lane-" + itoa(colors[i])
-			figs := []app.UI{
-				app.Span().Class("talk-lane-name").Text(r.Label()),
-				app.Span().Class("talk-verdict").Body(app.Span().Class("value").Text(verdict)),
-				app.Div().Class("talk-row"),
+			key, minor := fig("TTFB", ttfb), minorFig("total", total)
+			if w := r.Wire; w != nil && r.Done && (w.Framing == "chunked" || w.Framing == "h2-frames") {
+				// A wire lane's evidence: the page's reads beside the wire's units.
+				unit := " chunks"
+				if w.Framing == "h2-frames" {
+					unit = " frames"
+				}
+				minor = minorFig("", strconv.Itoa(len(r.Chunks))+" reads · "+strconv.Itoa(w.Chunks)+unit)
 			}
 			if f.Imemory {
-				figs = append(figs, fig("server", memFig(r.ServerPeakGrowth, len(r.ServerMem))), fig("page", memFig(r.ClientPeakGrowth, len(r.ClientMem))))
-			} else {
-				figs = append(figs, fig("TTFB", ttfb), fig("total", total))
+				key, minor = fig("server", memFig(r.ServerPeakGrowth, len(r.ServerMem))), minorFig("page", memFig(r.ClientPeakGrowth, len(r.ClientMem)))
 			}
-			return app.Div().Class(lane).Body(figs...)
+			return app.Div().Class("talk-lane lane-"+itoa(colors[i])).Title(verdict).DataSet("verdict", r.Verdict.Kind).Body(
+				app.Span().Class("talk-lane-name").Text(r.Label()), key, app.If(f.roomy(), minor))
 		}),
 	)
 }
 
+// roomy says whether the row has room for each lane's second figure: one
+// lane, or two of short names (about 20 characters together) and no memory.
+func (f *talkFigures) roomy() bool {
+	switch len(f.Iruns) {
+	case 1:
+		return true
+	case 2:
+		return !f.Imemory && len([]rune(f.Iruns[0].Label()+f.Iruns[1].Label())) <= 20
+	}
+	return false
+}
+
+// fig is a key figure: its number at 48 px, its unit ("ms", "MiB") at the
+// body's size, so three lanes' figures fit one row.
 func fig(label, value string) app.UI {
-	return app.Span().Class("talk-fig").Body(app.Span().Class("label").Text(label), app.Span().Class("value").Text(value))
+	num, unit, _ := strings.Cut(value, " ")
+	return app.Span().Class("talk-fig").Body(app.Span().Class("label").Text(label),
+		app.Span().Class("value").Body(app.Text(num), app.If(unit != "", app.Span().Class("unit").Text(" "+unit))))
+}
+
+func minorFig(label, value string) app.UI {
+	return app.Span().Class("talk-fig minor").Body(app.Span().Class("label").Text(label), app.Span().Class("value").Text(value))
 }
 
 func memFig(n int64, samples int) string {
