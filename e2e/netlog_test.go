@@ -74,8 +74,11 @@ func TestNetLogOfLiveRunsReadsTheSameBody(t *testing.T) {
 			if got.Bytes != r.Bytes || got.Status != r.Status {
 				t.Errorf("NetLog: %d bytes, status %d; live: %d bytes, status %d", got.Bytes, got.Status, r.Bytes, r.Status)
 			}
-			if len(got.Chunks) == 0 || len(got.Chunks) > len(r.Chunks) {
-				t.Errorf("NetLog: %d reads; live: %d reads (want 1 to as many)", len(got.Chunks), len(r.Chunks))
+			// The page's reader takes what the network's reads have put in
+			// its pipe: it may merge two of them (19 reads of 20 rows under
+			// load), never split one.
+			if len(got.Chunks) == 0 || len(r.Chunks) > len(got.Chunks) {
+				t.Errorf("NetLog: %d reads; live: %d reads (want at least 1, and at least as many as the page's)", len(got.Chunks), len(r.Chunks))
 			}
 			t.Logf("%s: NetLog %d reads over %.0f ms, live %d reads over %.0f ms", r.Scenario, len(got.Chunks), got.Spread(), len(r.Chunks), r.Spread())
 			if got.Wire == nil || r.Wire == nil {
