@@ -117,6 +117,15 @@ type hopView struct {
 	Against string
 }
 
+// chainShown is the view's chain, its hops outermost first, when the view
+// is one; nil otherwise.
+func (v hopView) chainShown() []string {
+	if !v.Active {
+		return nil
+	}
+	return v.Chain
+}
+
 // hopFindings compares each hop of the server's own hop-by-hop view with
 // direct, by the chain's rule (record.PacingChange): the hops that changed
 // the pacing and how, "" until every hop is read.
