@@ -51,6 +51,7 @@ type labRow struct {
 	wire, bare                record.Verdict // the page's verdict with the wire probe, and the same record without it
 	agree                     []string       // what disagrees; empty: agree
 	note                      string         // why a row agrees only with what arrived
+	also                      string         // what else a row that agrees says (a 304's wait)
 }
 
 // TestLabVerdicts: the truth table of issue 21. Every configuration of the
@@ -201,7 +202,7 @@ func labRead(t *testing.T, ctx context.Context, l *lab.Lab, base string, c lab.C
 			}
 		}
 		if len(row.agree) == 0 {
-			row.note = fmt.Sprintf("no body to hold: the card gives the headers' wait (%s), which %s spent", record.Sec(r.HeadersMs), c.HeldBy)
+			row.also = fmt.Sprintf("no body to hold; the card gives the headers' wait (%s), which %s spent", record.Sec(r.HeadersMs), c.HeldBy)
 		}
 		return row, tr
 	}
@@ -264,6 +265,9 @@ func writeLabTable(t *testing.T, path string, l *lab.Lab, rows []labRow) {
 		agree := "yes"
 		if r.note != "" {
 			agree = "yes, with what arrived: " + r.note
+		}
+		if r.also != "" {
+			agree = "yes: " + r.also
 		}
 		if len(r.agree) > 0 {
 			agree = "**no**: " + strings.Join(r.agree, "; ")
