@@ -75,6 +75,7 @@ var Limits = []Limit{
 	{What: "fields of requests (a HAR entry's request, a wire probe's request headers)", Limit: jsonlimit.Limit{Names: []string{"request"}, Total: MaxFields}},
 	{What: "lines of verdict evidence", Limit: jsonlimit.Limit{Names: []string{"evidence"}, Total: MaxEvidence}},
 	{What: "differences of wire probes' responses (wire.differs)", Limit: jsonlimit.Limit{Names: []string{"differs"}, Total: MaxEvidence}},
+	{What: "names of secrets and hops of a chain", Limit: jsonlimit.Limit{Names: []string{"leftOut", "included", "chain"}, Total: MaxFields}},
 }
 
 // Limit is one count of Limits: What names what it counts.
@@ -125,6 +126,10 @@ type File struct {
 	SavedAt string        `json:"savedAt"` // RFC 3339, UTC
 	View    View          `json:"view"`
 	Runs    []*record.Run `json:"runs"`
+	// Secrets says which values of the runs' request headers the file
+	// left out, and which it holds as the user asked (secrets.go); absent
+	// when no run sent a secret.
+	Secrets *Secrets `json:"secrets,omitempty"`
 }
 
 // View is the settings a view is drawn with.
@@ -133,15 +138,26 @@ type View struct {
 	// Link is the page's query for this view (scenario, rows, …), so the
 	// controls can be set as they were.
 	Link string `json:"link,omitempty"`
+	// Chain is the view's chain, its hops' URLs outermost first, when it
+	// is one: loaded back, the view is that chain again, its sentence
+	// said from the same records.
+	Chain []string `json:"chain,omitempty"`
 }
 
 // Encode writes a session file of runs, indented so a person can read it
-// in a bug report.
+// in a bug report, every secret of their request headers left out.
 func Encode(runs []*record.Run, v View, now time.Time) ([]byte, error) {
+	return EncodeWith(runs, v, now, Options{})
+}
+
+// EncodeWith is Encode with what the user asked: the secrets' values to
+// hold. The file says which values it left out and which it holds.
+func EncodeWith(runs []*record.Run, v View, now time.Time, opt Options) ([]byte, error) {
 	if runs == nil {
 		runs = []*record.Run{}
 	}
-	f := File{Format: Format, Version: Version, SavedAt: now.UTC().Format(time.RFC3339Nano), View: v, Runs: runs}
+	runs, secrets := withSecrets(runs, opt.Secrets)
+	f := File{Format: Format, Version: Version, SavedAt: now.UTC().Format(time.RFC3339Nano), View: v, Runs: runs, Secrets: secrets}
 	b, err := json.MarshalIndent(f, "", " ")
 	if err != nil {
 		// Only a NaN or an infinity could do this; no record holds one.
@@ -197,6 +213,7 @@ func Decode(data []byte) (Loaded, error) {
 		if err := checkRuns(runs); err != nil {
 			return Loaded{}, err
 		}
+		redactLoaded(runs, nil)
 		return Loaded{Kind: "json", Runs: runs}, nil
 	}
 	var head struct {
@@ -228,6 +245,7 @@ func Decode(data []byte) (Loaded, error) {
 	if err := checkRuns(f.Runs); err != nil {
 		return Loaded{}, err
 	}
+	redactLoaded(f.Runs, f.Secrets.included())
 	return Loaded{Kind: "json", Runs: f.Runs, View: &f.View}, nil
 }
 

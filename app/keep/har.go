@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"chunkscope/app/record"
+	"chunkscope/app/wire"
 )
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), with two
@@ -31,6 +32,10 @@ type harLog struct {
 	Creator harCreator `json:"creator"`
 	Pages   []harPage  `json:"pages"`
 	Entries []harEntry `json:"entries"`
+	// Comment and _secrets say which secrets of the request headers the
+	// HAR left out, and which it holds as the user asked (secrets.go).
+	Comment string   `json:"comment,omitempty"`
+	Secrets *Secrets `json:"_secrets,omitempty"`
 }
 
 type harCreator struct {
@@ -72,6 +77,7 @@ type harRequest struct {
 	QueryString []harNV `json:"queryString"`
 	HeadersSize int64   `json:"headersSize"`
 	BodySize    int64   `json:"bodySize"`
+	Comment     string  `json:"comment,omitempty"`
 }
 
 type harResponse struct {
@@ -120,7 +126,17 @@ type harChunk struct {
 // it (blocked, connect, wait = the network's first byte; DNS and SSL are
 // -1, send 0: it does not split them), else wait is the first read (TTFB);
 // receive is the rest of the body.
+//
+// The request's headers are the page's own (record.Run.RequestHeaders),
+// each secret left out (HARWith holds those the user asked for); the
+// request's and the log's comments name what was left out.
 func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
+	return HARWith(runs, origin, version, Options{})
+}
+
+// HARWith is HAR with what the user asked: the secrets' values to hold.
+func HARWith(runs []*record.Run, origin, version string, opt Options) ([]byte, error) {
+	runs, secrets := withSecrets(runs, opt.Secrets)
 	start := pageStart(runs)
 	log := harLog{
 		Version: "1.2",
@@ -128,6 +144,10 @@ func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 		Pages: []harPage{{StartedDateTime: start.UTC().Format(time.RFC3339Nano), ID: "page_1", Title: "chunkscope view",
 			PageTimings: harPageTimings{OnContentLoad: -1, OnLoad: -1}}},
 		Entries: []harEntry{},
+		Secrets: secrets,
+	}
+	if secrets != nil {
+		log.Comment = secrets.Note
 	}
 	for _, r := range runs {
 		offset, started := 0.0, r.StartedAt
@@ -156,6 +176,7 @@ func HAR(runs []*record.Run, origin, version string) ([]byte, error) {
 		for i, c := range r.Chunks {
 			e.Chunks[i] = harChunk{Ts: offset + c.T, Bytes: int64(c.N)}
 		}
+		e.Request.Headers, e.Request.Cookies, e.Request.Comment = requestHeaders(r)
 		e.Comment = harComment(r) // curltrace_date.go
 		log.Entries = append(log.Entries, e)
 	}
@@ -256,6 +277,33 @@ func statusText(r *record.Run) string {
 	return ""
 }
 
+// requestHeaders are the page's own request headers of r as a HAR request
+// has them: each secret left out (its value wire.LeftOut in the record)
+// is not listed, and the comment names it; a Cookie held is also split into
+// cookies.
+func requestHeaders(r *record.Run) (headers, cookies []harNV, comment string) {
+	headers, cookies = []harNV{}, []harNV{}
+	var left []string
+	for _, h := range nvs(r.RequestHeaders) {
+		if h.Value == wire.LeftOut {
+			left = append(left, h.Name)
+			continue
+		}
+		headers = append(headers, h)
+		if h.Name == "Cookie" {
+			for part := range strings.SplitSeq(h.Value, ";") {
+				if name, value, ok := strings.Cut(strings.TrimSpace(part), "="); ok {
+					cookies = append(cookies, harNV{name, value})
+				}
+			}
+		}
+	}
+	if len(left) > 0 {
+		comment = "chunkscope left out the request's " + strings.Join(left, ", ") + " (secrets): the run sent them, this HAR does not hold their values."
+	}
+	return headers, cookies, comment
+}
+
 func nvs(h map[string]string) []harNV {
 	out := make([]harNV, 0, len(h))
 	for k, v := range h {
@@ -332,6 +380,7 @@ func decodeHAR(data []byte) (Loaded, error) {
 			Creator harCreator      `json:"creator"`
 			Pages   []harPage       `json:"pages"`
 			Entries json.RawMessage `json:"entries"`
+			Secrets *Secrets        `json:"_secrets"`
 		} `json:"log"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil || f.Log == nil {
@@ -369,6 +418,7 @@ func decodeHAR(data []byte) (Loaded, error) {
 			if err := checkRuns([]*record.Run{e.Chunkscope}); err != nil {
 				return Loaded{}, fmt.Errorf("Entry %d of this HAR: %s", i+1, strings.TrimPrefix(err.Error(), "Run 1 "))
 			}
+			redactLoaded([]*record.Run{e.Chunkscope}, f.Log.Secrets.included())
 			out.Runs = append(out.Runs, e.Chunkscope)
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/runner"
 )
@@ -181,6 +182,18 @@ func (p *Page) chainOf() (record.Chain, bool) {
 	return record.CompareChain(runs), true
 }
 
+// restoreChain makes a loaded file's chain (keep.View.Chain) the view
+// again, as it was saved: the same hops in the same order, its sentence
+// said from the loaded records (chainOf). Only into an empty view, whose
+// runs are then the file's.
+func (p *Page) restoreChain(v *keep.View, empty bool) {
+	if !empty || v == nil || len(v.Chain) == 0 || len(v.Chain) > record.MaxChainHops {
+		return
+	}
+	p.hop = hopView{Active: true, Chain: slices.Clone(v.Chain), Hops: chainHops(v.Chain, runner.Plan{})}
+	p.form.Chain = strings.Join(v.Chain, " ")
+}
+
 // chainJSON holds window.chunkscope.chain()'s answer: taken on the UI
 // goroutine at each render, read on the browser's event loop.
 type chainJSON struct {
@@ -246,10 +259,10 @@ func (c *chainForm) Render() app.UI {
 				Placeholder("Cookie: sessionid=…   (one a line)").
 				OnInput(func(ctx app.Context, e app.Event) { f.Headers = ctx.JSSrc().Get("value").String() }),
 		),
-		app.Label().Class("check").Title("Put Cookie, Authorization and the headers marked ! in the link too (left out unless you ask)").Body(
+		app.Label().Class("check").Title("Put the values of Cookie, Authorization and the headers marked ! in the link, a saved file and a HAR too (left out unless you ask; each says what it left out)").Body(
 			app.Input().ID("secrets-in-link").Type("checkbox").Checked(f.SecretsInLink).
 				OnChange(func(ctx app.Context, e app.Event) { f.SecretsInLink = ctx.JSSrc().Get("checked").Bool() }),
-			app.Span().Text("secrets in the link"),
+			app.Span().Text("secrets in the link and files"),
 		),
 	))
 }
@@ -258,5 +271,5 @@ func (c *chainForm) Render() app.UI {
 const headersTitle = "Request headers sent with every read of your app (its URL, each hop of a chain) and with its wire probe, one \"Name: value\" a line: " +
 	"Cookie or Authorization for an export behind a login, Accept-Encoding (a value, or off), If-None-Match, any header by name. " +
 	"chunkscope's server sets them on the request it makes (a browser may not set a Cookie on a fetch). " +
-	"Cookie, Authorization and a line starting with ! are secrets: never in a link unless you ask, never in a saved run or a HAR. " +
+	"Cookie, Authorization and a line starting with ! are secrets: never in a link, a saved file or a HAR unless you tick “secrets in the link and files”; each says what it left out. " +
 	"This server's own scenarios do not take them."

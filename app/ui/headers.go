@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"chunkscope/app/keep"
 	"chunkscope/app/wire"
 )
 
@@ -13,8 +14,10 @@ import (
 // Cookie or an Authorization for an export behind a login, an
 // Accept-Encoding, an If-None-Match. A line starting with "!" marks its
 // header a secret; Cookie, Authorization and Proxy-Authorization always
-// are. A secret is never put in a link unless the user asks (secrets=1),
-// nor kept in a record (wire.Redact), and the link says what it left out.
+// are. A secret is never put in a link, a saved file or a HAR unless the
+// user asks (secrets=1, the “secrets in the link and files” box), nor kept
+// in a record (wire.Redact), and the link and the files say what they left
+// out.
 
 // headerLine is one line of the field.
 type headerLine struct {
@@ -126,5 +129,23 @@ func (p *Page) leftOut() string {
 	if len(left) == 0 {
 		return ""
 	}
-	return "The link leaves out " + strings.Join(left, ", ") + " (secrets): whoever opens it sets them again, or tick “secrets in the link”. Saved runs keep their names, never their values."
+	return "The link leaves out " + strings.Join(left, ", ") + " (secrets), and so do a saved file and a HAR (each says so): whoever opens them sets them again, or tick “secrets in the link and files”."
+}
+
+// keepOptions are what a saved file or a HAR holds beyond the records: the
+// secrets' values when the user ticked “secrets in the link and files”
+// (the field's values as it holds them now), else none (keep says which it
+// left out).
+func (p *Page) keepOptions() keep.Options {
+	if !p.form.SecretsInLink {
+		return keep.Options{}
+	}
+	lines, _ := parseHeaderLines(p.form.Headers)
+	secrets := map[string]string{}
+	for _, l := range lines {
+		if l.secret() {
+			secrets[l.Name] = l.Value
+		}
+	}
+	return keep.Options{Secrets: secrets}
 }

@@ -77,7 +77,7 @@ func hopPlans(s spec.Spec, reader runner.Plan, h wire.Hops) (hops []hop, left, m
 		missing = append(missing, "upstreams: none allowed (start chunkscope with -upstream http://HOST:PORT)")
 	}
 	for _, origin := range h.Upstreams {
-		label := strings.TrimPrefix(origin, "http://")
+		label := originLabel(origin)
 		hops = append(hops, hop{Label: label, What: "the -upstream " + origin + ", asked for the same /csv/streaming path (read through this server's /upstream, which flushes every write)",
 			Plan: read(runner.Plan{Upstream: origin + "/csv/streaming?" + query, Hop: label})})
 	}
@@ -88,6 +88,15 @@ func hopPlans(s spec.Spec, reader runner.Plan, h wire.Hops) (hops []hop, left, m
 		hops = hops[:runner.MaxHopLanes]
 	}
 	return hops, left, missing
+}
+
+// originLabel is an -upstream origin's lane label: its host and port, over
+// TLS (https://) or not.
+func originLabel(origin string) string {
+	if _, host, ok := strings.Cut(origin, "://"); ok {
+		return host
+	}
+	return origin
 }
 
 // hopView is the page's hop-by-hop state: whether the view is one, and
@@ -106,6 +115,15 @@ type hopView struct {
 	// Against says which hops changed the pacing against direct
 	// (hopFindings), at render.
 	Against string
+}
+
+// chainShown is the view's chain, its hops outermost first, when the view
+// is one; nil otherwise.
+func (v hopView) chainShown() []string {
+	if !v.Active {
+		return nil
+	}
+	return v.Chain
 }
 
 // hopFindings compares each hop of the server's own hop-by-hop view with

@@ -43,7 +43,7 @@ func TestHopPlans(t *testing.T) {
 	// nginx and two upstreams: nginx's hops tagged (it forwards to this
 	// server), the upstreams asked for the same path and body, untagged.
 	h := wire.Hops{Nginx: "http://127.0.0.1:8081", NginxLocations: []string{"/buffering-on/", "/buffering-off/"},
-		Upstreams: []string{"http://127.0.0.1:9000", "http://127.0.0.1:9001"}}
+		Upstreams: []string{"http://127.0.0.1:9000", "https://127.0.0.1:9001"}}
 	hops, left, missing = hopPlans(s, runner.Plan{Read: runner.ReadStream, Wire: true}, h)
 	want := append(slices.Clone(inside), "nginx buffer on", "nginx buffer off", "127.0.0.1:9000", "127.0.0.1:9001")
 	if got := labels(hops); !slices.Equal(got, want) || left != nil || missing != nil {
@@ -52,7 +52,7 @@ func TestHopPlans(t *testing.T) {
 	if p := hops[6].Plan; p.Upstream != "http://127.0.0.1:8081/buffering-on/csv/streaming?delay=50ms&rows=20" || !p.Tagged || !p.Wire || p.Read != runner.ReadStream {
 		t.Errorf("nginx hop plan = %+v", p)
 	}
-	if p := hops[9].Plan; p.Upstream != "http://127.0.0.1:9001/csv/streaming?delay=50ms&rows=20" || p.Tagged {
+	if p := hops[9].Plan; p.Upstream != "https://127.0.0.1:9001/csv/streaming?delay=50ms&rows=20" || p.Tagged {
 		t.Errorf("upstream hop plan = %+v", p)
 	}
 

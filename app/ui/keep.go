@@ -151,7 +151,7 @@ func (p *Page) save(runs []*record.Run, name string) error {
 	if len(runs) == 0 {
 		return errors.New("There is nothing to save: the view is empty.")
 	}
-	b, err := keep.Encode(runs, p.viewSettings(), time.Now())
+	b, err := keep.EncodeWith(runs, p.viewSettings(), time.Now(), p.keepOptions())
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func fileName(s string) string {
 }
 
 func (p *Page) viewSettings() keep.View {
-	return keep.View{Align: cmpOr(p.align, scene.AlignStart), Link: p.current().query(false).Encode()}
+	return keep.View{Align: cmpOr(p.align, scene.AlignStart), Link: p.current().query(false).Encode(), Chain: p.hop.chainShown()}
 }
 
 func cmpOr(s, def string) string {
@@ -192,10 +192,10 @@ func (p *Page) exportNow(format string, scale float64) (string, error) {
 	}
 	switch format {
 	case "json":
-		b, err := keep.Encode(p.runs.View, p.viewSettings(), time.Now())
+		b, err := keep.EncodeWith(p.runs.View, p.viewSettings(), time.Now(), p.keepOptions())
 		return string(b), err
 	case "har":
-		b, err := keep.HAR(p.runs.View, browser.Origin(), app.Getenv("GOAPP_VERSION"))
+		b, err := keep.HARWith(p.runs.View, browser.Origin(), app.Getenv("GOAPP_VERSION"), p.keepOptions())
 		return string(b), err
 	case "svg", "png":
 		s := painted.Load()
@@ -291,6 +291,7 @@ func (p *Page) addLoaded(l keep.Loaded, name string, began time.Time) error {
 	if empty && l.View != nil && (l.View.Align == scene.AlignStart || l.View.Align == scene.AlignFirstByte || l.View.Align == scene.AlignPage) {
 		p.align = l.View.Align
 	}
+	p.restoreChain(l.View, empty)
 	p.keepAdded, p.keepErr, p.skipped = n, "", l.Skipped[:min(len(l.Skipped), shownSkipped)]
 	p.keepNote = fmt.Sprintf("Loaded %s from %s.", record.Plural(n, "run"), name)
 	if rest := len(l.Runs) - n; rest > 0 {

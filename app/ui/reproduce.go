@@ -9,6 +9,7 @@ import (
 
 	"chunkscope/app/record"
 	"chunkscope/app/spec"
+	"chunkscope/app/wire"
 )
 
 // reproduction is what a bug report needs to show a run outside the page:
@@ -21,9 +22,28 @@ type reproduction struct {
 }
 
 // reproduce builds a run's reproduction for the server at origin
-// (http://host:port). The run tag is left out: it only names the page's
-// memory samples, and an id is used once.
+// (http://host:port), each secret of the page's request headers a
+// placeholder the user fills ("Cookie: <your Cookie>"). The run tag is
+// left out: it only names the page's memory samples, and an id is used
+// once.
 func reproduce(r *record.Run, origin string) reproduction {
+	return reproduceWith(r, origin, nil)
+}
+
+// placeholder is what a command holds in place of a secret's value.
+func placeholder(name string) string { return "<your " + name + ">" }
+
+// selfSigned is the one line an https command ends with: a shell comment,
+// so the command still runs as pasted.
+const (
+	selfSignedCurl  = "  # a self-signed certificate: add -k (or --cacert FILE)"
+	selfSignedProbe = "  # a self-signed certificate: add -insecure (or -cacert FILE)"
+)
+
+// reproduceWith is reproduce with the secrets the user asked to have in
+// the commands: a secret the run sent (record.RequestHeaders keeps it as
+// wire.LeftOut) takes its value from secrets, else a placeholder.
+func reproduceWith(r *record.Run, origin string, secrets map[string]string) reproduction {
 	target := r.Params["url"] // an upstream: its own URL
 	var curl, probe []string
 	headers := map[string]string{}
@@ -50,6 +70,17 @@ func reproduce(r *record.Run, origin string) reproduction {
 			headers[k] = v
 		}
 	}
+	// The page's own request headers (a Cookie, an If-None-Match…), sent
+	// with an upstream's read and its probe alike.
+	for name, v := range r.RequestHeaders {
+		if v == wire.LeftOut {
+			v = placeholder(name)
+			if s, ok := secrets[name]; ok {
+				v = s
+			}
+		}
+		headers[name] = v
+	}
 	// The browser asked for compression (Accept-Encoding is its own to
 	// set, not the page's): where the answer was compressed, the commands
 	// ask for that encoding too, or they would read another response.
@@ -69,11 +100,16 @@ func reproduce(r *record.Run, origin string) reproduction {
 		h := shellQuote(k + ": " + headers[k])
 		curl, probe = append(curl, "-H", h), append(probe, "-H", h)
 	}
-	return reproduction{
+	rp := reproduction{
 		// -N: no buffering in curl; --raw: chunk sizes as sent; -v: headers.
 		Curl:  strings.Join(append(append([]string{"curl", "-svN", "--raw"}, curl...), shellQuote(target), "-o", "-"), " "),
 		Probe: strings.Join(append(append([]string{"chunkscope", "probe"}, probe...), shellQuote(target)), " "),
 	}
+	if strings.HasPrefix(target, "https://") {
+		rp.Curl += selfSignedCurl
+		rp.Probe += selfSignedProbe
+	}
+	return rp
 }
 
 // recordJSON is the run's record as window.chunkscope.runs() gives it,
