@@ -242,8 +242,8 @@ func (c *chainForm) Render() app.UI {
 	}
 	// A second row of controls, in the controls' own box: what the chain
 	// and the request are.
-	return app.Section().Class("controls chain-controls").Style("margin-top", "6px").Body(app.Div().Class("fields").Body(
-		app.Label().Class("upstream").Style("flex", "3 1 30em").Title("The same resource at each hop of your stack, outermost first (a CDN, nginx, your app server), separated by spaces; each origin allowed with -upstream. Read one after the other with the same request, one lane each.").Body(
+	return app.Section().Class("controls chain-controls").Body(app.Div().Class("fields").Body(
+		app.Label().Class("upstream chain-field").Title("The same resource at each hop of your stack, outermost first (a CDN, nginx, your app server), separated by spaces; each origin allowed with -upstream. Read one after the other with the same request, one lane each.").Body(
 			app.Span().Text("your stack, outermost first"),
 			app.Input().ID("chain").Type("text").Value(f.Chain).
 				Placeholder("http://127.0.0.1:8080/export.csv http://127.0.0.1:8000/export.csv").
@@ -255,7 +255,6 @@ func (c *chainForm) Render() app.UI {
 		app.Label().Class("headers").Title(headersTitle).Body(
 			app.Span().Text("request headers"),
 			app.Textarea().ID("headers").Rows(1).Cols(30).Text(f.Headers).
-				Style("font", "inherit").Style("font-size", "14px").Style("resize", "vertical").Style("vertical-align", "middle").
 				Placeholder("Cookie: sessionid=…   (one a line)").
 				OnInput(func(ctx app.Context, e app.Event) { f.Headers = ctx.JSSrc().Get("value").String() }),
 		),
