@@ -15,7 +15,6 @@ import (
 	"chunkscope/app/record"
 	"chunkscope/app/wire"
 	"chunkscope/internal/harness"
-	"chunkscope/internal/lab"
 )
 
 // chainLink is the page's link for a chain of URLs, outermost first: each
@@ -63,14 +62,7 @@ func readChain(t *testing.T, ctx context.Context, link string, hops int) record.
 //     which say they left it out.
 func TestChainOnTheLab(t *testing.T) {
 	bin := binaryAndBrowser(t)
-	if missing := lab.Missing(); len(missing) > 0 {
-		t.Skipf("the lab needs %s: %s", strings.Join(missing, ", "), lab.HowToInstall())
-	}
-	l, err := lab.Start(lab.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Stop()
+	l := startTheLab(t)
 	front, err := harness.Start(bin, os.Stderr, "-upstream", "http://127.0.0.1:*")
 	if err != nil {
 		t.Fatal(err)

@@ -69,14 +69,7 @@ func TestLabVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the whole lab: about 5 minutes")
 	}
-	if missing := lab.Missing(); len(missing) > 0 {
-		t.Skipf("the lab needs %s: %s", strings.Join(missing, ", "), lab.HowToInstall())
-	}
-	l, err := lab.Start(lab.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Stop()
+	l := startTheLab(t)
 	args := []string{}
 	for _, u := range l.Upstreams() {
 		args = append(args, "-upstream", u)
