@@ -62,18 +62,22 @@ func reload(t *testing.T, ctx context.Context, n int) {
 	waitJS(t, ctx, fmt.Sprintf("step %d after the reload", n), fmt.Sprintf(`!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "%d"`, n))
 }
 
-// TestTalkReloadWithTheServerGone: on /talk, go to step 4 (its view has a
-// wire lane), stop the server, reload: the talk worker opens the same step
+// TestTalkReloadWithTheServerGone: on /talk, go to the first step whose
+// view has a wire lane (step 5), stop the server, reload: the talk worker opens the same step
 // and the page plays the step's own recording by itself, wire lane
 // included, marked as recorded and saying the server is down.
 func TestTalkReloadWithTheServerGone(t *testing.T) {
 	srv, ctx := talkServer(t, "/talk")
 	waitJS(t, ctx, "the talk worker controlling /talk", talkWorkerControls)
-	const n = 4
-	for i := 1; i < n; i++ {
-		press(t, ctx, kb.PageDown)
-		waitJS(t, ctx, fmt.Sprintf("step %d", i+1), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d"`, i+1))
+	n := 0
+	for i, s := range talk.Streaming().Steps {
+		if s.View.Wire && n == 0 {
+			n = i + 1
+		}
 	}
+	// g N Enter: PageDown would play each step first.
+	press(t, ctx, fmt.Sprintf("g%d\r", n))
+	waitJS(t, ctx, fmt.Sprintf("step %d", n), fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d"`, n))
 	stopServer(t, srv)
 	reload(t, ctx, n)
 	s := talk.Streaming().Steps[n-1]
@@ -93,8 +97,8 @@ func TestTalkReloadWithTheServerGone(t *testing.T) {
 	if !wire {
 		t.Errorf("step %d replayed without its wire lane (italic lane labels %v); want a lane \"wire\"", n, italic)
 	}
-	if got := eval[int](t, ctx, `document.querySelectorAll("#talk-figures .talk-lane").length`); got != len(s.View.Scenarios) {
-		t.Errorf("%d lanes of figures; want %d", got, len(s.View.Scenarios))
+	if got := eval[int](t, ctx, `document.querySelectorAll("#talk-figures .talk-lane").length`); got != s.View.Lanes() {
+		t.Errorf("%d lanes of figures; want %d", got, s.View.Lanes())
 	}
 	tshot(t, ctx, "out/talk-offline-reload.png")
 }
@@ -240,17 +244,24 @@ func openNotes(t *testing.T, ctx context.Context) context.Context {
 	return notes
 }
 
-// TestTalkNotesTimerClockPreview: the notes window shows how long the talk
-// has run (resettable with its button), the time of day, and a preview of
-// the next step (its title and lines); its keys still move the talk.
-func TestTalkNotesTimerClockPreview(t *testing.T) {
+// talkAndNotes opens /talk on the suite's server at 1280×720, waits for
+// step 1 and opens the notes window: the talk's tab and the notes'.
+func talkAndNotes(t *testing.T) (talkTab, notes context.Context) {
+	t.Helper()
 	ctx := tabFor(t, 2*time.Minute)
-	deck := talk.Streaming()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(env.base+"/talk")); err != nil {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "the first step", `!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "1"`)
-	notes := openNotes(t, ctx)
+	return ctx, openNotes(t, ctx)
+}
+
+// TestTalkNotesTimerClockPreview: the notes window shows how long the talk
+// has run (resettable with its button), the time of day, and a preview of
+// the next step (its title and lines); its keys still move the talk.
+func TestTalkNotesTimerClockPreview(t *testing.T) {
+	ctx, notes := talkAndNotes(t)
+	deck := talk.Streaming()
 	preview := func(i int) {
 		t.Helper()
 		lines, _ := json.Marshal(deck.Steps[i+1].Lines)

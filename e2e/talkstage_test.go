@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -80,7 +79,7 @@ func TestTalkFallback(t *testing.T) {
 		drawn := fmt.Sprintf(`document.querySelector("#talk").dataset.played === "true" &&
 			document.querySelectorAll("#talk-figures .talk-lane").length === %d &&
 			![...document.querySelectorAll("#talk-figures .value")].some(e => e.textContent === "reading…") &&
-			window.chunkscope.scene().scene.Prims.length > 12`, len(s.View.Scenarios))
+			window.chunkscope.scene().scene.Prims.length > 12`, s.View.Lanes())
 
 		press(t, ctx, "r")
 		waitJS(t, ctx, fmt.Sprintf("step %d: r", n), `document.querySelector("#talk-status").textContent.startsWith("recorded ") && document.querySelector("#talk-status").classList.contains("recorded")`)
@@ -105,29 +104,8 @@ func TestTalkFallback(t *testing.T) {
 // it follows the talk window's steps over the BroadcastChannel when the
 // talk window moves with PageDown; its own PageDown moves the talk.
 func TestTalkNotes(t *testing.T) {
-	ctx := tabFor(t, 2*time.Minute)
+	ctx, notes := talkAndNotes(t)
 	deck := talk.Streaming()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(env.base+"/talk")); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(t, ctx, "the first step", `!!document.querySelector("#talk") && document.querySelector("#talk").dataset.step === "1"`)
-	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return strings.Contains(info.URL, "/web/notes.html#key=") })
-	press(t, ctx, "n")
-	var id target.ID
-	select {
-	case id = <-opened:
-	case <-time.After(20 * time.Second):
-		t.Fatal("n opened no notes window")
-	}
-	notes, cancelNotes := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-	defer cancelNotes()
-	// Headless, the window that is not in front is throttled as hidden: on
-	// a stage both are shown (two screens), so both act as focused.
-	for _, c := range []context.Context{ctx, notes} {
-		if _, err := chromedp.Call(c, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	follows := func(i int) {
 		t.Helper()
 		s := deck.Steps[i]
@@ -206,6 +184,12 @@ window.send = (m) => document.getElementById("f").contentWindow.postMessage(m, %
 		t.Helper()
 		waitJS(t, ctx, what, `window.got.some((m) => `+cond+`)`)
 	}
+	memory := 0 // the memory step, 1-based
+	for i, s := range talk.Streaming().Steps {
+		if s.View.Memory && memory == 0 {
+			memory = i + 1
+		}
+	}
 	has("ready", `m.type === "ready" && m.isolated === false && m.unavailable.includes("measureUserAgentSpecificMemory")`)
 	has("step 1's state", `m.type === "state" && m.step === 1`)
 	for _, tc := range []struct{ msg, want string }{
@@ -215,7 +199,7 @@ window.send = (m) => document.getElementById("f").contentWindow.postMessage(m, %
 		{`{cmd: "step", step: 2}`, `m.type === "state" && m.step === 2 && window.got.indexOf(m) > window.got.findIndex((x) => x.type === "state" && x.step === 4)`},
 		{`"run"`, `m.type === "run" && m.step === 2 && m.scenario === "streaming" && m.status === 200 && m.ttfbMs > 0 && m.totalMs >= m.ttfbMs && m.bytes > 0 && m.verdict === "streamed" && !m.error`},
 		{`"replay"`, `m.type === "state" && m.step === 2 && m.status.startsWith("recorded ")`},
-		{`"step 10"`, `m.type === "state" && m.step === 10`},
+		{fmt.Sprintf(`"step %d"`, memory), fmt.Sprintf(`m.type === "state" && m.step === %d`, memory)},
 	} {
 		eval[any](t, ctx, `window.send(`+tc.msg+`), null`)
 		has(tc.msg, tc.want)
@@ -241,9 +225,9 @@ window.send = (m) => document.getElementById("f").contentWindow.postMessage(m, %
 	}
 	fctx, cancelFrame := chromedp.NewContext(ctx, chromedp.WithTargetID(frame))
 	defer cancelFrame()
-	waitJS(t, fctx, "the framed page at step 10, without controls, saying what is unavailable",
-		`document.querySelector("#talk").dataset.step === "10" && document.querySelector("#talk").classList.contains("embed") &&
+	waitJS(t, fctx, fmt.Sprintf("the framed page at step %d (memory), without controls, saying what is unavailable", memory),
+		fmt.Sprintf(`document.querySelector("#talk").dataset.step === "%d" && document.querySelector("#talk").classList.contains("embed") &&
 		 getComputedStyle(document.querySelector(".talk-foot")).display === "none" && !crossOriginIsolated &&
-		 document.querySelector("#talk-isolation").textContent.includes("measureUserAgentSpecificMemory) is unavailable")`)
+		 document.querySelector("#talk-isolation").textContent.includes("measureUserAgentSpecificMemory) is unavailable")`, memory))
 	tshot(t, ctx, "out/talk-embed.png")
 }

@@ -195,7 +195,7 @@ func (s Step) check() error {
 		return fmt.Errorf("has align %s; want start or first-byte", strconv.Quote(v.Align))
 	}
 	if s.Claim != nil {
-		return s.Claim.check(len(v.Scenarios))
+		return s.Claim.check(v.Lanes())
 	}
 	return nil
 }

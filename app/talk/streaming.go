@@ -18,6 +18,23 @@ const wide = "rows=20&delay=100ms&pad=200"
 // a few milliseconds, which the browser reads in a few merged pieces.
 const fast = "rows=20000&per=100"
 
+// The lab's origins (internal/lab, make lab LAB_PORT=9100): the seed's
+// Django under Gunicorn at 9100, behind nginx with stock proxy settings
+// at 9104 and with proxy_buffering off at 9105. The Django steps read them
+// through the server's /upstream, so chunkscope must run with
+// -upstream 'http://127.0.0.1:*' (or the lab's printed flags); without
+// them the steps play their recording. The query is the seed's: 20 rows,
+// 100 ms apart, as the Go steps' slow body.
+const (
+	labGunicorn     = "http://127.0.0.1:9100"
+	labNginxStock   = "http://127.0.0.1:9104"
+	labNginxBufOff  = "http://127.0.0.1:9105"
+	djangoRows      = "?rows=20&delay=100"
+	djangoBuffered  = "/download_csv" + djangoRows
+	djangoStreaming = "/download_csv_streaming" + djangoRows
+	labNotes        = " Needs the lab: make lab LAB_PORT=9100, and chunkscope started with -upstream 'http://127.0.0.1:*'; without it the step plays its recording (made by make talk-record, which starts the lab itself)."
+)
+
 var streamingDeck = Deck{
 	Format: Format, Version: Version,
 	Title: "How does a streaming response work, exactly?",
@@ -44,11 +61,30 @@ var streamingDeck = Deck{
 			Notes: "Both finish at about 2 s. Streaming does not make the work faster: it lets the client start 1.9 s earlier.",
 		},
 		{
+			Title: "The seed's Django, under Gunicorn",
+			Lines: []string{"The seed's two views, real Django under Gunicorn.", "HttpResponse waits for the last row; StreamingHttpResponse does not."},
+			View: View{Upstreams: []Upstream{{Label: "Django buffer", URL: labGunicorn + djangoBuffered}, {Label: "Django stream", URL: labGunicorn + djangoStreaming}},
+				Body: slow},
+			Claim: &Claim{Kind: ClaimEarlier, Lane: 2, Than: 1, Says: "StreamingHttpResponse: first byte ≥ 10× earlier."},
+			Notes: "The seed's download_csv and download_csv_streaming (Django 3.2, Gunicorn sync workers), 20 rows 100 ms apart: the same story as Go's two lanes before, told by the real stack." + labNotes,
+		},
+		{
 			Title: "The server: no length, so chunked",
 			Lines: []string{"No Content-Length: HTTP/1.1 frames the body in chunks.", "One chunk per flush: see the hex sizes on the wire."},
 			View:  View{Scenarios: []string{"streaming"}, Body: slow, Wire: true},
 			Claim: &Claim{Kind: ClaimChunked, Says: "Chunked framing on the wire: ≥ 10 chunks."},
 			Notes: "In the seed it is Gunicorn that adds Transfer-Encoding: chunked; here net/http does. The wire lane is a raw TCP probe: each label is an HTTP chunk's hex size, like curl --raw.",
+		},
+		{
+			// Django's lane and its wire lane only: with Go's beside it
+			// (four lanes) the chart's type fell under 28 px whenever the
+			// fallback's sentence took a row. Step 5 shows Go's chunks.
+			Title: "Gunicorn chunks it too",
+			Lines: []string{"Gunicorn frames a StreamingHttpResponse in chunks.", "One chunk per row, as Go's flushes in the step before."},
+			View: View{Upstreams: []Upstream{{Label: "Django stream", URL: labGunicorn + djangoStreaming}},
+				Body: slow, Wire: true},
+			Claim: &Claim{Kind: ClaimChunked, Says: "Gunicorn: chunked framing, ≥ 10 chunks."},
+			Notes: "HTTP/1.1, no Content-Length: Gunicorn's sync worker sends Transfer-Encoding: chunked and writes each row the generator yields as its own chunk, as net/http did for Go's flushes in the step before (compare the wire lanes' hex sizes)." + labNotes,
 		},
 		{
 			Title: "HTTP/1.0: no chunks, still a stream",
@@ -83,7 +119,7 @@ var streamingDeck = Deck{
 			Lines: []string{"The browser's reads need not match the wire's chunks.", "A fast stream: 200 chunks, merged into a few reads."},
 			View:  View{Scenarios: []string{"streaming"}, Body: fast, Wire: true},
 			Claim: &Claim{Kind: ClaimReadsNotChunk, Says: "The page's reads are not the wire's chunks."},
-			Notes: "20,000 rows in 200 flushes with no delay: about 340 KiB in a few milliseconds. The wire lane ticks every chunk; the browser lane ticks each read(), and Chromium merges what arrives. A slow stream (step 4) shows one read per chunk.",
+			Notes: "20,000 rows in 200 flushes with no delay: about 340 KiB in a few milliseconds. The wire lane ticks every chunk; the browser lane ticks each read(), and Chromium merges what arrives. A slow stream (step 5) shows one read per chunk.",
 		},
 		{
 			Title: "Memory on both sides",
@@ -111,7 +147,15 @@ var streamingDeck = Deck{
 			Lines: []string{"A proxy may hold what it copies until the body ends.", "nginx: proxy_buffering off, or X-Accel-Buffering: no."},
 			View:  View{Scenarios: []string{"proxy-length", "proxy-flush"}, Body: slow},
 			Claim: &Claim{Kind: ClaimEarlier, Lane: 2, Than: 1, Says: "Flushing proxy: first byte ≥ 10× earlier."},
-			Notes: "The seed's nginx.conf sets proxy_buffering off. Here Go's ReverseProxy: by default it does not flush a body with a length; FlushInterval -1 does. make nginx puts a real nginx in front.",
+			Notes: "The seed's nginx.conf sets proxy_buffering off. Here Go's ReverseProxy: by default it does not flush a body with a length; FlushInterval -1 does. The next step puts the seed's nginx in front of Gunicorn.",
+		},
+		{
+			Title: "The seed's nginx: stock, then buffering off",
+			Lines: []string{"The same Gunicorn behind nginx, twice.", "Stock settings hold a small export to the end;", "proxy_buffering off lets each row through."},
+			View: View{Upstreams: []Upstream{{Label: "nginx stock", URL: labNginxStock + djangoStreaming}, {Label: "nginx buf off", URL: labNginxBufOff + djangoStreaming}},
+				Body: slow},
+			Claim: &Claim{Kind: ClaimEarlier, Lane: 2, Than: 1, Says: "proxy_buffering off: first byte ≥ 10× earlier."},
+			Notes: "Stock nginx proxies with proxy_http_version 1.0 and buffering on: it releases 4 KiB pieces, so 20 rows arrive at the end, headers included. The seed's nginx.conf sets proxy_buffering off; X-Accel-Buffering: no or proxy_http_version 1.1 work too (docs/lab.md)." + labNotes,
 		},
 		{
 			Title: "Pitfall: a wrapper that hides Flush",

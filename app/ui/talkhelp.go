@@ -22,6 +22,10 @@ func (h *talkHelp) Render() app.UI {
 		app.Dl().Body(app.Range(talkKeys).Slice(func(i int) app.UI {
 			return app.Div().Body(app.Dt().Text(talkKeys[i][0]), app.Dd().Text(talkKeys[i][1]))
 		})),
+		// For the conference's slide upload: one page per step, to print
+		// to PDF.
+		app.P().ID("talk-help-print").Body(app.A().Href("/talk?print=1").Target("_blank").Text("print"),
+			app.Text(": one page per step (title, lines, its recorded run), to print to PDF")),
 		app.P().Class("talk-foot").Body(app.Label().For("keep-file").Text("open a deck or recording")),
 	)
 }

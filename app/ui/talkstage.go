@@ -168,10 +168,24 @@ func (t *Talk) markStarted() {
 	}
 }
 
-// lanes are the chart's lanes: a live run in flight runs to now.
+// lanes are the chart's lanes: a run in flight runs to now — live, or in
+// a replay (a recording played runs its lanes to the replay's clock, so the
+// wait shows as it did live).
 func (t *Talk) lanes(runs []*record.Run) []scene.Lane {
 	lanes := scene.Lanes(runs)
-	if t.replay != nil || t.stage.still != nil {
+	if t.stage.still != nil {
+		return lanes
+	}
+	if r := t.replay; r != nil {
+		if r.pos >= r.tl.Duration() {
+			return lanes
+		}
+		now := r.tl.RunTime(r.pos)
+		for i, run := range runs {
+			if !run.Done {
+				lanes[i].NowMs = max(1, now)
+			}
+		}
 		return lanes
 	}
 	for i, r := range runs {
@@ -190,7 +204,7 @@ func (t *Talk) claimLine() (text, held string) {
 		return "", ""
 	}
 	runs := t.shown()
-	if len(runs) < len(t.deck.Steps[t.step].View.Scenarios) || t.runs.Running && t.replay == nil && t.stage.still == nil {
+	if len(runs) < t.deck.Steps[t.step].View.Lanes() || t.runs.Running && t.replay == nil && t.stage.still == nil {
 		return "… " + c.Says, ""
 	}
 	for _, r := range runs {
