@@ -63,6 +63,21 @@ func freshPage(t *testing.T, ctx context.Context) {
 	}
 }
 
+// loadOne opens an empty page, loads a file of one run into it and returns
+// that run as the page holds it.
+func loadOne(t *testing.T, ctx context.Context, data []byte) record.Run {
+	t.Helper()
+	freshPage(t, ctx)
+	if got := load(t, ctx, jsString(string(data))); got != "ok:1" {
+		t.Fatalf("load: %s; want ok:1", got)
+	}
+	runs, err := harness.WaitRuns(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs[0]
+}
+
 // figures are what a person compares of a run: its summary and its reads.
 func figures(r record.Run) string {
 	b, _ := json.Marshal([]any{r.Scenario, r.Status, r.HeadersMs, r.TTFBMs, r.TotalMs, r.Bytes, r.Chunks, r.Verdict,

@@ -103,15 +103,7 @@ func TestNetLogEncodedReadsAreALaneInThePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	freshPage(t, ctx)
-	if got := load(t, ctx, jsString(string(data))); got != "ok:1" {
-		t.Fatalf("load: %s; want ok:1", got)
-	}
-	runs, err := harness.WaitRuns(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := runs[0]
+	r := loadOne(t, ctx, data)
 	var enc int
 	for _, c := range r.EncodedReads {
 		enc += c.N

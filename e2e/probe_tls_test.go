@@ -165,15 +165,7 @@ func TestProbeFileLoads(t *testing.T) {
 	}
 
 	ctx := tab(t)
-	freshPage(t, ctx)
-	if got := load(t, ctx, jsString(string(data))); got != "ok:1" {
-		t.Fatalf("load: %s; want ok:1", got)
-	}
-	runs, err := harness.WaitRuns(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := runs[0]
+	r := loadOne(t, ctx, data)
 	if len(r.Chunks) != reads || r.Bytes != bodySize20 || r.Status != 200 || r.Source != "wire" || r.Wire == nil || r.Wire.Chunks != want.Wire.Chunks || r.Verdict.Kind != want.Verdict.Kind {
 		t.Errorf("loaded: %d reads, %d bytes, status %d, source %s, verdict %s; want %d reads, %d bytes, 200, wire, %s", len(r.Chunks), r.Bytes, r.Status, r.Source, r.Verdict.Kind, reads, bodySize20, want.Verdict.Kind)
 	}
