@@ -296,6 +296,10 @@ func checkRuns(runs []*record.Run) error {
 	return nil
 }
 
+// Clip shortens s to n bytes, at a rune, with "…" when it cut: what a
+// sentence or a cell quotes of a long name.
+func Clip(s string, n int) string { return clip(s, n) }
+
 // clip shortens s to n bytes for a sentence.
 func clip(s string, n int) string {
 	if len(s) <= n {

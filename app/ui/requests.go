@@ -14,6 +14,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"chunkscope/app/keep"
 	"chunkscope/app/record"
 	"chunkscope/app/runner"
 	"chunkscope/app/scene"
@@ -270,7 +271,7 @@ func (l *requests) Render() app.UI {
 							app.Input().Type("checkbox").Class("lane-toggle").DataSet("id", r.ID).Checked(r.Lane).Title("Draw this request as a lane").OnChange(l.onLane)),
 						app.Td().Class("num").Text(msOr(r.StartMs, r.StartMs >= 0)),
 						app.Td().Class("url").Title(r.URL).Body(
-							app.Span().Class("host").Text(r.Host), app.Text(clip(r.Path, 120)),
+							app.Span().Class("host").Text(r.Host), app.Text(keep.Clip(r.Path, 120)),
 						),
 						app.Td().Title(r.MIME).Text(r.Type),
 						app.Td().Class("num").Text(statusText(r.Status)),
@@ -316,14 +317,6 @@ func ordinal(n int) string {
 		}
 	}
 	return strconv.Itoa(n) + "th"
-}
-
-// clip shortens s to n bytes, at a rune.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // requestRows makes a row of every stored run: where it sits on its
@@ -669,7 +662,7 @@ func (p *Page) chooseRow(which any, lane bool) (string, error) {
 			}
 		}
 		if id == "" {
-			return "", fmt.Errorf("chooseRequest: no row of the list has the id or URL %q.", clip(w, 80))
+			return "", fmt.Errorf("chooseRequest: no row of the list has the id or URL %q.", keep.Clip(w, 80))
 		}
 	default:
 		return "", errors.New("chooseRequest(which[, lane]): which is a row's index in requests(), its id or (a part of) its URL.")
